@@ -1,0 +1,131 @@
+//! The library's error type: every error names the file, tune and line where they apply.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in the input an error happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The file.
+    pub path: Option<PathBuf>,
+    /// The tune (ABC `X:` number), track or spine, in multi-tune files.
+    pub tune: Option<u32>,
+    /// The 1-based line.
+    pub line: Option<usize>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.path {
+            parts.push(p.display().to_string());
+        }
+        if let Some(t) = self.tune {
+            parts.push(format!("tune {t}"));
+        }
+        if let Some(l) = self.line {
+            parts.push(format!("line {l}"));
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// Errors from reading, writing and processing melodies.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{source} ({})", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is malformed.
+    #[error("{message}{}", at(location))]
+    Parse {
+        /// What is wrong.
+        message: String,
+        /// Where.
+        location: Location,
+    },
+    /// The file's format is not one we read or write.
+    #[error("unsupported file type (expected .krn, .abc, .mid, .musicxml, .xml or .mxl): {}", path.display())]
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A setting or argument is impossible.
+    #[error("{0}")]
+    Invalid(String),
+    /// JSON could not be read or written.
+    #[error("{message} ({})", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What serde said.
+        message: String,
+    },
+}
+
+fn at(loc: &Location) -> String {
+    let s = loc.to_string();
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(" ({s})")
+    }
+}
+
+impl Error {
+    /// A parse error at a line (no file yet: the caller adds it with [`Error::in_file`]).
+    pub fn parse(line: Option<usize>, message: impl Into<String>) -> Error {
+        Error::Parse {
+            message: message.into(),
+            location: Location {
+                line,
+                ..Location::default()
+            },
+        }
+    }
+
+    /// An I/O error on a path.
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Adds the file to a parse error that does not name one yet.
+    pub fn in_file(mut self, path: &Path) -> Error {
+        if let Error::Parse { location, .. } = &mut self
+            && location.path.is_none()
+        {
+            location.path = Some(path.to_path_buf());
+        }
+        self
+    }
+
+    /// Adds the tune number to a parse error.
+    pub fn in_tune(mut self, tune: u32) -> Error {
+        if let Error::Parse { location, .. } = &mut self
+            && location.tune.is_none()
+        {
+            location.tune = Some(tune);
+        }
+        self
+    }
+
+    /// The location, for parse errors.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Error::Parse { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

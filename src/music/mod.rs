@@ -1,0 +1,13 @@
+//! The melody model: exact durations, pitches, keys, meters and melodies.
+
+mod key;
+mod melody;
+mod pitch;
+mod ratio;
+
+pub use key::{
+    Key, KeyProfile, Mode, all_major_minor_keys, estimate_key, key_correlation,
+};
+pub use melody::{Melody, Meter, Note, Source};
+pub use pitch::{Pitch, PitchName, STEP_LETTERS, STEP_PITCH_CLASSES};
+pub use ratio::Ratio;
