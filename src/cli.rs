@@ -25,6 +25,22 @@ pub enum Command {
     /// Work with a corpus: statistics, encoding, fetching Essen.
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Print speed and memory figures (release builds give the real numbers).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `lstmuse bench …`.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Load and encode a corpus several times: seconds per run, files per second, peak memory.
+    Corpus {
+        /// A folder of melodies (e.g. ../shared/corpus/essen-erk-krn).
+        path: PathBuf,
+        /// How many runs.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 /// `lstmuse convert`.
@@ -81,6 +97,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Corpus(CorpusCommand::Stats { path, json }) => corpus_stats(path, json),
         Command::Corpus(CorpusCommand::Encode { path, out }) => corpus_encode(path, out),
         Command::Corpus(CorpusCommand::Fetch { name, dir }) => corpus_fetch(&name, dir),
+        Command::Bench(BenchCommand::Corpus { path, runs }) => bench_corpus(&path, runs),
     }
 }
 
@@ -176,5 +193,41 @@ fn corpus_fetch(name: &str, dir: Option<PathBuf>) -> Result<()> {
         report.tunes,
         dir.display()
     );
+    Ok(())
+}
+
+fn bench_corpus(path: &std::path::Path, runs: usize) -> Result<()> {
+    let runs = runs.max(1);
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let (loaded, encoded, seconds) = load_and_encode(path)?;
+        times.push(seconds);
+        last = Some((loaded.files, encoded.songs.len(), encoded.symbol_count()));
+    }
+    let (files, kept, symbols) = last.unwrap_or_default();
+    times.sort_by(f64::total_cmp);
+    let best = times[0];
+    let median = times[times.len() / 2];
+    println!(
+        "load + encode {}: {files} files, {kept} songs kept, {symbols} symbols",
+        path.display()
+    );
+    println!(
+        "runs {runs}: best {:.1} ms, median {:.1} ms, {:.0} files/s",
+        best * 1e3,
+        median * 1e3,
+        files as f64 / median
+    );
+    println!("threads {}", rayon::current_num_threads());
+    match lstmuse::bench::peak_rss_mib() {
+        Some(mib) => println!("peak memory (VmHWM) {mib:.1} MiB"),
+        None => println!("peak memory: not available on this platform"),
+    }
+    if cfg!(debug_assertions) {
+        println!(
+            "note: a debug build; run `cargo run --release -- bench corpus …` for real figures"
+        );
+    }
     Ok(())
 }

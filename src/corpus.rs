@@ -39,7 +39,9 @@ pub fn find_files(root: &Path) -> Result<Vec<PathBuf>> {
         for entry in entries.flatten() {
             let path = entry.path();
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() && !hidden {
                 stack.push(path);
             } else if kind.is_file() && Format::from_path(&path).is_some() {
@@ -213,7 +215,10 @@ mod tests {
         std::fs::write(dir.path().join("sub/c.krn"), "**kern\n12c\n4e\n*-\n").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
         let c = load(dir.path()).unwrap();
-        assert_eq!((c.files, c.tunes, c.melodies.len(), c.errors.len()), (3, 3, 2, 1));
+        assert_eq!(
+            (c.files, c.tunes, c.melodies.len(), c.errors.len()),
+            (3, 3, 2, 1)
+        );
         assert!(c.errors[0].to_string().contains("b.krn"), "{}", c.errors[0]);
         let e = encode(&c.melodies, &PreprocessConfig::default());
         assert_eq!(e.songs.len(), 1);

@@ -219,8 +219,7 @@ impl Vocabulary {
 
     /// Parses the JSON form; ids must be exactly 0..n.
     pub fn from_json(text: &str) -> std::result::Result<Vocabulary, String> {
-        let map: BTreeMap<String, usize> =
-            serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let map: BTreeMap<String, usize> = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut by_id: Vec<Option<Symbol>> = vec![None; map.len()];
         for (sym, id) in &map {
             let s: Symbol = sym.parse().map_err(|e: Error| e.to_string())?;

@@ -36,7 +36,10 @@ pub fn fetch_essen(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<FetchRe
             "downloading music21 {MUSIC21_VERSION} with pip (about 20 MB)…"
         ));
         let wheel = pip_download(&tmp)?;
-        progress(&format!("extracting Essen ABC files into {}", dir.display()));
+        progress(&format!(
+            "extracting Essen ABC files into {}",
+            dir.display()
+        ));
         extract_essen(&wheel, dir)
     })();
     let _ = std::fs::remove_dir_all(&tmp);
@@ -53,11 +56,8 @@ fn pip_download(into: &Path) -> Result<PathBuf> {
         "-q",
         "-d",
     ];
-    let candidates: [(&str, &[&str]); 3] = [
-        ("pip3", &[]),
-        ("pip", &[]),
-        ("python3", &["-m", "pip"]),
-    ];
+    let candidates: [(&str, &[&str]); 3] =
+        [("pip3", &[]), ("pip", &[]), ("python3", &["-m", "pip"])];
     let mut last_failure = None;
     for (program, pre) in candidates {
         let output = Command::new(program)
@@ -166,7 +166,10 @@ mod tests {
         make_wheel(
             &wheel,
             &[
-                ("music21/corpus/essenFolksong/erk5.abc", "X:1\nK:C\nC\n\nX:2\nK:G\nG\n"),
+                (
+                    "music21/corpus/essenFolksong/erk5.abc",
+                    "X:1\nK:C\nC\n\nX:2\nK:G\nG\n",
+                ),
                 ("music21/corpus/essenFolksong/license.txt", "terms"),
                 ("music21/corpus/bach/bwv1.mxl", "x"),
                 ("music21/corpus/essenFolksong/../evil.abc", "x"),

@@ -10,6 +10,7 @@
 //! - [`corpus`]: load a folder of melodies in parallel, with per-file errors and statistics.
 //! - [`fetch`]: get the Essen Folksong Collection from the music21 package.
 //! - [`fsutil`]: atomic file writes.
+//! - [`bench`]: figures for `lstmuse bench`.
 //!
 //! ```
 //! use lstmuse::formats::kern;
@@ -23,6 +24,7 @@
 //! assert_eq!(encoding::symbols_to_string(&song), "60 _ 64 _ 67 _ _ _ 60 _ _ _ _ _ _ _");
 //! ```
 
+pub mod bench;
 pub mod corpus;
 pub mod encoding;
 pub mod error;

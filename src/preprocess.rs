@@ -22,10 +22,19 @@ pub struct PreprocessConfig {
 impl Default for PreprocessConfig {
     fn default() -> Self {
         PreprocessConfig {
-            acceptable_durations: [(1, 4), (1, 2), (3, 4), (1, 1), (3, 2), (2, 1), (3, 1), (4, 1)]
-                .iter()
-                .map(|&(n, d)| Ratio::new(n, d))
-                .collect(),
+            acceptable_durations: [
+                (1, 4),
+                (1, 2),
+                (3, 4),
+                (1, 1),
+                (3, 2),
+                (2, 1),
+                (3, 1),
+                (4, 1),
+            ]
+            .iter()
+            .map(|&(n, d)| Ratio::new(n, d))
+            .collect(),
             transpose: true,
             grid: GridConfig::default(),
         }
@@ -129,7 +138,10 @@ mod tests {
     fn filter_rejects_triplets_and_names_them() {
         let m = melody(&[(60, 1, 1), (62, 1, 3)], "C");
         let e = check_durations(&m, &PreprocessConfig::default()).unwrap_err();
-        assert_eq!(e.to_string(), "duration 1/3 quarter notes (event 2) is not in the accepted set");
+        assert_eq!(
+            e.to_string(),
+            "duration 1/3 quarter notes (event 2) is not in the accepted set"
+        );
     }
 
     #[test]

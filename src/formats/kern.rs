@@ -222,7 +222,9 @@ impl Reader {
         }
         if let Some((tonic, mode)) = body.split_once(':')
             && !tonic.is_empty()
-            && tonic.chars().all(|c| c.is_ascii_alphabetic() || c == '#' || c == '-')
+            && tonic
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '#' || c == '-')
             && tonic.len() <= 3
         {
             // A malformed key, like any unknown interpretation, is ignored.
@@ -399,9 +401,7 @@ fn parse_note_token(no: usize, tok: &str) -> Result<Option<Event>> {
         let start = bytes
             .iter()
             .position(|b| matches!(b, b'a'..=b'g' | b'A'..=b'G'))
-            .ok_or_else(|| {
-                Error::parse(Some(no), format!("unknown token `{}`", clip(tok)))
-            })?;
+            .ok_or_else(|| Error::parse(Some(no), format!("unknown token `{}`", clip(tok))))?;
         let letter = bytes[start];
         let count = bytes[start..].iter().take_while(|&&b| b == letter).count() as i32;
         let octave = if letter.is_ascii_lowercase() {
@@ -414,7 +414,10 @@ fn parse_note_token(no: usize, tok: &str) -> Result<Option<Event>> {
             .ok_or_else(|| Error::parse(Some(no), format!("bad pitch in `{}`", clip(tok))))?;
         let midi = 12 * (octave + 1) + name.midi_in_octave_4() - 60 + alter;
         Some(Pitch::from_midi(midi).ok_or_else(|| {
-            Error::parse(Some(no), format!("pitch out of MIDI range in `{}`", clip(tok)))
+            Error::parse(
+                Some(no),
+                format!("pitch out of MIDI range in `{}`", clip(tok)),
+            )
         })?)
     };
     Ok(Some(Event {
@@ -451,7 +454,11 @@ fn parse_duration(no: usize, tok: &str) -> Result<Option<Ratio>> {
         let after = &tok[start + digits.len()..];
         let denom_extra = after
             .strip_prefix('%')
-            .map(|r| r.chars().take_while(char::is_ascii_digit).collect::<String>())
+            .map(|r| {
+                r.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
             .and_then(|d| d.parse::<i64>().ok())
             .filter(|&d| d > 0 && d < 1 << 20);
         match denom_extra {
@@ -601,7 +608,9 @@ fn kern_pitch(note: &Note) -> String {
     let body = if octave >= 4 {
         letter.repeat((octave - 3) as usize)
     } else {
-        letter.to_ascii_uppercase().repeat((4 - octave).max(1) as usize)
+        letter
+            .to_ascii_uppercase()
+            .repeat((4 - octave).max(1) as usize)
     };
     let acc = match alter {
         1 => "#",
@@ -721,7 +730,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(low.notes[0].pitch, Some(Pitch(48)));
-        assert!(parse(text, &ReadOptions { voice: Some(5), ..Default::default() }).is_err());
+        assert!(
+            parse(
+                text,
+                &ReadOptions {
+                    voice: Some(5),
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]

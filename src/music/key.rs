@@ -228,7 +228,11 @@ fn correlation(a: &[f64; 12], b: &[f64; 12]) -> f64 {
 /// The correlation of a duration-weighted pitch-class histogram with one key's profile.
 pub fn key_correlation(histogram: &[f64; 12], key: Key, profile: KeyProfile) -> f64 {
     let (major, minor) = profile.weights();
-    let base = if key.mode == Mode::Minor { minor } else { major };
+    let base = if key.mode == Mode::Minor {
+        minor
+    } else {
+        major
+    };
     let t = key.tonic.pitch_class() as usize;
     let mut rotated = [0.0; 12];
     for (i, w) in base.iter().enumerate() {

@@ -5,9 +5,7 @@ mod melody;
 mod pitch;
 mod ratio;
 
-pub use key::{
-    Key, KeyProfile, Mode, all_major_minor_keys, estimate_key, key_correlation,
-};
+pub use key::{Key, KeyProfile, Mode, all_major_minor_keys, estimate_key, key_correlation};
 pub use melody::{Melody, Meter, Note, Source};
 pub use pitch::{Pitch, PitchName, STEP_LETTERS, STEP_PITCH_CLASSES};
 pub use ratio::Ratio;
