@@ -28,6 +28,14 @@ pub enum Command {
     /// Print speed and memory figures (release builds give the real numbers).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Render a melody to a WAV file with the built-in synth (any input format the library reads).
+    Render(RenderArgs),
+    /// Train a model on a corpus (the best epoch is kept; checkpoints every epoch).
+    Train(crate::cli_model::TrainArgs),
+    /// Score a model on songs: cross-entropy per step and per note onset, accuracy.
+    Eval(crate::cli_model::EvalArgs),
+    /// Continue a primer with the model: several variations, written as MIDI, MusicXML, kern or ABC.
+    Generate(crate::cli_model::GenerateArgs),
 }
 
 /// `lstmuse bench …`.
@@ -98,6 +106,10 @@ pub fn run(command: Command) -> Result<()> {
         Command::Corpus(CorpusCommand::Encode { path, out }) => corpus_encode(path, out),
         Command::Corpus(CorpusCommand::Fetch { name, dir }) => corpus_fetch(&name, dir),
         Command::Bench(BenchCommand::Corpus { path, runs }) => bench_corpus(&path, runs),
+        Command::Render(args) => render(args),
+        Command::Train(args) => crate::cli_model::run_train(args),
+        Command::Eval(args) => crate::cli_model::run_eval(args),
+        Command::Generate(args) => crate::cli_model::run_generate(args),
     }
 }
 
@@ -229,5 +241,73 @@ fn bench_corpus(path: &std::path::Path, runs: usize) -> Result<()> {
             "note: a debug build; run `cargo run --release -- bench corpus …` for real figures"
         );
     }
+    Ok(())
+}
+
+/// `lstmuse render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The input melody (.krn, .abc, .mid, .musicxml, .xml, .mxl).
+    pub input: PathBuf,
+    /// The output file (.wav, 16-bit stereo).
+    pub output: PathBuf,
+    /// The synth voice: flute, pluck or epiano.
+    #[arg(long, default_value = "flute")]
+    pub voice: String,
+    /// Tempo in quarter notes per minute (default: the melody's, or 120).
+    #[arg(long)]
+    pub bpm: Option<f64>,
+    /// ABC: the tune with reference number X:N (default: the first tune).
+    #[arg(long)]
+    pub tune: Option<u32>,
+    /// Kern spine, MIDI track or MusicXML part to read (0-based; default: the top voice).
+    #[arg(long)]
+    pub part: Option<usize>,
+    /// Add a metronome click on every beat.
+    #[arg(long)]
+    pub metronome: bool,
+}
+
+fn render(args: RenderArgs) -> Result<()> {
+    use lstmuse::synth::{self, RenderConfig, Voice};
+    let is_wav = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if !is_wav {
+        bail!(
+            "cannot write {}: render writes .wav files",
+            args.output.display()
+        );
+    }
+    let voice: Voice = args.voice.parse()?;
+    if let Some(bpm) = args.bpm {
+        let (low, high) = synth::BPM_RANGE;
+        if !(low..=high).contains(&bpm) {
+            bail!("--bpm {bpm} is out of range: use {low}..={high} quarter notes per minute");
+        }
+    }
+    let options = ReadOptions {
+        tune: args.tune,
+        voice: args.part,
+    };
+    let melody = formats::read_melody(&args.input, &options)?;
+    let config = RenderConfig {
+        bpm: args.bpm,
+        voice,
+        metronome: args.metronome,
+        ..RenderConfig::default()
+    };
+    let start = Instant::now();
+    let rendered = synth::render(&melody, &config);
+    synth::write_wav(&rendered, &args.output)?;
+    eprintln!(
+        "wrote {:.2} s ({} notes, {voice}, {} bpm) to {} in {:.0} ms",
+        rendered.duration_secs(),
+        melody.sounding().count(),
+        rendered.bpm,
+        args.output.display(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
     Ok(())
 }

@@ -33,6 +33,16 @@ impl fmt::Display for Symbol {
     }
 }
 
+impl Serialize for Symbol {
+    /// As its text: `"60"`, `"r"`, `"_"`, `"/"`.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl FromStr for Symbol {
     type Err = Error;
     fn from_str(s: &str) -> Result<Symbol> {

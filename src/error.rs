@@ -34,13 +34,12 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{source} ({})", path.display())]
+    #[error("{error} ({})", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
+        /// The OS error (shown in the message, so not chained a second time).
+        error: std::io::Error,
     },
     /// The input is malformed.
     #[error("{message}{}", at(location))]
@@ -91,10 +90,10 @@ impl Error {
     }
 
     /// An I/O error on a path.
-    pub fn io(path: &Path, source: std::io::Error) -> Error {
+    pub fn io(path: &Path, error: std::io::Error) -> Error {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 

@@ -11,6 +11,8 @@
 //! - [`fetch`]: get the Essen Folksong Collection from the music21 package.
 //! - [`fsutil`]: atomic file writes.
 //! - [`bench`]: figures for `lstmuse bench`.
+//! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
+//! - `player` (feature `audio`): playback of rendered audio on the default sound device.
 //!
 //! ```
 //! use lstmuse::formats::kern;
@@ -24,15 +26,41 @@
 //! assert_eq!(encoding::symbols_to_string(&song), "60 _ 64 _ 67 _ _ _ 60 _ _ _ _ _ _ _");
 //! ```
 
+pub mod artifact;
+pub mod backend;
 pub mod bench;
 pub mod corpus;
+pub mod data;
 pub mod encoding;
 pub mod error;
+pub mod eval;
 pub mod fetch;
 pub mod formats;
 pub mod fsutil;
+pub mod model;
 pub mod music;
+#[cfg(feature = "audio")]
+pub mod player;
 pub mod preprocess;
+pub mod sampling;
+pub mod synth;
+pub mod training;
 
 pub use error::{Error, Result};
+
+/// The bundled default model: `$LSTMUSE_MODEL_DIR`, else `models/essen-erk` beside the
+/// executable or in the source tree it was built from.
+pub fn default_model_dir() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var_os("LSTMUSE_MODEL_DIR").map(std::path::PathBuf::from),
+        std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(|p| p.join("models/essen-erk"))),
+        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/essen-erk")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("config.json").is_file())
+}
 pub use music::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};

@@ -1,6 +1,7 @@
 //! The `lstmuse` binary: a subcommand runs the CLI; no arguments prints help.
 
 mod cli;
+mod cli_model;
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;

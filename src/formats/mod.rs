@@ -106,11 +106,10 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
 pub fn read_melody(path: &Path, options: &ReadOptions) -> Result<Melody> {
     let tunes = read_tunes(path, options)?;
     let pick = match options.tune {
-        Some(n) if Format::from_path(path) == Some(Format::Abc) => {
-            tunes.into_iter().find(|t| t.tune == Some(n)).ok_or_else(|| {
-                Error::Invalid(format!("no tune X:{n} in {}", path.display()))
-            })?
-        }
+        Some(n) if Format::from_path(path) == Some(Format::Abc) => tunes
+            .into_iter()
+            .find(|t| t.tune == Some(n))
+            .ok_or_else(|| Error::Invalid(format!("no tune X:{n} in {}", path.display())))?,
         _ => tunes
             .into_iter()
             .next()

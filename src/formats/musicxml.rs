@@ -1,25 +1,59 @@
-//! MusicXML reader and writer (work in progress by a helper).
+//! MusicXML: read one part's top voice as a melody; write a melody as a one-part score.
+//!
+//! Reading takes `score-partwise` or `score-timewise`, the first part (or
+//! [`ReadOptions::voice`] as the part index) and its voice 1: chords become their top
+//! note, grace and cue notes are dropped, tied notes become one [`Note`](crate::music::Note)
+//! with `tie_parts`, and simple repeats and first/second endings are played out.
+//! Durations come from `<duration>` and `<divisions>` as exact ratios.
+//!
+//! Writing produces MusicXML 4.0 that MuseScore imports: bar lines from the meter, a
+//! pickup measure numbered 0, notes split and tied across bar lines, dotted values and
+//! triplets spelled with `<type>`, `<dot/>` and `<time-modification>`.
+//!
+//! ```
+//! use lstmuse::formats::musicxml;
+//! use lstmuse::{Melody, Meter, Note, Pitch, Ratio};
+//!
+//! let mut melody = Melody::new();
+//! melody.meter = Meter::new(3, 4);
+//! melody.notes = vec![Note::new(Pitch(67), Ratio::ONE), Note::new(Pitch(72), Ratio::from_int(3))];
+//! melody.pickup = Ratio::ONE;
+//! let xml = musicxml::write(&melody);
+//! let back = musicxml::parse(&xml, &Default::default()).unwrap();
+//! assert_eq!(back.notes.len(), 2);
+//! assert_eq!(back.notes[1].duration, Ratio::from_int(3));
+//! assert_eq!(back.pickup, Ratio::ONE);
+//! ```
+
+mod durations;
+mod events;
+mod mxl;
+mod read;
+mod repeats;
+mod spell;
+mod write;
 
 use super::ReadOptions;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::music::Melody;
 
 /// Parses uncompressed MusicXML: the first part (or `options.voice`), top voice.
-pub fn parse(_text: &str, _options: &ReadOptions) -> Result<Melody> {
-    Err(Error::parse(None, "MusicXML reader not written yet"))
+pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
+    read::parse(text, options)
 }
 
-/// Parses compressed MusicXML (`.mxl`).
-pub fn parse_mxl(_bytes: &[u8], _options: &ReadOptions) -> Result<Melody> {
-    Err(Error::parse(None, "MusicXML reader not written yet"))
+/// Parses compressed MusicXML (`.mxl`): the score named in `META-INF/container.xml`,
+/// or the first `.musicxml`/`.xml` file in the archive.
+pub fn parse_mxl(bytes: &[u8], options: &ReadOptions) -> Result<Melody> {
+    read::parse(&mxl::score_text(bytes)?, options)
 }
 
-/// Writes partwise MusicXML.
-pub fn write(_melody: &Melody) -> String {
-    String::new()
+/// Writes partwise MusicXML 4.0.
+pub fn write(melody: &Melody) -> String {
+    write::write(melody)
 }
 
-/// Writes compressed MusicXML.
-pub fn write_mxl(_melody: &Melody) -> Result<Vec<u8>> {
-    Ok(Vec::new())
+/// Writes compressed MusicXML (`.mxl`).
+pub fn write_mxl(melody: &Melody) -> Result<Vec<u8>> {
+    mxl::pack(&write(melody))
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole LSTMuse test suite, installing the system packages it needs first.
+# Tests that need ../shared/corpus or MuseScore say SKIP when those are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+# Build: ALSA headers for rodio. Checks: MuseScore 3 (imports our MIDI/MusicXML), abcmidi.
+ensure_packages pkg-config libasound2-dev musescore3 abcmidi
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --all -- --check
+fi
+cargo test --locked

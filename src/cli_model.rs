@@ -1,0 +1,458 @@
+//! The model subcommands: `train` and `eval`.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lstmuse::artifact::ModelArtifact;
+use lstmuse::backend::{self, BackendChoice};
+use lstmuse::corpus;
+use lstmuse::data::SongIds;
+use lstmuse::encoding::Symbol;
+use lstmuse::model::MelodyLstmConfig;
+use lstmuse::preprocess::PreprocessConfig;
+use lstmuse::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// `lstmuse train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// The corpus: a folder (searched recursively) or a file.
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// The model folder to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Maximum epochs (training stops earlier when validation stops improving).
+    #[arg(long, default_value_t = 50)]
+    pub epochs: usize,
+    /// Windows per batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Steps per window.
+    #[arg(long, default_value_t = 64)]
+    pub seq_len: usize,
+    /// Hidden units per layer.
+    #[arg(long, default_value_t = 256)]
+    pub hidden: usize,
+    /// LSTM layers.
+    #[arg(long, default_value_t = 1)]
+    pub layers: usize,
+    /// Input embedding size (0 = one-hot input, as the seed).
+    #[arg(long, default_value_t = 0)]
+    pub embedding: usize,
+    /// Dropout.
+    #[arg(long, default_value_t = 0.2)]
+    pub dropout: f64,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// L2 weight decay.
+    #[arg(long, default_value_t = 1e-6)]
+    pub weight_decay: f64,
+    /// Epochs without validation improvement before stopping (0 = never stop early).
+    #[arg(long, default_value_t = 5)]
+    pub patience: usize,
+    /// Fraction of songs held back for validation.
+    #[arg(long, default_value_t = 0.1)]
+    pub valid_split: f64,
+    /// Seed for initialisation, split, shuffling and dropout.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// auto (GPU if there is a hardware one), wgpu, or cpu.
+    #[arg(long, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Continue from the folder's last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Print one JSON event per line instead of progress bars.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `lstmuse eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The model folder (default: the bundled model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Songs to score: a folder or a file, encoded like the training data.
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// auto, wgpu or cpu.
+    #[arg(long, default_value = "cpu")]
+    pub backend: BackendChoice,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn encoded_songs(path: &Path) -> Result<Vec<Vec<Symbol>>> {
+    let loaded = corpus::load(path)?;
+    for e in loaded.errors.iter().take(5) {
+        eprintln!("skipped: {e}");
+    }
+    let encoded = corpus::encode(&loaded.melodies, &PreprocessConfig::default());
+    if encoded.songs.is_empty() {
+        bail!(
+            "no song of {} passes the preprocessing filter",
+            path.display()
+        );
+    }
+    Ok(encoded.songs.into_iter().map(|s| s.symbols).collect())
+}
+
+/// Runs `lstmuse train`.
+pub fn run_train(args: TrainArgs) -> Result<()> {
+    let songs = encoded_songs(&args.corpus)?;
+    let data = TrainingData::from_songs(&songs, args.corpus.display().to_string());
+    let model = MelodyLstmConfig::new(data.vocab.len())
+        .with_hidden_size(args.hidden)
+        .with_layers(args.layers)
+        .with_embedding_size(args.embedding)
+        .with_dropout(args.dropout);
+    let config = TrainingConfig::new(model)
+        .with_epochs(args.epochs)
+        .with_batch_size(args.batch)
+        .with_seq_len(args.seq_len)
+        .with_learning_rate(args.lr)
+        .with_weight_decay(args.weight_decay)
+        .with_patience(args.patience)
+        .with_valid_fraction(args.valid_split)
+        .with_seed(args.seed);
+    let mut options = TrainOptions::new(&args.out, args.backend)?;
+    options.resume = args.resume;
+    let stop = AtomicBool::new(false);
+    let summary = if args.json {
+        train(
+            &config,
+            &data,
+            &options,
+            &mut |e| {
+                if let Ok(line) = serde_json::to_string(e) {
+                    println!("{line}");
+                }
+            },
+            &stop,
+        )?
+    } else {
+        let mut bars = Bars::default();
+        train(&config, &data, &options, &mut |e| bars.show(e), &stop)?
+    };
+    if !args.json {
+        eprintln!(
+            "best epoch {} of {}; model in {}",
+            summary.best_epoch,
+            summary.history.len(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Progress bars for training events.
+#[derive(Default)]
+struct Bars {
+    bar: Option<ProgressBar>,
+}
+
+impl Bars {
+    fn show(&mut self, event: &TrainingEvent) {
+        match event {
+            TrainingEvent::Started {
+                train_songs,
+                valid_songs,
+                backend,
+                start_epoch,
+                epochs,
+                ..
+            } => {
+                eprintln!(
+                    "training on {train_songs} songs, validating on {valid_songs}, {backend}; epochs {start_epoch}..={epochs}"
+                );
+            }
+            TrainingEvent::Batch {
+                epoch,
+                batch,
+                batches,
+                loss,
+                steps_per_sec,
+                ..
+            } => {
+                let bar = self.bar.get_or_insert_with(|| {
+                    let b = ProgressBar::new(*batches as u64);
+                    b.set_style(
+                        ProgressStyle::with_template(
+                            "epoch {prefix:>3} [{bar:30}] {pos}/{len} {msg}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    b
+                });
+                bar.set_prefix(epoch.to_string());
+                bar.set_position(*batch as u64);
+                bar.set_message(format!("loss {loss:.3}, {steps_per_sec:.0} steps/s"));
+            }
+            TrainingEvent::Epoch {
+                stats,
+                best,
+                eta_secs,
+            } => {
+                if let Some(b) = self.bar.take() {
+                    b.finish_and_clear();
+                }
+                eprintln!(
+                    "epoch {:>3}: train {:.4} ({:.1}%), valid {:.4} ({:.1}%), {:.1} s{}, ETA {:.0} s",
+                    stats.epoch,
+                    stats.train_loss,
+                    stats.train_accuracy * 100.0,
+                    stats.valid_loss,
+                    stats.valid_accuracy * 100.0,
+                    stats.seconds,
+                    if *best { ", best so far: saved" } else { "" },
+                    eta_secs
+                );
+            }
+            TrainingEvent::Finished { stopped: true, .. } => eprintln!("stopped"),
+            TrainingEvent::Error { message } => eprintln!("error: {message}"),
+            _ => {}
+        }
+    }
+}
+
+/// Runs `lstmuse eval`.
+pub fn run_eval(args: EvalArgs) -> Result<()> {
+    let dir = match args.model {
+        Some(d) => d,
+        None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
+    };
+    let device = backend::choose(args.backend)?;
+    let artifact = ModelArtifact::load(&dir, &device.device)?;
+    let songs = encoded_songs(&args.corpus)?;
+    let (ids, skipped) = SongIds::from_symbols(songs.iter().map(Vec::as_slice), &artifact.vocab);
+    let report = lstmuse::eval::evaluate(
+        &artifact.model,
+        &artifact.vocab,
+        &ids,
+        skipped,
+        64,
+        &device.device,
+    );
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("model          {}", dir.display());
+        println!("corpus         {}", args.corpus.display());
+        println!(
+            "songs          {} ({} skipped: symbols outside the vocabulary)",
+            report.songs, report.skipped_songs
+        );
+        println!("nll_per_step   {:.4} nats", report.nll_per_step);
+        println!("bits_per_note  {:.3}", report.bits_per_note);
+        println!("accuracy       {:.1}%", report.accuracy * 100.0);
+    }
+    Ok(())
+}
+
+/// `lstmuse generate`.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// The model folder (default: the bundled model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// A melody file to continue (.krn, .abc, .mid, .musicxml, …).
+    #[arg(long, conflicts_with = "primer_text")]
+    pub primer: Option<PathBuf>,
+    /// A primer in the seed's text form, e.g. "67 _ 67 _ 65 64 _ r _" (MIDI numbers, `_` holds, `r` rests, 16ths).
+    #[arg(long)]
+    pub primer_text: Option<String>,
+    /// ABC: the tune X:N of the primer file.
+    #[arg(long)]
+    pub tune: Option<u32>,
+    /// Length in 16th-note steps.
+    #[arg(long, conflicts_with = "bars")]
+    pub steps: Option<usize>,
+    /// Length in bars of the primer's meter (default 8).
+    #[arg(long)]
+    pub bars: Option<usize>,
+    /// Softmax temperature (0 = always the most likely symbol).
+    #[arg(long, default_value_t = 0.9)]
+    pub temperature: f32,
+    /// Entropy-adaptive temperature.
+    #[arg(long)]
+    pub adaptive: bool,
+    /// Penalty on rests (subtracted from the rest logit).
+    #[arg(long, default_value_t = 0.0)]
+    pub rest_penalty: f32,
+    /// Bias on holds (`_`): positive for longer notes.
+    #[arg(long, default_value_t = 0.0)]
+    pub hold_bias: f32,
+    /// Nucleus sampling mass (1 = off).
+    #[arg(long, default_value_t = 1.0)]
+    pub top_p: f32,
+    /// Keep only the k most likely symbols (0 = off).
+    #[arg(long, default_value_t = 0)]
+    pub top_k: usize,
+    /// Pitch range as LOW-HIGH MIDI numbers, e.g. 60-79.
+    #[arg(long)]
+    pub range: Option<String>,
+    /// Only notes of this key, e.g. G, Em, Dmix.
+    #[arg(long)]
+    pub scale: Option<String>,
+    /// End on the tonic.
+    #[arg(long)]
+    pub end_on_tonic: bool,
+    /// Random seed (same seed and settings, same melody).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many melodies.
+    #[arg(long, default_value_t = 1)]
+    pub variations: usize,
+    /// The output file (.mid, .musicxml, .krn, .abc); with several variations NAME-1.EXT, NAME-2.EXT, ….
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print, per variation, the notes, the mean entropy and the mean log-probability.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Loads the model folder, or the bundled one.
+pub fn load_model(dir: Option<PathBuf>, device: &burn::tensor::Device) -> Result<ModelArtifact> {
+    let dir = match dir {
+        Some(d) => d,
+        None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
+    };
+    Ok(ModelArtifact::load(&dir, device)?)
+}
+
+fn parse_range(text: &str) -> Result<(u8, u8)> {
+    let (lo, hi) = text
+        .split_once('-')
+        .context("the range must look like LOW-HIGH, e.g. 60-79")?;
+    let lo: u8 = lo
+        .trim()
+        .parse()
+        .context("the range's low note is not a MIDI number")?;
+    let hi: u8 = hi
+        .trim()
+        .parse()
+        .context("the range's high note is not a MIDI number")?;
+    if lo > hi || hi > 127 {
+        bail!("the range {lo}-{hi} is empty or beyond MIDI 127");
+    }
+    Ok((lo, hi))
+}
+
+/// The sampler settings a command line asks for.
+pub fn sampler_config(args: &GenerateArgs) -> Result<lstmuse::sampling::SamplerConfig> {
+    use lstmuse::sampling::{AdaptiveTemperature, Length, SamplerConfig};
+    Ok(SamplerConfig {
+        temperature: args.temperature,
+        adaptive: args.adaptive.then(AdaptiveTemperature::default),
+        rest_penalty: args.rest_penalty,
+        hold_bias: args.hold_bias,
+        top_p: args.top_p,
+        top_k: args.top_k,
+        length: match (args.steps, args.bars) {
+            (Some(s), _) => Length::Steps(s),
+            (None, b) => Length::Bars(b.unwrap_or(8)),
+        },
+        range: args.range.as_deref().map(parse_range).transpose()?,
+        scale: match &args.scale {
+            Some(s) => Some(
+                lstmuse::Key::parse(s)
+                    .with_context(|| format!("`{s}` is not a key (try G, Em, Dmix)"))?,
+            ),
+            None => None,
+        },
+        end_on_tonic: args.end_on_tonic,
+        seed: args.seed,
+        variations: args.variations,
+        ..SamplerConfig::default()
+    })
+}
+
+/// `name.mid` for one variation, `name-1.mid`, `name-2.mid`, … for several.
+pub fn variation_path(out: &Path, index: usize, count: usize) -> PathBuf {
+    if count <= 1 {
+        return out.to_path_buf();
+    }
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = out
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}-{}.{ext}", index + 1))
+}
+
+/// Runs `lstmuse generate`.
+pub fn run_generate(args: GenerateArgs) -> Result<()> {
+    if lstmuse::formats::Format::from_path(&args.out).is_none() {
+        bail!(
+            "cannot write {}: use .mid, .musicxml, .krn or .abc",
+            args.out.display()
+        );
+    }
+    let config = sampler_config(&args)?;
+    let device = backend::cpu();
+    let artifact = load_model(args.model.clone(), &device.device)?;
+    let primer = match (&args.primer, &args.primer_text) {
+        (Some(p), _) => lstmuse::formats::read_melody(
+            p,
+            &lstmuse::formats::ReadOptions {
+                tune: args.tune,
+                voice: None,
+            },
+        )?,
+        (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,
+        (None, None) => lstmuse::Melody::new(),
+    };
+    let results = lstmuse::sampling::generate(
+        &artifact.model,
+        &artifact.config.model,
+        &artifact.vocab,
+        &primer,
+        &config,
+        &device.device,
+    )?;
+    let mut report = Vec::new();
+    for (i, g) in results.iter().enumerate() {
+        let path = variation_path(&args.out, i, results.len());
+        lstmuse::formats::write_melody(&g.melody, &path)?;
+        let notes: Vec<serde_json::Value> = g
+            .melody
+            .with_onsets()
+            .map(|(on, n)| {
+                serde_json::json!({
+                    "pitch": n.pitch.map(|p| p.midi()),
+                    "onset": on.to_f64(),
+                    "duration": n.duration.to_f64(),
+                })
+            })
+            .collect();
+        report.push(serde_json::json!({
+            "variation": i + 1,
+            "path": path.display().to_string(),
+            "notes": notes,
+            "primer_notes": g.primer_notes,
+            "mean_entropy": g.mean_entropy(),
+            "mean_log_probability": g.mean_log_probability(),
+        }));
+        if !args.json {
+            eprintln!(
+                "wrote {} ({} notes, mean entropy {:.2} nats, mean log-prob {:.2})",
+                path.display(),
+                g.melody.sounding().count(),
+                g.mean_entropy(),
+                g.mean_log_probability()
+            );
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}

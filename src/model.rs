@@ -1,0 +1,270 @@
+//! The melody LSTM: a fused LSTM cell written from tensor ops, with `forward` for training
+//! and a stateful `step` for O(n) generation.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::tensor::activation::{sigmoid, tanh};
+use burn::tensor::{Device, Int, Tensor, TensorData, s};
+
+/// Shape and regularisation of a [`MelodyLstm`].
+#[derive(Config, Debug, PartialEq)]
+pub struct MelodyLstmConfig {
+    /// Number of symbols (inputs and outputs).
+    pub vocab_size: usize,
+    /// Size of a learned input embedding; 0 feeds the symbols one-hot, as the seed does.
+    #[config(default = 0)]
+    pub embedding_size: usize,
+    /// Stacked LSTM layers.
+    #[config(default = 1)]
+    pub layers: usize,
+    /// Hidden units per layer.
+    #[config(default = 256)]
+    pub hidden_size: usize,
+    /// Dropout between layers and before the output layer (training only).
+    #[config(default = 0.2)]
+    pub dropout: f64,
+}
+
+/// One LSTM layer with the four gates fused into one `[·, 4H]` product (gate order:
+/// input, forget, output, cell candidate).
+#[derive(Module, Debug)]
+pub struct LstmLayer {
+    /// Input weights `[input_size, 4H]`; for a one-hot first layer, one row per symbol
+    /// with the bias folded in.
+    pub input_weights: Param<Tensor<2>>,
+    /// Recurrent weights `[H, 4H]`.
+    pub hidden_weights: Param<Tensor<2>>,
+    /// Bias `[4H]`; absent on a one-hot first layer (folded into its rows).
+    pub bias: Option<Param<Tensor<1>>>,
+}
+
+/// The recurrent state: `(hidden, cell)` per layer, each `[batch, H]`.
+#[derive(Clone, Debug)]
+pub struct LstmState {
+    /// `(h, c)` for each layer, bottom first.
+    pub layers: Vec<(Tensor<2>, Tensor<2>)>,
+}
+
+impl LstmState {
+    /// All-zero state for `batch` rows.
+    pub fn zeros(config: &MelodyLstmConfig, batch: usize, device: &Device) -> LstmState {
+        let z = || Tensor::<2>::zeros([batch, config.hidden_size], device);
+        LstmState {
+            layers: (0..config.layers).map(|_| (z(), z())).collect(),
+        }
+    }
+}
+
+/// Symbols in, next-symbol logits out.
+#[derive(Module, Debug)]
+pub struct MelodyLstm {
+    /// Optional embedding `[vocab, E]`.
+    pub embedding: Option<Param<Tensor<2>>>,
+    /// The LSTM layers, bottom first.
+    pub layers: Vec<LstmLayer>,
+    /// Dropout on layer outputs.
+    pub dropout: Dropout,
+    /// Output projection `H → vocab`.
+    pub output: Linear,
+    /// Hidden units per layer.
+    pub hidden_size: usize,
+}
+
+impl MelodyLstmConfig {
+    /// Builds the model with PyTorch's LSTM initialisation (uniform ±1/√H), forget-gate
+    /// bias 1.
+    pub fn init(&self, device: &Device) -> MelodyLstm {
+        let h = self.hidden_size.max(1);
+        let k = 1.0 / (h as f64).sqrt();
+        let uniform = Initializer::Uniform { min: -k, max: k };
+        let one_hot = self.embedding_size == 0;
+        let embedding = (!one_hot).then(|| {
+            Initializer::Normal {
+                mean: 0.0,
+                std: 1.0,
+            }
+            .init([self.vocab_size, self.embedding_size], device)
+        });
+        let layers = (0..self.layers.max(1))
+            .map(|l| {
+                let input_size = match (l, one_hot) {
+                    (0, true) => self.vocab_size,
+                    (0, false) => self.embedding_size,
+                    _ => h,
+                };
+                let folded = l == 0 && one_hot;
+                let bias = (!folded)
+                    .then(|| forget_bias(uniform.init::<1, _>([4 * h], device), h, device));
+                let mut input_weights = uniform.init::<2, _>([input_size, 4 * h], device);
+                if folded {
+                    // One-hot rows carry the bias: give every row the forget-gate bias of 1.
+                    let w = input_weights.val();
+                    let mut f = vec![0.0f32; 4 * h];
+                    f[h..2 * h].iter_mut().for_each(|v| *v = 1.0);
+                    let shift = Tensor::<1>::from_data(TensorData::new(f, [4 * h]), device)
+                        .unsqueeze::<2>();
+                    input_weights = Param::from_tensor((w + shift).detach());
+                }
+                LstmLayer {
+                    input_weights,
+                    hidden_weights: uniform.init([h, 4 * h], device),
+                    bias,
+                }
+            })
+            .collect();
+        MelodyLstm {
+            embedding,
+            layers,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            output: LinearConfig::new(h, self.vocab_size).init(device),
+            hidden_size: h,
+        }
+    }
+}
+
+fn forget_bias(b: Param<Tensor<1>>, h: usize, device: &Device) -> Param<Tensor<1>> {
+    let mut f = vec![0.0f32; 4 * h];
+    f[h..2 * h].iter_mut().for_each(|v| *v = 1.0);
+    Param::from_tensor(
+        (b.val() + Tensor::<1>::from_data(TensorData::new(f, [4 * h]), device)).detach(),
+    )
+}
+
+impl LstmLayer {
+    /// One time step. `input_gates` is this step's input contribution `[B, 4H]`.
+    fn cell(
+        &self,
+        input_gates: Tensor<2>,
+        (h, c): (Tensor<2>, Tensor<2>),
+        hidden: usize,
+    ) -> (Tensor<2>, Tensor<2>) {
+        let mut gates = input_gates + h.matmul(self.hidden_weights.val());
+        if let Some(b) = &self.bias {
+            gates = gates + b.val().unsqueeze::<2>();
+        }
+        let sig = sigmoid(gates.clone().slice(s![.., 0..3 * hidden]));
+        let candidate = tanh(gates.slice(s![.., 3 * hidden..4 * hidden]));
+        let mut parts = sig.chunk(3, 1).into_iter();
+        let (Some(i), Some(f), Some(o)) = (parts.next(), parts.next(), parts.next()) else {
+            unreachable!("chunk(3) of a [B, 3H] tensor gives three parts");
+        };
+        let c = f * c + i * candidate;
+        let h = o * tanh(c.clone());
+        (h, c)
+    }
+}
+
+impl MelodyLstm {
+    /// Hidden units per layer.
+    pub fn hidden_size(&self) -> usize {
+        self.hidden_size
+    }
+
+    /// Number of layers.
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Runs the LSTM layers for one step: tokens `[B]` → top hidden state `[B, H]`.
+    fn advance(&self, tokens: Tensor<1, Int>, state: LstmState) -> (Tensor<2>, LstmState) {
+        let hidden = self.hidden_size;
+        let mut next = Vec::with_capacity(self.layers.len());
+        let mut below: Option<Tensor<2>> = None;
+        for (l, (layer, hc)) in self.layers.iter().zip(state.layers).enumerate() {
+            let input_gates = match (l, &below, &self.embedding) {
+                (0, _, None) => layer.input_weights.val().select(0, tokens.clone()),
+                (0, _, Some(e)) => e
+                    .val()
+                    .select(0, tokens.clone())
+                    .matmul(layer.input_weights.val()),
+                (_, Some(x), _) => self
+                    .dropout
+                    .forward(x.clone())
+                    .matmul(layer.input_weights.val()),
+                _ => unreachable!("layers above the first always have an input"),
+            };
+            let (h, c) = layer.cell(input_gates, hc, hidden);
+            below = Some(h.clone());
+            next.push((h, c));
+        }
+        let top = below.unwrap_or_else(|| Tensor::zeros([1, hidden], &tokens.device()));
+        (top, LstmState { layers: next })
+    }
+
+    /// Training: token ids `[batch, seq]` → logits `[batch, seq, vocab]`, from a zero state.
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, seq] = tokens.dims();
+        let device = tokens.device();
+        let mut state = LstmState {
+            layers: (0..self.layers.len())
+                .map(|_| {
+                    let z = Tensor::<2>::zeros([batch, self.hidden_size], &device);
+                    (z.clone(), z)
+                })
+                .collect(),
+        };
+        let mut outputs = Vec::with_capacity(seq);
+        for t in 0..seq {
+            let tok = tokens.clone().slice(s![.., t..t + 1]).reshape([batch]);
+            let (h, next) = self.advance(tok, state);
+            state = next;
+            outputs.push(h);
+        }
+        let hs: Tensor<3> = Tensor::stack(outputs, 1);
+        let hs = self.dropout.forward(hs);
+        self.output.forward(hs)
+    }
+
+    /// Generation: one token per row `[batch]` and the state → logits `[batch, vocab]` and
+    /// the new state. Applied token by token it gives the same logits as [`forward`](Self::forward).
+    pub fn step(&self, tokens: Tensor<1, Int>, state: LstmState) -> (Tensor<2>, LstmState) {
+        let (h, state) = self.advance(tokens, state);
+        let logits = self.output.forward(self.dropout.forward(h));
+        (logits, state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[i64], shape: [usize; 2], device: &Device) -> Tensor<2, Int> {
+        Tensor::from_data(TensorData::new(v.to_vec(), shape), device)
+    }
+
+    #[test]
+    fn step_equals_forward() {
+        for embedding_size in [0, 8] {
+            let device = Device::flex();
+            device.seed(7);
+            let config = MelodyLstmConfig::new(6)
+                .with_hidden_size(16)
+                .with_layers(2)
+                .with_embedding_size(embedding_size);
+            let model = config.init(&device).valid();
+            let tokens = ids(&[0, 3, 4, 2, 5, 1, 1, 2, 0, 5], [2, 5], &device);
+            let full: Vec<f32> = model
+                .forward(tokens.clone())
+                .into_data()
+                .try_to_vec()
+                .unwrap();
+            let mut state = LstmState::zeros(&config, 2, &device);
+            let mut stepped = vec![Vec::new(); 2];
+            for t in 0..5 {
+                let tok = tokens.clone().slice(s![.., t..t + 1]).reshape([2]);
+                let (logits, next) = model.step(tok, state);
+                state = next;
+                let v: Vec<f32> = logits.into_data().try_to_vec().unwrap();
+                for b in 0..2 {
+                    stepped[b].extend_from_slice(&v[b * 6..(b + 1) * 6]);
+                }
+            }
+            let stepped: Vec<f32> = stepped.concat();
+            assert_eq!(full.len(), stepped.len());
+            for (a, b) in full.iter().zip(&stepped) {
+                assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+            }
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! The sampler: continue a primer with a trained model, one `step` per new symbol, with
+//! temperature, entropy-adaptive temperature, symbol biasing, top-k/top-p and constraints.
+
+use crate::data::SplitMix64;
+use crate::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
+use crate::error::{Error, Result};
+use crate::model::{LstmState, MelodyLstm, MelodyLstmConfig};
+use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+/// How long to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Length {
+    /// A number of 16th-note steps.
+    Steps(usize),
+    /// A number of bars of the primer's meter (4/4 when it has none).
+    Bars(usize),
+}
+
+/// Entropy-adaptive temperature: a confident model (low entropy) is made more
+/// adventurous, an unsure one (high entropy) more careful.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdaptiveTemperature {
+    /// How strongly the temperature follows the entropy (0 = not at all).
+    pub strength: f32,
+    /// Lowest temperature allowed.
+    pub min: f32,
+    /// Highest temperature allowed.
+    pub max: f32,
+}
+
+impl Default for AdaptiveTemperature {
+    fn default() -> Self {
+        AdaptiveTemperature {
+            strength: 1.0,
+            min: 0.3,
+            max: 1.5,
+        }
+    }
+}
+
+/// Every control of the sampler. The defaults give natural-sounding folk melodies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SamplerConfig {
+    /// Softmax temperature; 0 picks the most likely symbol every step.
+    pub temperature: f32,
+    /// Entropy-adaptive temperature, when set.
+    pub adaptive: Option<AdaptiveTemperature>,
+    /// Subtracted from the rest symbol's logit (the seed's "rests penalised").
+    pub rest_penalty: f32,
+    /// Added to the hold (`_`) logit: positive gives longer notes.
+    pub hold_bias: f32,
+    /// Added to every note onset's logit (the seed's "notes favoured").
+    pub note_bias: f32,
+    /// Keep only the k most likely symbols (0 = off).
+    pub top_k: usize,
+    /// Keep the most likely symbols up to this probability mass (1 = off).
+    pub top_p: f32,
+    /// How much to generate after the primer.
+    pub length: Length,
+    /// Stop a variation when the model ends the song; otherwise the song end is masked.
+    pub stop_at_end: bool,
+    /// Seed of the random generator: the same seed and settings give the same melodies.
+    pub seed: u64,
+    /// Melodies per call (run together as one batch).
+    pub variations: usize,
+    /// Lowest and highest MIDI note allowed (in the output key).
+    pub range: Option<(u8, u8)>,
+    /// Only notes of this key's scale (in the output key).
+    pub scale: Option<Key>,
+    /// Make the last note the tonic (of `scale`, else of the output key), held for a beat.
+    pub end_on_tonic: bool,
+    /// Key of the output; default: the primer's key.
+    pub output_key: Option<Key>,
+}
+
+impl Default for SamplerConfig {
+    fn default() -> Self {
+        SamplerConfig {
+            temperature: 0.9,
+            adaptive: None,
+            rest_penalty: 0.0,
+            hold_bias: 0.0,
+            note_bias: 0.0,
+            top_k: 0,
+            top_p: 1.0,
+            length: Length::Bars(8),
+            stop_at_end: false,
+            seed: 1,
+            variations: 1,
+            range: None,
+            scale: None,
+            end_on_tonic: false,
+            output_key: None,
+        }
+    }
+}
+
+/// One generated step: what was chosen, how likely the model thought it, and how unsure
+/// the model was overall.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StepInfo {
+    /// The chosen symbol (in the output key).
+    pub symbol: Symbol,
+    /// The model's probability of it, before biasing and constraints.
+    pub probability: f32,
+    /// Entropy of the model's distribution in nats.
+    pub entropy: f32,
+}
+
+/// One generated melody.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// Primer and continuation, in the output key, with the primer's meter and tempo.
+    pub melody: Melody,
+    /// How many of the melody's notes are the primer's.
+    pub primer_notes: usize,
+    /// The primer's length in steps.
+    pub primer_steps: usize,
+    /// Every generated step.
+    pub steps: Vec<StepInfo>,
+}
+
+impl Generated {
+    /// Mean entropy of the generated steps (nats).
+    pub fn mean_entropy(&self) -> f64 {
+        mean(self.steps.iter().map(|s| f64::from(s.entropy)))
+    }
+
+    /// Mean log-probability of the chosen symbols (nats).
+    pub fn mean_log_probability(&self) -> f64 {
+        mean(
+            self.steps
+                .iter()
+                .map(|s| f64::from(s.probability.max(1e-12)).ln()),
+        )
+    }
+}
+
+fn mean(it: impl Iterator<Item = f64>) -> f64 {
+    let (s, n) = it.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { 0.0 } else { s / n as f64 }
+}
+
+/// The 16th-note step.
+fn step() -> Ratio {
+    Ratio::new(1, 4)
+}
+
+/// Parses the seed's text form (`"67 _ 67 _ 65 r _"`) into a melody.
+pub fn primer_from_text(text: &str) -> Result<Melody> {
+    let symbols = crate::encoding::parse_symbols(text)?;
+    Ok(decode(&symbols, step()))
+}
+
+/// Generates `config.variations` continuations of `primer` (which may be empty).
+pub fn generate(
+    model: &MelodyLstm,
+    model_config: &MelodyLstmConfig,
+    vocab: &Vocabulary,
+    primer: &Melody,
+    config: &SamplerConfig,
+    device: &Device,
+) -> Result<Vec<Generated>> {
+    validate(config)?;
+    let plan = Plan::new(vocab, primer, config)?;
+    let rows = config.variations;
+    let mut state = LstmState::zeros(model_config, rows, device);
+    let mut logits = Vec::new();
+    for &id in &plan.primer_ids {
+        let (l, s) = model.step(ids_tensor(&vec![id; rows], device), state);
+        state = s;
+        logits = to_host(l);
+    }
+    let mut rngs: Vec<SplitMix64> = (0..rows)
+        .map(|r| SplitMix64(config.seed.wrapping_mul(0x9E37_79B9).wrapping_add(r as u64)))
+        .collect();
+    let mut chosen: Vec<Vec<usize>> = vec![Vec::with_capacity(plan.steps); rows];
+    let mut infos: Vec<Vec<StepInfo>> = vec![Vec::with_capacity(plan.steps); rows];
+    let mut done = vec![false; rows];
+    let v = vocab.len();
+    for t in 0..plan.steps {
+        let mut next = Vec::with_capacity(rows);
+        for r in 0..rows {
+            if done[r] {
+                next.push(plan.delimiter);
+                continue;
+            }
+            let row = &logits[r * v..(r + 1) * v];
+            let (id, info) = plan.choose(row, t, &chosen[r], config, &mut rngs[r])?;
+            if id == plan.delimiter {
+                done[r] = true;
+            } else {
+                chosen[r].push(id);
+                infos[r].push(info);
+            }
+            next.push(id);
+        }
+        if done.iter().all(|&d| d) || t + 1 == plan.steps {
+            break;
+        }
+        let (l, s) = model.step(ids_tensor(&next, device), state);
+        state = s;
+        logits = to_host(l);
+    }
+    Ok((0..rows)
+        .map(|r| plan.finish(primer, &chosen[r], std::mem::take(&mut infos[r]), r))
+        .collect())
+}
+
+fn validate(config: &SamplerConfig) -> Result<()> {
+    let bad = |m: String| Err(Error::Invalid(m));
+    if !(config.temperature >= 0.0 && config.temperature.is_finite()) {
+        return bad(format!(
+            "temperature must be 0 or more, got {}",
+            config.temperature
+        ));
+    }
+    if !(config.top_p > 0.0 && config.top_p <= 1.0) {
+        return bad(format!("top-p must be in (0, 1], got {}", config.top_p));
+    }
+    if config.variations == 0 || config.variations > 64 {
+        return bad(format!(
+            "variations must be 1 to 64, got {}",
+            config.variations
+        ));
+    }
+    if let Some((lo, hi)) = config.range
+        && lo > hi
+    {
+        return bad(format!("the range {lo}-{hi} is empty"));
+    }
+    if let Some(a) = config.adaptive
+        && !(a.min > 0.0 && a.min <= a.max)
+    {
+        return bad(format!(
+            "adaptive temperature bounds {}..{} are impossible",
+            a.min, a.max
+        ));
+    }
+    Ok(())
+}
+
+fn ids_tensor(ids: &[usize], device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
+    Tensor::from_data(TensorData::new(v, [ids.len()]), device)
+}
+
+fn to_host(t: Tensor<2>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_to_vec()
+        .unwrap_or_default()
+}
+
+/// Everything fixed for one call: the primer in model space, masks, the step count.
+struct Plan {
+    /// Semitones from the output key into the model's key space.
+    shift: i32,
+    primer_ids: Vec<usize>,
+    primer_steps: usize,
+    steps: usize,
+    delimiter: usize,
+    rest: Option<usize>,
+    hold: Option<usize>,
+    /// Per symbol id: allowed by range and scale.
+    allowed: Vec<bool>,
+    /// The vocabulary's symbols (model key).
+    symbols: Vec<Symbol>,
+    /// Semitones from the primer's own key to the output key.
+    primer_to_output: i32,
+    /// The output key.
+    output_key: Key,
+    /// Per symbol id: the tonic, for `end_on_tonic`.
+    tonic: Vec<bool>,
+    is_note: Vec<bool>,
+    meter: Meter,
+}
+
+impl Plan {
+    fn new(vocab: &Vocabulary, primer: &Melody, config: &SamplerConfig) -> Result<Plan> {
+        let primer_key = primer.key_or_estimate();
+        let to_model = primer_key.map_or(0, Key::semitones_to_c_or_a);
+        // Major songs were learnt in C major, minor ones in A minor.
+        let model_mode = match primer_key {
+            Some(k) if k.mode == Mode::Minor => Mode::Minor,
+            _ => Mode::Major,
+        };
+        let model_key = Key::from_signature(0, model_mode);
+        // The output key: the primer's, or the chosen one; `shift` maps output → model.
+        let shift = match config.output_key {
+            None => to_model,
+            Some(k) => {
+                let d = (model_key.tonic.pitch_class() as i32 - k.tonic.pitch_class() as i32)
+                    .rem_euclid(12);
+                if d > 6 { d - 12 } else { d }
+            }
+        };
+        let output_key = config.output_key.or(primer_key).unwrap_or(model_key);
+        let delimiter = vocab
+            .id(Symbol::Delimiter)
+            .ok_or_else(|| Error::Invalid("the vocabulary has no song delimiter".into()))?;
+        let mut primer_ids = vec![delimiter];
+        let grid = GridConfig {
+            time_step: step(),
+            split_ties: false,
+        };
+        let model_primer = primer.transposed(to_model);
+        let primer_symbols = encode(&model_primer, &grid);
+        for s in &primer_symbols {
+            primer_ids.push(fit_to_vocab(*s, vocab)?);
+        }
+        let meter = primer.meter.unwrap_or_default();
+        let steps = match config.length {
+            Length::Steps(n) => n,
+            Length::Bars(b) => {
+                let per_bar = (meter.bar_length() / step()).floor().max(1) as usize;
+                b * per_bar
+            }
+        };
+        if steps == 0 {
+            return Err(Error::Invalid(
+                "the length must be at least one step".into(),
+            ));
+        }
+        let scale = config.scale;
+        let tonic_pc = scale.unwrap_or(output_key).tonic.pitch_class();
+        let mut allowed = Vec::with_capacity(vocab.len());
+        let mut tonic = Vec::with_capacity(vocab.len());
+        let mut is_note = Vec::with_capacity(vocab.len());
+        for s in vocab.symbols() {
+            let (ok, t, n) = match s {
+                Symbol::Note(p) => {
+                    let out = i32::from(p.midi()) - shift;
+                    let in_range = config
+                        .range
+                        .is_none_or(|(lo, hi)| (i32::from(lo)..=i32::from(hi)).contains(&out));
+                    let in_scale =
+                        scale.is_none_or(|k| k.contains_pitch_class(out.rem_euclid(12) as u8));
+                    (
+                        in_range && in_scale,
+                        out.rem_euclid(12) as u8 == tonic_pc,
+                        true,
+                    )
+                }
+                _ => (true, false, false),
+            };
+            allowed.push(ok);
+            tonic.push(t && ok);
+            is_note.push(n);
+        }
+        Ok(Plan {
+            symbols: vocab.symbols().to_vec(),
+            primer_to_output: to_model - shift,
+            output_key,
+            shift,
+            primer_steps: primer_symbols.len(),
+            primer_ids,
+            steps,
+            delimiter,
+            rest: vocab.id(Symbol::Rest),
+            hold: vocab.id(Symbol::Hold),
+            allowed,
+            tonic,
+            is_note,
+            meter,
+        })
+    }
+
+    /// Picks one symbol for a row at generated step `t`.
+    fn choose(
+        &self,
+        logits: &[f32],
+        t: usize,
+        so_far: &[usize],
+        config: &SamplerConfig,
+        rng: &mut SplitMix64,
+    ) -> Result<(usize, StepInfo)> {
+        let raw = softmax(logits, 1.0);
+        let entropy = -raw
+            .iter()
+            .filter(|&&p| p > 0.0)
+            .map(|&p| p * p.ln())
+            .sum::<f32>();
+        let mut adjusted: Vec<f32> = logits.to_vec();
+        for (id, a) in adjusted.iter_mut().enumerate() {
+            if Some(id) == self.rest {
+                *a -= config.rest_penalty;
+            } else if Some(id) == self.hold {
+                *a += config.hold_bias;
+            } else if self.is_note[id] {
+                *a += config.note_bias;
+            }
+        }
+        let legal = self.legal(t, so_far, config);
+        for (a, ok) in adjusted.iter_mut().zip(&legal) {
+            if !ok {
+                *a = f32::NEG_INFINITY;
+            }
+        }
+        if adjusted.iter().all(|a| *a == f32::NEG_INFINITY) {
+            return Err(Error::Invalid(format!(
+                "no symbol satisfies the constraints at step {} (range {:?}, scale {:?}, end on tonic {}): widen the range or drop the scale lock",
+                self.primer_steps + t + 1,
+                config.range,
+                config.scale,
+                config.end_on_tonic
+            )));
+        }
+        let mut temperature = config.temperature;
+        if let Some(a) = config.adaptive {
+            let normalised = entropy / (logits.len().max(2) as f32).ln();
+            temperature =
+                (temperature * (1.0 + a.strength * (0.5 - normalised) * 2.0)).clamp(a.min, a.max);
+        }
+        let id = if temperature < 1e-4 {
+            argmax(&adjusted)
+        } else {
+            let mut p = softmax(&adjusted, temperature);
+            filter_top(&mut p, config.top_k, config.top_p);
+            sample(&p, rng)
+        };
+        let symbol = self.symbols.get(id).copied().unwrap_or(Symbol::Delimiter);
+        Ok((
+            id,
+            StepInfo {
+                symbol,
+                probability: raw[id],
+                entropy,
+            },
+        ))
+    }
+
+    /// Which ids may come at generated step `t`.
+    fn legal(&self, t: usize, so_far: &[usize], config: &SamplerConfig) -> Vec<bool> {
+        let mut legal = self.allowed.clone();
+        if !config.stop_at_end || config.end_on_tonic {
+            legal[self.delimiter] = false;
+        }
+        if config.end_on_tonic {
+            let tail = 4.min(self.steps);
+            let tail_start = self.steps - tail;
+            let tonic_placed =
+                so_far.len() > tail_start && so_far[tail_start..].iter().any(|&i| self.tonic[i]);
+            if t == tail_start || (t > tail_start && !tonic_placed) {
+                for (id, l) in legal.iter_mut().enumerate() {
+                    *l = *l && self.tonic[id];
+                }
+            } else if t > tail_start {
+                for (id, l) in legal.iter_mut().enumerate() {
+                    *l = *l && Some(id) == self.hold;
+                }
+            }
+        }
+        legal
+    }
+
+    fn finish(
+        &self,
+        primer: &Melody,
+        chosen: &[usize],
+        mut steps: Vec<StepInfo>,
+        row: usize,
+    ) -> Generated {
+        let symbols: Vec<Symbol> = chosen
+            .iter()
+            .filter_map(|&i| self.symbols.get(i).copied())
+            .collect();
+        let continuation = decode(&symbols, step()).transposed(-self.shift);
+        for (info, sym) in steps.iter_mut().zip(&symbols) {
+            info.symbol = match sym {
+                Symbol::Note(p) => p.transposed(-self.shift).map_or(*sym, Symbol::Note),
+                other => *other,
+            };
+        }
+        let mut melody = primer.transposed(self.primer_to_output);
+        let mut notes = continuation.notes.into_iter();
+        // Holds at the very start continue the primer's last note.
+        if symbols.first() == Some(&Symbol::Hold)
+            && let Some(first) = notes.next()
+        {
+            match melody.notes.last_mut() {
+                Some(last) => last.duration += first.duration,
+                None => melody.notes.push(Note::rest(first.duration)),
+            }
+        }
+        melody.notes.extend(notes);
+        if melody.meter.is_none() {
+            melody.meter = Some(self.meter);
+        }
+        if self.primer_to_output != 0 || melody.key.is_none() {
+            melody.key = Some(self.output_key);
+            melody.key_signature = Some(self.output_key.signature_fifths());
+        }
+        let title = primer
+            .title
+            .clone()
+            .unwrap_or_else(|| "LSTMuse melody".into());
+        melody.title = Some(format!("{title} (variation {})", row + 1));
+        Generated {
+            melody,
+            primer_notes: primer.notes.len(),
+            primer_steps: self.primer_steps,
+            steps,
+        }
+    }
+}
+
+/// The vocabulary id of a primer symbol; notes outside the model's range move by octaves.
+fn fit_to_vocab(s: Symbol, vocab: &Vocabulary) -> Result<usize> {
+    if let Some(id) = vocab.id(s) {
+        return Ok(id);
+    }
+    if let Symbol::Note(p) = s {
+        for oct in [12, -12, 24, -24, 36, -36] {
+            if let Some(id) = p.transposed(oct).and_then(|q| vocab.id(Symbol::Note(q))) {
+                return Ok(id);
+            }
+        }
+        return Err(Error::Invalid(format!(
+            "the primer note {} is outside the model's range",
+            p.name()
+        )));
+    }
+    Err(Error::Invalid(format!(
+        "the model does not know the symbol `{s}`"
+    )))
+}
+
+fn softmax(logits: &[f32], temperature: f32) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return vec![0.0; logits.len()];
+    }
+    let mut p: Vec<f32> = logits
+        .iter()
+        .map(|&l| ((l - max) / temperature).exp())
+        .collect();
+    let sum: f32 = p.iter().sum();
+    p.iter_mut().for_each(|v| *v /= sum);
+    p
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// Zeroes all but the top-k and the top-p mass, then renormalises.
+fn filter_top(p: &mut [f32], top_k: usize, top_p: f32) {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let mut keep = vec![false; p.len()];
+    let mut mass = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        if (top_k > 0 && rank >= top_k) || p[i] == 0.0 {
+            break;
+        }
+        keep[i] = true;
+        mass += p[i];
+        if mass >= top_p {
+            break;
+        }
+    }
+    for (v, k) in p.iter_mut().zip(&keep) {
+        if !k {
+            *v = 0.0;
+        }
+    }
+    let sum: f32 = p.iter().sum();
+    if sum > 0.0 {
+        p.iter_mut().for_each(|v| *v /= sum);
+    }
+}
+
+fn sample(p: &[f32], rng: &mut SplitMix64) -> usize {
+    let u = rng.next_f64() as f32;
+    let mut acc = 0.0;
+    let mut last = 0;
+    for (i, &v) in p.iter().enumerate() {
+        if v > 0.0 {
+            last = i;
+            acc += v;
+            if u < acc {
+                return i;
+            }
+        }
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_p_and_top_k_keep_the_head() {
+        let mut p = vec![0.5, 0.3, 0.15, 0.05];
+        filter_top(&mut p, 0, 0.8);
+        assert!((p[0] - 0.625).abs() < 1e-6 && p[2] == 0.0);
+        let mut p = vec![0.1, 0.6, 0.3];
+        filter_top(&mut p, 1, 1.0);
+        assert_eq!(p, vec![0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn sampling_follows_the_distribution() {
+        let mut rng = SplitMix64(3);
+        let p = [0.2, 0.8];
+        let ones = (0..10_000).filter(|_| sample(&p, &mut rng) == 1).count();
+        assert!((7_700..8_300).contains(&ones), "{ones}");
+    }
+
+    #[test]
+    fn primer_text_parses() {
+        let m = primer_from_text("67 _ 67 _ 67 _ _ 65 64 _ 64 _ 64 _ _").unwrap();
+        assert_eq!(m.notes.len(), 7);
+        assert_eq!(m.notes[2].duration, Ratio::new(3, 4));
+        assert!(primer_from_text("67 x").is_err());
+    }
+}

@@ -1,0 +1,629 @@
+//! Training: `TrainingConfig`, and one `train` function with events, a stop flag,
+//! per-epoch checkpoints and resume, shared by the app and the CLI.
+
+use crate::artifact::{
+    ModelArtifact, ModelCard, now_rfc3339, weights_from_bytes, weights_to_bytes,
+};
+use crate::backend::{BackendChoice, ChosenDevice};
+use crate::data::{Batch, SongIds, Window, batch, shuffle, windows};
+use crate::encoding::{Symbol, Vocabulary};
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::model::{MelodyLstm, MelodyLstmConfig};
+use burn::config::Config;
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, OptimizerRecord};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Bytes, Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Everything about a training run; saved as `config.json` beside the weights.
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    /// The network.
+    pub model: MelodyLstmConfig,
+    /// Adam's learning rate.
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// L2 weight decay (0 = none).
+    #[config(default = 1e-6)]
+    pub weight_decay: f64,
+    /// Gradient-norm clipping (0 = none).
+    #[config(default = 1.0)]
+    pub grad_clip_norm: f64,
+    /// Windows per batch.
+    #[config(default = 64)]
+    pub batch_size: usize,
+    /// Steps per window.
+    #[config(default = 64)]
+    pub seq_len: usize,
+    /// Maximum epochs.
+    #[config(default = 50)]
+    pub epochs: usize,
+    /// Stop when the validation loss has not improved for this many epochs (0 = never).
+    #[config(default = 5)]
+    pub patience: usize,
+    /// Fraction of songs held back for validation, split by song.
+    #[config(default = 0.1)]
+    pub valid_fraction: f64,
+    /// Seed for initialisation, the split, shuffling and dropout.
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+impl TrainingConfig {
+    /// Rejects impossible settings with a message that names them.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Invalid(m));
+        if self.batch_size == 0 || self.seq_len == 0 || self.epochs == 0 {
+            return bad("batch size, sequence length and epochs must be at least 1".into());
+        }
+        if self.model.hidden_size == 0 || self.model.layers == 0 {
+            return bad("hidden units and layers must be at least 1".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return bad(format!(
+                "learning rate must be positive, got {}",
+                self.learning_rate
+            ));
+        }
+        if !(0.0..1.0).contains(&self.model.dropout) {
+            return bad(format!(
+                "dropout must be in [0, 1), got {}",
+                self.model.dropout
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The songs to train on.
+#[derive(Clone, Debug)]
+pub struct TrainingData {
+    /// The vocabulary (its size sets the model's).
+    pub vocab: Vocabulary,
+    /// All songs as ids; the validation split is taken from these.
+    pub songs: SongIds,
+    /// A name for the card, e.g. the corpus folder.
+    pub corpus: String,
+}
+
+impl TrainingData {
+    /// From encoded songs; the vocabulary is built from them.
+    pub fn from_songs(songs: &[Vec<Symbol>], corpus: impl Into<String>) -> TrainingData {
+        let vocab = Vocabulary::from_songs(songs.iter().map(Vec::as_slice));
+        let (ids, _) = SongIds::from_symbols(songs.iter().map(Vec::as_slice), &vocab);
+        TrainingData {
+            vocab,
+            songs: ids,
+            corpus: corpus.into(),
+        }
+    }
+}
+
+/// Loss and accuracy of one epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochStats {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss (nats per step).
+    pub train_loss: f64,
+    /// Training accuracy.
+    pub train_accuracy: f64,
+    /// Validation loss (nats per step); the training loss when there is no validation set.
+    pub valid_loss: f64,
+    /// Validation accuracy.
+    pub valid_accuracy: f64,
+    /// Seconds the epoch took.
+    pub seconds: f64,
+}
+
+/// What `train` reports while it runs.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TrainingEvent {
+    /// Training begins (or resumes after `start_epoch - 1`).
+    Started {
+        /// Songs trained on.
+        train_songs: usize,
+        /// Songs validated on.
+        valid_songs: usize,
+        /// Batches per epoch.
+        batches_per_epoch: usize,
+        /// First epoch to run.
+        start_epoch: usize,
+        /// Last epoch.
+        epochs: usize,
+        /// The device.
+        backend: String,
+    },
+    /// One batch done.
+    Batch {
+        /// Epoch.
+        epoch: usize,
+        /// 1-based batch index.
+        batch: usize,
+        /// Batches in the epoch.
+        batches: usize,
+        /// The batch's loss.
+        loss: f64,
+        /// Time steps per second so far in this epoch.
+        steps_per_sec: f64,
+        /// Seconds left for the whole run at this speed.
+        eta_secs: f64,
+    },
+    /// One epoch done.
+    Epoch {
+        /// Its figures.
+        stats: EpochStats,
+        /// Whether it is the best so far (and was saved as the model).
+        best: bool,
+        /// Seconds left for the whole run.
+        eta_secs: f64,
+    },
+    /// A checkpoint was written.
+    Checkpoint {
+        /// The epoch it holds.
+        epoch: usize,
+        /// Where.
+        path: PathBuf,
+    },
+    /// Training ended.
+    Finished {
+        /// The best epoch (the model folder holds its weights).
+        best_epoch: usize,
+        /// Its validation loss.
+        best_valid_loss: f64,
+        /// True when the stop flag ended it.
+        stopped: bool,
+    },
+    /// Training failed.
+    Error {
+        /// Why.
+        message: String,
+    },
+}
+
+/// Where and how to train.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// The model folder to write (weights of the best epoch, config, vocab, card, checkpoints).
+    pub out_dir: PathBuf,
+    /// Continue from the folder's last checkpoint.
+    pub resume: bool,
+    /// The device.
+    pub device: ChosenDevice,
+}
+
+impl TrainOptions {
+    /// Options for a folder and a backend choice.
+    pub fn new(out_dir: impl Into<PathBuf>, backend: BackendChoice) -> Result<TrainOptions> {
+        Ok(TrainOptions {
+            out_dir: out_dir.into(),
+            resume: false,
+            device: crate::backend::choose(backend)?,
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Debug)]
+pub struct TrainingSummary {
+    /// Every epoch run so far (including before a resume).
+    pub history: Vec<EpochStats>,
+    /// The kept epoch.
+    pub best_epoch: usize,
+    /// True when stopped by the flag.
+    pub stopped: bool,
+}
+
+/// The resume point, saved as `checkpoint.json` after each epoch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CheckpointState {
+    epoch: usize,
+    dir: String,
+    best_epoch: usize,
+    best_valid_loss: f64,
+    history: Vec<EpochStats>,
+    training_seconds: f64,
+}
+
+const CHECKPOINT_FILE: &str = "checkpoint.json";
+
+/// Trains a model on `data`, writing the best epoch's model folder to `options.out_dir`
+/// and a checkpoint after every epoch. `on_event` hears about every batch and epoch;
+/// setting `stop` ends training after the current batch (the saved best model stays).
+/// A NaN or infinite loss ends training with an error and never saves that model.
+pub fn train(
+    config: &TrainingConfig,
+    data: &TrainingData,
+    options: &TrainOptions,
+    on_event: &mut dyn FnMut(&TrainingEvent),
+    stop: &AtomicBool,
+) -> Result<TrainingSummary> {
+    let result = train_inner(config, data, options, on_event, stop);
+    if let Err(e) = &result {
+        on_event(&TrainingEvent::Error {
+            message: e.to_string(),
+        });
+    }
+    result
+}
+
+fn train_inner(
+    config: &TrainingConfig,
+    data: &TrainingData,
+    options: &TrainOptions,
+    on_event: &mut dyn FnMut(&TrainingEvent),
+    stop: &AtomicBool,
+) -> Result<TrainingSummary> {
+    config.validate()?;
+    if config.model.vocab_size != data.vocab.len() {
+        return Err(Error::Invalid(format!(
+            "the model expects {} symbols but the data has {}",
+            config.model.vocab_size,
+            data.vocab.len()
+        )));
+    }
+    if data.songs.songs.is_empty() {
+        return Err(Error::Invalid("no songs to train on".into()));
+    }
+    let out = &options.out_dir;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let delimiter = data.vocab.id(Symbol::Delimiter).unwrap_or(0);
+    let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
+    let train_windows = windows(&train_songs, config.seq_len, delimiter);
+    let valid_windows = windows(&valid_songs, config.seq_len, delimiter);
+    let batches_per_epoch = train_windows.len().div_ceil(config.batch_size);
+
+    let device = options.device.device.clone();
+    let train_device = device.clone().autodiff();
+    train_device.seed(config.seed);
+    let mut model = config.model.init(&train_device);
+    touch(&model, &train_device);
+    let mut optim = optimizer(config);
+    let mut state = CheckpointState {
+        epoch: 0,
+        dir: String::new(),
+        best_epoch: 0,
+        best_valid_loss: f64::INFINITY,
+        history: Vec::new(),
+        training_seconds: 0.0,
+    };
+    if options.resume {
+        let (m, o, s) = load_checkpoint(config, out, &train_device)?;
+        model = m;
+        optim = optim.load_record(o);
+        state = s;
+    } else {
+        save_model(
+            config,
+            data,
+            &model,
+            &state,
+            out,
+            &options.device.name,
+            train_songs.songs.len(),
+            valid_songs.songs.len(),
+            None,
+        )?;
+    }
+
+    on_event(&TrainingEvent::Started {
+        train_songs: train_songs.songs.len(),
+        valid_songs: valid_songs.songs.len(),
+        batches_per_epoch,
+        start_epoch: state.epoch + 1,
+        epochs: config.epochs,
+        backend: options.device.name.clone(),
+    });
+
+    let mut stopped = false;
+    let mut seconds_per_epoch: Option<f64> = None;
+    for epoch in state.epoch + 1..=config.epochs {
+        if config.patience > 0
+            && state.best_epoch > 0
+            && epoch - 1 - state.best_epoch >= config.patience
+        {
+            break;
+        }
+        let started = Instant::now();
+        train_device.seed(config.seed.wrapping_add(epoch as u64 * 7919));
+        let mut order: Vec<usize> = (0..train_windows.len()).collect();
+        shuffle(
+            &mut order,
+            config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9),
+        );
+        let (mut loss_sum, mut correct, mut count) = (0.0f64, 0usize, 0usize);
+        for (b, chunk) in order.chunks(config.batch_size).enumerate() {
+            let ws: Vec<&Window> = chunk.iter().map(|&i| &train_windows[i]).collect();
+            let bt = batch(&ws, &train_device);
+            let (loss, right) = masked_loss(&model, &bt);
+            let value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                return Err(Error::Invalid(format!(
+                    "the loss became {value} at epoch {epoch}, batch {}: lower the learning rate; \
+                     the last good model is kept in {}",
+                    b + 1,
+                    out.display()
+                )));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(config.learning_rate, model, grads);
+            loss_sum += value * bt.targets_count as f64;
+            correct += right;
+            count += bt.targets_count;
+            let elapsed = started.elapsed().as_secs_f64();
+            let steps = ((b + 1) * config.batch_size * config.seq_len) as f64;
+            let per_batch = elapsed / (b + 1) as f64;
+            let remaining_batches =
+                (batches_per_epoch - b - 1) + (config.epochs - epoch) * batches_per_epoch;
+            on_event(&TrainingEvent::Batch {
+                epoch,
+                batch: b + 1,
+                batches: batches_per_epoch,
+                loss: value,
+                steps_per_sec: steps / elapsed.max(1e-9),
+                eta_secs: seconds_per_epoch.map_or(per_batch * remaining_batches as f64, |s| {
+                    s * (remaining_batches as f64 / batches_per_epoch.max(1) as f64)
+                }),
+            });
+            if stop.load(Ordering::Relaxed) {
+                stopped = true;
+                break;
+            }
+        }
+        if stopped {
+            break;
+        }
+        let train_loss = loss_sum / count.max(1) as f64;
+        let train_accuracy = correct as f64 / count.max(1) as f64;
+        let (valid_loss, valid_accuracy) = if valid_windows.is_empty() {
+            (train_loss, train_accuracy)
+        } else {
+            evaluate_windows(&model.valid(), &valid_windows, config.batch_size, &device)
+        };
+        if !valid_loss.is_finite() {
+            return Err(Error::Invalid(format!(
+                "the validation loss became {valid_loss} at epoch {epoch}"
+            )));
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        seconds_per_epoch = Some(seconds);
+        let stats = EpochStats {
+            epoch,
+            train_loss,
+            train_accuracy,
+            valid_loss,
+            valid_accuracy,
+            seconds,
+        };
+        state.history.push(stats.clone());
+        state.epoch = epoch;
+        state.training_seconds += seconds;
+        let best = valid_loss < state.best_valid_loss;
+        if best {
+            state.best_valid_loss = valid_loss;
+            state.best_epoch = epoch;
+            save_model(
+                config,
+                data,
+                &model,
+                &state,
+                out,
+                &options.device.name,
+                train_songs.songs.len(),
+                valid_songs.songs.len(),
+                Some(&stats),
+            )?;
+        }
+        on_event(&TrainingEvent::Epoch {
+            stats,
+            best,
+            eta_secs: seconds * (config.epochs - epoch) as f64,
+        });
+        let path = save_checkpoint(&model, &optim, &mut state, out)?;
+        on_event(&TrainingEvent::Checkpoint { epoch, path });
+    }
+    on_event(&TrainingEvent::Finished {
+        best_epoch: state.best_epoch,
+        best_valid_loss: state.best_valid_loss,
+        stopped,
+    });
+    Ok(TrainingSummary {
+        history: state.history,
+        best_epoch: state.best_epoch,
+        stopped,
+    })
+}
+
+/// Forces lazy parameters to initialise now, so the seed decides them.
+fn touch(model: &MelodyLstm, device: &Device) {
+    let t = Tensor::<2, Int>::from_data(TensorData::new(vec![0i64], [1, 1]), device);
+    let _ = model.forward(t);
+}
+
+fn optimizer(config: &TrainingConfig) -> ModuleOptimizer {
+    let mut adam = AdamConfig::new();
+    if config.weight_decay > 0.0 {
+        adam = adam.with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)));
+    }
+    if config.grad_clip_norm > 0.0 {
+        adam = adam.with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(
+            config.grad_clip_norm as f32,
+        )));
+    }
+    adam.init()
+}
+
+/// Mean cross-entropy over the masked targets `[1]`, and the number predicted right.
+pub fn masked_loss(model: &MelodyLstm, b: &Batch) -> (Tensor<1>, usize) {
+    let logits = model.forward(b.inputs.clone());
+    let [n, len, vocab] = logits.dims();
+    let logp = log_softmax(logits.reshape([n * len, vocab]), 1);
+    let targets = b.targets.clone().reshape([n * len, 1]);
+    let picked = logp.clone().gather(1, targets.clone()).reshape([n * len]);
+    let mask = b.mask.clone().reshape([n * len]);
+    let loss = (picked * mask.clone())
+        .sum()
+        .neg()
+        .div_scalar(b.targets_count.max(1) as f32);
+    let predicted: Vec<i64> = logp
+        .argmax(1)
+        .reshape([n * len])
+        .into_data()
+        .convert::<i64>()
+        .try_to_vec()
+        .unwrap_or_default();
+    let wanted: Vec<i64> = targets
+        .reshape([n * len])
+        .into_data()
+        .convert::<i64>()
+        .try_to_vec()
+        .unwrap_or_default();
+    let weights: Vec<f32> = mask
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec()
+        .unwrap_or_default();
+    let right = predicted
+        .iter()
+        .zip(&wanted)
+        .zip(&weights)
+        .filter(|((p, t), w)| **w > 0.0 && p == t)
+        .count();
+    (loss, right)
+}
+
+/// Loss (nats per step) and accuracy over windows, in inference mode.
+pub fn evaluate_windows(
+    model: &MelodyLstm,
+    ws: &[Window],
+    batch_size: usize,
+    device: &Device,
+) -> (f64, f64) {
+    let (mut sum, mut right, mut count) = (0.0, 0, 0);
+    for chunk in ws.chunks(batch_size.max(1)) {
+        let refs: Vec<&Window> = chunk.iter().collect();
+        let b = batch(&refs, device);
+        let (loss, r) = masked_loss(model, &b);
+        sum += f64::from(loss.into_scalar::<f32>()) * b.targets_count as f64;
+        right += r;
+        count += b.targets_count;
+    }
+    (
+        sum / count.max(1) as f64,
+        right as f64 / count.max(1) as f64,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn save_model(
+    config: &TrainingConfig,
+    data: &TrainingData,
+    model: &MelodyLstm,
+    state: &CheckpointState,
+    out: &Path,
+    backend: &str,
+    train_songs: usize,
+    valid_songs: usize,
+    stats: Option<&EpochStats>,
+) -> Result<()> {
+    let card = ModelCard {
+        name: out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        corpus: data.corpus.clone(),
+        train_songs,
+        valid_songs,
+        epochs: state.epoch,
+        best_epoch: state.best_epoch,
+        train_loss: stats.map_or(f64::NAN, |s| s.train_loss),
+        valid_loss: stats.map_or(f64::NAN, |s| s.valid_loss),
+        valid_accuracy: stats.map_or(f64::NAN, |s| s.valid_accuracy),
+        training_seconds: state.training_seconds,
+        backend: backend.to_owned(),
+        date: now_rfc3339(),
+        lstmuse_version: env!("CARGO_PKG_VERSION").to_owned(),
+        held_out: Vec::new(),
+        notes: String::new(),
+    };
+    ModelArtifact {
+        config: config.clone(),
+        vocab: data.vocab.clone(),
+        model: model.valid(),
+        card,
+        dir: None,
+    }
+    .save(out)
+}
+
+/// Writes `checkpoints/epoch-N/{model,optimizer}.bpk`, then points `checkpoint.json` at it
+/// (atomically), then removes older checkpoints. A crash at any point leaves the previous
+/// checkpoint loadable.
+fn save_checkpoint(
+    model: &MelodyLstm,
+    optim: &ModuleOptimizer,
+    state: &mut CheckpointState,
+    out: &Path,
+) -> Result<PathBuf> {
+    let name = format!("epoch-{:04}", state.epoch);
+    let dir = out.join("checkpoints").join(&name);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    write_atomic(&dir.join("model.bpk"), &weights_to_bytes(model)?)?;
+    let optim_bytes = optim
+        .to_record()
+        .into_bytes()
+        .map_err(|e| Error::Invalid(format!("cannot serialise the optimizer state: {e}")))?;
+    write_atomic(&dir.join("optimizer.bpk"), &optim_bytes)?;
+    let previous = std::mem::replace(&mut state.dir, format!("checkpoints/{name}"));
+    let json = serde_json::to_string_pretty(state).map_err(|e| Error::Invalid(e.to_string()))?;
+    write_atomic(&out.join(CHECKPOINT_FILE), json.as_bytes())?;
+    if !previous.is_empty() && previous != state.dir {
+        let _ = std::fs::remove_dir_all(out.join(previous));
+    }
+    Ok(dir)
+}
+
+fn load_checkpoint(
+    config: &TrainingConfig,
+    out: &Path,
+    device: &Device,
+) -> Result<(MelodyLstm, OptimizerRecord, CheckpointState)> {
+    let path = out.join(CHECKPOINT_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let state: CheckpointState = serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let saved_config = out.join(crate::artifact::CONFIG_FILE);
+    if let Ok(b) = std::fs::read(&saved_config)
+        && let Ok(saved) = serde_json::from_slice::<TrainingConfig>(&b)
+        && saved.model != config.model
+    {
+        return Err(Error::Invalid(format!(
+            "cannot resume: {} describes a different model",
+            saved_config.display()
+        )));
+    }
+    let dir = out.join(&state.dir);
+    let weights = dir.join("model.bpk");
+    let wbytes = std::fs::read(&weights).map_err(|e| Error::io(&weights, e))?;
+    let model = weights_from_bytes(config, wbytes, &weights, device)?;
+    let opath = dir.join("optimizer.bpk");
+    let obytes = std::fs::read(&opath).map_err(|e| Error::io(&opath, e))?;
+    let record =
+        OptimizerRecord::from_bytes(Bytes::from_bytes_vec(obytes)).map_err(|e| Error::Parse {
+            message: format!("corrupt optimizer state: {e}"),
+            location: crate::error::Location {
+                path: Some(opath.clone()),
+                ..Default::default()
+            },
+        })?;
+    Ok((model, record, state))
+}

@@ -1,0 +1,416 @@
+//! MusicXML: hand-typed fixtures, writer → reader round trips, `.mxl`, MuseScore's import
+//! of what we write, and the Essen kern corpus through MusicXML.
+
+use lstmuse::formats::{ReadOptions, kern, musicxml};
+use lstmuse::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/musicxml")
+}
+
+fn read_fixture(name: &str) -> Melody {
+    let text = std::fs::read_to_string(fixture_dir().join(name)).unwrap();
+    musicxml::parse(&text, &ReadOptions::default()).unwrap()
+}
+
+fn q(n: i64, d: i64) -> Ratio {
+    Ratio::new(n, d)
+}
+
+/// Pitch and duration of every note, consecutive rests merged (tie parts ignored: the
+/// writer splits notes at bar lines, so only the sounding notes must match).
+fn shape(m: &Melody) -> Vec<(Option<u8>, Ratio)> {
+    let mut out: Vec<(Option<u8>, Ratio)> = Vec::new();
+    for n in m.notes.iter().filter(|n| n.duration.is_positive()) {
+        match out.last_mut() {
+            Some((None, d)) if n.is_rest() => *d += n.duration,
+            _ => out.push((n.pitch.map(Pitch::midi), n.duration)),
+        }
+    }
+    out
+}
+
+/// A melody from `(midi, duration)` pairs; midi 0 is a rest.
+fn melody(meter: Option<(u32, u32)>, pickup: Ratio, notes: &[(u8, Ratio)]) -> Melody {
+    Melody {
+        meter: meter.and_then(|(n, d)| Meter::new(n, d)),
+        pickup,
+        notes: notes
+            .iter()
+            .map(|&(p, d)| match p {
+                0 => Note::rest(d),
+                p => Note::new(Pitch(p), d),
+            })
+            .collect(),
+        ..Melody::default()
+    }
+}
+
+fn round_trip(m: &Melody) -> Melody {
+    musicxml::parse(&musicxml::write(m), &ReadOptions::default()).unwrap()
+}
+
+/// Melodies built in code: pickups, ties across bar lines, dotted notes, rests, 3/4, 6/8.
+fn built_melodies() -> Vec<(&'static str, Melody)> {
+    let mut waltz = melody(
+        Some((3, 4)),
+        q(1, 1),
+        &[
+            (67, q(1, 1)),
+            (72, q(4, 1)),
+            (71, q(3, 2)),
+            (69, q(1, 2)),
+            (66, q(2, 1)),
+            (0, q(1, 1)),
+            (64, q(5, 4)),
+            (62, q(3, 4)),
+            (67, q(3, 1)),
+        ],
+    );
+    waltz.key_signature = Some(1);
+    waltz.key = Some(Key::from_signature(1, Mode::Major));
+    waltz.tempo_qpm = Some(100.0);
+    waltz.title = Some("Waltz with ties".into());
+    let mut jig = melody(
+        Some((6, 8)),
+        q(1, 2),
+        &[
+            (69, q(1, 2)),
+            (72, q(1, 1)),
+            (71, q(3, 2)),
+            (69, q(1, 2)),
+            (0, q(1, 2)),
+            (76, q(3, 4)),
+            (74, q(1, 4)),
+            (72, q(1, 2)),
+            (71, q(2, 1)),
+            (69, q(5, 2)),
+        ],
+    );
+    jig.key = Some(Key::from_signature(0, Mode::Minor));
+    jig.key_signature = Some(0);
+    let mut reel = melody(
+        Some((4, 4)),
+        Ratio::ZERO,
+        &[
+            (0, q(1, 2)),
+            (62, q(1, 2)),
+            (66, q(1, 4)),
+            (69, q(1, 4)),
+            (74, q(1, 2)),
+            (73, q(3, 1)),
+            (71, q(1, 1)),
+            (0, q(4, 1)),
+            (70, q(1, 2)),
+            (69, q(7, 2)),
+            (67, q(1, 1)),
+            (65, q(1, 1)),
+            (64, q(2, 1)),
+        ],
+    );
+    reel.key_signature = Some(2);
+    let mut flat = melody(
+        Some((2, 4)),
+        q(1, 4),
+        &[
+            (70, q(1, 4)),
+            (63, q(1, 2)),
+            (64, q(1, 2)),
+            (65, q(6, 1)),
+            (68, q(3, 8)),
+            (67, q(1, 8)),
+            (65, q(3, 2)),
+        ],
+    );
+    flat.key_signature = Some(-3);
+    let free = melody(
+        None,
+        Ratio::ZERO,
+        &[(60, q(1, 1)), (62, q(9, 2)), (64, q(1, 2)), (60, q(2, 1))],
+    );
+    vec![
+        ("waltz", waltz),
+        ("jig", jig),
+        ("reel", reel),
+        ("flat", flat),
+        ("free", free),
+    ]
+}
+
+#[test]
+fn auld_lang_syne_fixture() {
+    let m = read_fixture("auld_lang_syne.musicxml");
+    assert_eq!(m.title.as_deref(), Some("Auld Lang Syne"));
+    assert_eq!(m.key, Some(Key::parse("F").unwrap()));
+    assert_eq!(m.key_signature, Some(-1));
+    assert_eq!(m.meter, Meter::new(4, 4));
+    assert_eq!(m.pickup, Ratio::ONE);
+    assert_eq!(m.tempo_qpm, Some(84.0));
+    assert_eq!(m.notes.len(), 28);
+    assert_eq!(m.duration(), Ratio::from_int(32));
+    assert_eq!(
+        shape(&m)[..3],
+        [
+            (Some(60), q(1, 1)),
+            (Some(65), q(3, 2)),
+            (Some(65), q(1, 2))
+        ]
+    );
+}
+
+#[test]
+fn greensleeves_fixture() {
+    let m = read_fixture("greensleeves.musicxml");
+    assert_eq!(m.title.as_deref(), Some("Greensleeves"));
+    assert_eq!(m.key, Some(Key::parse("Am").unwrap()));
+    assert_eq!(m.meter, Meter::new(6, 8));
+    assert_eq!(m.pickup, q(1, 2));
+    assert_eq!(m.tempo_qpm, Some(90.0));
+    let n = m.notes.len();
+    assert_eq!(m.notes[n - 2].pitch, Some(Pitch(69)));
+    assert_eq!(m.notes[n - 2].duration, q(5, 2));
+    assert_eq!(m.notes[n - 2].tie_parts, [q(3, 2), q(1, 1)]);
+    assert!(m.notes[n - 1].is_rest());
+    assert!(m.notes.iter().any(|n| n.pitch == Some(Pitch(78))), "F#5");
+    assert!(m.notes.iter().any(|n| n.pitch == Some(Pitch(68))), "G#4");
+}
+
+#[test]
+fn two_voice_fixture_reads_the_top_voice() {
+    let m = read_fixture("twinkle_two_voices.musicxml");
+    let once = [
+        (72, q(1, 1)),
+        (72, q(1, 1)),
+        (79, q(1, 1)),
+        (79, q(1, 1)),
+        (81, q(1, 1)),
+        (81, q(1, 1)),
+        (79, q(2, 1)),
+        // The chord in bar 3 has its added note above the tune: the top note wins.
+        (81, q(1, 1)),
+        (77, q(1, 1)),
+        (76, q(1, 1)),
+        (76, q(1, 1)),
+        (74, q(1, 1)),
+        (74, q(1, 1)),
+        (72, q(1, 1)),
+    ];
+    let mut want: Vec<(Option<u8>, Ratio)> = once.iter().map(|&(p, d)| (Some(p), d)).collect();
+    // The repeat plays bars 1–4 twice; the <forward> leaves a quarter rest between.
+    want.push((None, q(1, 1)));
+    want.extend(once.iter().map(|&(p, d)| (Some(p), d)));
+    assert_eq!(shape(&m), want);
+    assert_eq!(m.pickup, Ratio::ZERO);
+    let flute = musicxml::parse(
+        &std::fs::read_to_string(fixture_dir().join("twinkle_two_voices.musicxml")).unwrap(),
+        &ReadOptions {
+            voice: Some(1),
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(shape(&flute)[0], (Some(84), q(1, 1)));
+}
+
+#[test]
+fn fixtures_round_trip() {
+    let mut names: Vec<_> = std::fs::read_dir(fixture_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "musicxml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3);
+    for path in names {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let m = musicxml::parse(&text, &ReadOptions::default()).unwrap();
+        let back = round_trip(&m);
+        let name = path.display();
+        assert_eq!(shape(&back), shape(&m), "{name}");
+        assert_eq!((back.meter, back.pickup), (m.meter, m.pickup), "{name}");
+        assert_eq!(
+            (back.key, back.key_signature),
+            (m.key, m.key_signature),
+            "{name}"
+        );
+        assert_eq!(
+            (back.title, back.tempo_qpm),
+            (m.title, m.tempo_qpm),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn built_melodies_round_trip() {
+    for (name, m) in built_melodies() {
+        let back = round_trip(&m);
+        assert_eq!(shape(&back), shape(&m), "{name}");
+        assert_eq!(
+            (back.meter, back.pickup, back.key),
+            (m.meter, m.pickup, m.key),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn mxl_round_trip_and_foreign_archives() {
+    let (_, m) = built_melodies().remove(0);
+    let bytes = musicxml::write_mxl(&m).unwrap();
+    let back = musicxml::parse_mxl(&bytes, &ReadOptions::default()).unwrap();
+    assert_eq!(shape(&back), shape(&m));
+
+    // An archive made elsewhere: container pointing into a folder, a stored score.
+    let score = std::fs::read(fixture_dir().join("greensleeves.musicxml")).unwrap();
+    let container = r#"<?xml version="1.0"?><container><rootfiles>
+        <rootfile full-path="scores/tune.xml" media-type="application/vnd.recordare.musicxml+xml"/>
+        </rootfiles></container>"#;
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let zipped = |files: &[(&str, &[u8])]| {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in files {
+            z.start_file(*name, stored).unwrap();
+            z.write_all(data).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    let want = shape(&read_fixture("greensleeves.musicxml"));
+    let with_container = zipped(&[
+        ("META-INF/container.xml", container.as_bytes()),
+        ("other.xml", b"<not-a-score/>"),
+        ("scores/tune.xml", &score),
+    ]);
+    let got = musicxml::parse_mxl(&with_container, &ReadOptions::default()).unwrap();
+    assert_eq!(shape(&got), want);
+    let without = zipped(&[("META-INF/x.xml", b"<x/>"), ("tune.musicxml", &score)]);
+    let got = musicxml::parse_mxl(&without, &ReadOptions::default()).unwrap();
+    assert_eq!(shape(&got), want);
+    assert!(musicxml::parse_mxl(b"junk", &ReadOptions::default()).is_err());
+    assert!(musicxml::parse_mxl(&zipped(&[("a.txt", b"x")]), &ReadOptions::default()).is_err());
+}
+
+/// Runs MuseScore 3 on `input`, writing `output`, with a time limit.
+fn mscore_convert(mscore: &Path, input: &Path, output: &Path) -> Result<(), String> {
+    let mut child = Command::new(mscore)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .arg("-o")
+        .arg(output)
+        .arg(input)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return if status.success() && output.exists() {
+                Ok(())
+            } else {
+                Err(format!("mscore3 exited with {status}"))
+            };
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("mscore3 took more than 60 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Drops leading and trailing rests: MuseScore may fill an incomplete first or last
+/// measure with rests (and may drop ours), which changes nothing that sounds.
+fn trim_rests(mut notes: Vec<(Option<u8>, Ratio)>) -> Vec<(Option<u8>, Ratio)> {
+    while notes.last().is_some_and(|n| n.0.is_none()) {
+        notes.pop();
+    }
+    let lead = notes.iter().take_while(|n| n.0.is_none()).count();
+    notes.drain(..lead);
+    notes
+}
+
+#[test]
+fn musescore_imports_what_we_write() {
+    let mscore = Path::new("/usr/bin/mscore3");
+    if !mscore.exists() {
+        eprintln!("SKIP: mscore3 not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut melodies = built_melodies();
+    melodies.push(("greensleeves", read_fixture("greensleeves.musicxml")));
+    melodies.push(("auld_lang_syne", read_fixture("auld_lang_syne.musicxml")));
+    let mut triplets = melody(
+        Some((2, 4)),
+        Ratio::ZERO,
+        &[
+            (60, q(1, 3)),
+            (62, q(1, 3)),
+            (64, q(1, 3)),
+            (65, q(1, 1)),
+            (67, q(2, 3)),
+            (65, q(1, 3)),
+            (64, q(1, 1)),
+        ],
+    );
+    triplets.key_signature = Some(0);
+    melodies.push(("triplets", triplets));
+    for (name, m) in &melodies {
+        let input = dir.path().join(format!("{name}.musicxml"));
+        let output = dir.path().join(format!("{name}.out.musicxml"));
+        std::fs::write(&input, musicxml::write(m)).unwrap();
+        mscore_convert(mscore, &input, &output).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = std::fs::read_to_string(&output).unwrap();
+        let back = musicxml::parse(&text, &ReadOptions::default()).unwrap();
+        assert_eq!(trim_rests(shape(&back)), trim_rests(shape(m)), "{name}");
+        assert_eq!((back.meter, back.pickup), (m.meter, m.pickup), "{name}");
+        assert_eq!(
+            back.key_signature.unwrap_or(0),
+            m.key_signature.unwrap_or(0),
+            "{name}"
+        );
+    }
+    eprintln!(
+        "MuseScore imported {} melodies with the same notes",
+        melodies.len()
+    );
+}
+
+#[test]
+fn essen_kern_corpus_round_trips_through_musicxml() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/essen-erk-krn");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("SKIP: ../shared/corpus not found");
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "krn"))
+        .collect();
+    paths.sort();
+    let mut checked = 0;
+    for path in &paths {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        let Ok(m) = kern::parse(&text, &ReadOptions::default()) else {
+            continue;
+        };
+        let xml = musicxml::write(&m);
+        let back = musicxml::parse(&xml, &ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(shape(&back), shape(&m), "{}", path.display());
+        assert_eq!(back.meter, m.meter, "{}", path.display());
+        checked += 1;
+    }
+    assert!(
+        checked * 10 >= paths.len() * 9,
+        "only {checked} of {} kern files read",
+        paths.len()
+    );
+    eprintln!("{checked} Essen melodies round-tripped through MusicXML");
+}
