@@ -9,4 +9,4 @@ ensure_packages pkg-config libasound2-dev musescore3 abcmidi
 if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all -- --check
 fi
-cargo test --locked
+cargo test --release --locked

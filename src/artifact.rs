@@ -219,3 +219,16 @@ pub fn now_rfc3339() -> String {
         rem % 60
     )
 }
+
+/// Adds (or replaces, by corpus name) a held-out score in a model folder's `card.json`.
+pub fn record_held_out(dir: &Path, score: HeldOutScore) -> Result<()> {
+    let path = dir.join(CARD_FILE);
+    let mut card: ModelCard = match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| json_error(&path, e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ModelCard::default(),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    card.held_out.retain(|s| s.corpus != score.corpus);
+    card.held_out.push(score);
+    save_card(&card, dir)
+}

@@ -49,6 +49,29 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Training throughput of the default model (1×256 LSTM, batch 64, seq 64, Adam) on the CPU.
+    Train {
+        /// Train on this corpus's windows (e.g. ../shared/corpus/essen-erk-krn) and estimate
+        /// an epoch; default: random ids.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Timed batches (after 3 warm-up batches).
+        #[arg(long, default_value_t = 20)]
+        batches: usize,
+        /// Also run the PyTorch reference (benches/pytorch_lstm.py) in the venv made by
+        /// scripts/setup_pytorch_bench.sh, and print the ratio.
+        #[arg(long)]
+        pytorch: bool,
+    },
+    /// Generation speed: one 512-step melody and 16 × 256 steps, against the seed's method.
+    Generate {
+        /// A model folder (default: the bundled model, else a freshly initialised one).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Timed runs per figure (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 /// `lstmuse convert`.
@@ -106,6 +129,12 @@ pub fn run(command: Command) -> Result<()> {
         Command::Corpus(CorpusCommand::Encode { path, out }) => corpus_encode(path, out),
         Command::Corpus(CorpusCommand::Fetch { name, dir }) => corpus_fetch(&name, dir),
         Command::Bench(BenchCommand::Corpus { path, runs }) => bench_corpus(&path, runs),
+        Command::Bench(BenchCommand::Train {
+            corpus,
+            batches,
+            pytorch,
+        }) => bench_train(corpus.as_deref(), batches, pytorch),
+        Command::Bench(BenchCommand::Generate { model, runs }) => bench_generate(model, runs),
         Command::Render(args) => render(args),
         Command::Train(args) => crate::cli_model::run_train(args),
         Command::Eval(args) => crate::cli_model::run_eval(args),
@@ -241,6 +270,202 @@ fn bench_corpus(path: &std::path::Path, runs: usize) -> Result<()> {
             "note: a debug build; run `cargo run --release -- bench corpus …` for real figures"
         );
     }
+    Ok(())
+}
+
+fn release_note(command: &str) {
+    if cfg!(debug_assertions) {
+        println!(
+            "note: a debug build; run `cargo run --release -- bench {command}` for real figures"
+        );
+    }
+}
+
+/// The venv's Python for the PyTorch reference: `$LSTMUSE_TORCH_VENV` or ~/.cache/lstmuse/torch-venv.
+fn torch_python() -> PathBuf {
+    let venv = std::env::var_os("LSTMUSE_TORCH_VENV")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/lstmuse/torch-venv"))
+        })
+        .unwrap_or_else(|| PathBuf::from("torch-venv"));
+    venv.join("bin/python")
+}
+
+fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bool) -> Result<()> {
+    use lstmuse::bench;
+    use lstmuse::data::windows;
+    use lstmuse::encoding::Symbol;
+    use lstmuse::model::MelodyLstmConfig;
+    use lstmuse::training::{TrainingConfig, TrainingData};
+
+    const WARMUP: usize = 3;
+    let mut config = TrainingConfig::new(MelodyLstmConfig::new(38));
+    let (train_windows, source) = match corpus_dir {
+        Some(dir) => {
+            let (_, encoded, _) = load_and_encode(dir)?;
+            let symbols: Vec<Vec<Symbol>> = encoded.songs.into_iter().map(|s| s.symbols).collect();
+            let data = TrainingData::from_songs(&symbols, dir.display().to_string());
+            config.model.vocab_size = data.vocab.len();
+            let delimiter = data.vocab.id(Symbol::Delimiter).unwrap_or(0);
+            let (train, _) = data.songs.split(config.valid_fraction, config.seed)?;
+            let ws = windows(&train, config.seq_len, delimiter);
+            (ws, format!("training windows of {}", dir.display()))
+        }
+        None => (
+            bench::random_windows(256, config.seq_len, config.model.vocab_size, 1),
+            "random ids".to_owned(),
+        ),
+    };
+    let device = lstmuse::backend::cpu();
+    let m = &config.model;
+    println!(
+        "model: {}×{} LSTM, one-hot input of {} symbols, batch {}, seq {}, Adam, grad clip {}; {}",
+        m.layers,
+        m.hidden_size,
+        m.vocab_size,
+        config.batch_size,
+        config.seq_len,
+        config.grad_clip_norm,
+        device.name
+    );
+    println!("data: {source}; {WARMUP} warm-up + {batches} timed batches");
+    let burn = bench::bench_train(&config, &train_windows, WARMUP, batches, &device.device)?;
+    let rss = bench::peak_rss_mib();
+    println!(
+        "burn    {:>8.0} steps/s  {:>7.1} ms/batch  (data {:.1}, forward+loss {:.1}, backward {:.1}, optimizer {:.1})  {:.1} GFLOP/s  peak {}",
+        burn.steps_per_sec,
+        burn.ms_per_batch,
+        burn.data_ms,
+        burn.forward_ms,
+        burn.backward_ms,
+        burn.optimizer_ms,
+        burn.gflops,
+        rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")),
+    );
+    if corpus_dir.is_some() {
+        let per_epoch = train_windows.len().div_ceil(config.batch_size);
+        let secs = per_epoch as f64 * burn.ms_per_batch / 1e3;
+        println!(
+            "epoch:  {} training windows = {per_epoch} batches of {} ≈ {secs:.1} s per epoch (training batches only, no validation)",
+            train_windows.len(),
+            config.batch_size
+        );
+    } else {
+        println!("epoch:  pass --corpus ../shared/corpus/essen-erk-krn for an epoch estimate");
+    }
+    let over = bench::bench_overhead(&config, &device.device)?;
+    println!(
+        "where the time goes: forward matmuls alone {:.1} ms; forward without autodiff {:.1} ms; a training step at batch 1 {:.1} ms; a tiny op {:.1} µs ({:.1} µs tracked)",
+        over.matmul_forward_ms,
+        over.inference_forward_ms,
+        over.batch1_step_ms,
+        over.tiny_op_us,
+        over.tiny_op_autodiff_us
+    );
+    if pytorch {
+        let python = torch_python();
+        if !python.is_file() {
+            println!(
+                "pytorch: no venv at {}: create it with scripts/setup_pytorch_bench.sh (or set LSTMUSE_TORCH_VENV)",
+                python.display()
+            );
+        } else {
+            let torch = bench::run_pytorch(&python, &config, WARMUP, batches)?;
+            println!(
+                "pytorch {:>8.0} steps/s  {:>7.1} ms/batch  (forward+loss {:.1}, backward {:.1}, optimizer {:.1})  torch {}, {} threads, random ids  peak {:.0} MiB",
+                torch.steps_per_sec,
+                torch.ms_per_batch,
+                torch.forward_ms,
+                torch.backward_ms,
+                torch.optimizer_ms,
+                torch.torch,
+                torch.threads,
+                torch.peak_rss_mib
+            );
+            println!(
+                "ratio burn/pytorch: {:.2}× the throughput ({:.1}× the time per batch)",
+                burn.steps_per_sec / torch.steps_per_sec,
+                burn.ms_per_batch / torch.ms_per_batch
+            );
+        }
+    }
+    release_note("train");
+    Ok(())
+}
+
+fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
+    use lstmuse::artifact::ModelArtifact;
+    use lstmuse::bench;
+    use lstmuse::model::MelodyLstmConfig;
+
+    let device = lstmuse::backend::cpu();
+    let dir = model_dir.or_else(lstmuse::default_model_dir).or_else(|| {
+        let fallback = PathBuf::from("/tmp/erk-b");
+        fallback.join("config.json").is_file().then_some(fallback)
+    });
+    let (model, model_config, vocab, what) = match dir {
+        Some(dir) => {
+            let a = ModelArtifact::load(&dir, &device.device)?;
+            (
+                a.model,
+                a.config.model,
+                a.vocab,
+                format!("model {}", dir.display()),
+            )
+        }
+        None => {
+            let vocab = bench::default_vocabulary();
+            let config = MelodyLstmConfig::new(vocab.len());
+            (
+                burn::module::Module::valid(&config.init(&device.device)),
+                config,
+                vocab,
+                "no trained model found: a freshly initialised model".to_owned(),
+            )
+        }
+    };
+    println!(
+        "{what}: {}×{} LSTM, {} symbols; {}; median of {} runs",
+        model_config.layers,
+        model_config.hidden_size,
+        vocab.len(),
+        device.name,
+        runs.max(1)
+    );
+    let g = bench::bench_generate(&model, &model_config, &vocab, runs, &device.device)?;
+    let goal = if g.one_512_ms < 20.0 {
+        "meets"
+    } else {
+        "misses"
+    };
+    println!(
+        "generate 1 × 512 steps: {:>8.1} ms   ({goal} the 20 ms goal)",
+        g.one_512_ms
+    );
+    println!("generate 16 × 256 steps: {:>7.1} ms", g.batch_16x256_ms);
+    println!(
+        "seed's method (re-read 64 steps per step) 1 × 512: {:>8.1} ms   speed-up {:.0}×",
+        g.seed_one_512_ms,
+        g.seed_one_512_ms / g.one_512_ms
+    );
+    println!(
+        "seed's method 16 × 256 (windows batched): {:>8.1} ms   speed-up {:.0}×",
+        g.seed_16x256_ms,
+        g.seed_16x256_ms / g.batch_16x256_ms
+    );
+    println!(
+        "where the time goes: 512 model steps alone {:.1} ms ({:.1} µs/step; {:.1} ms without reading the logits back), sampler {:.1} ms; 16 × 256 model steps alone {:.1} ms",
+        g.steps_512_ms,
+        g.steps_512_ms * 1e3 / 512.0,
+        g.steps_512_no_read_ms,
+        g.one_512_ms - g.steps_512_ms,
+        g.steps_16x256_ms
+    );
+    if let Some(r) = bench::peak_rss_mib() {
+        println!("peak memory (VmHWM) {r:.0} MiB");
+    }
+    release_note("generate");
     Ok(())
 }
 

@@ -85,6 +85,17 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also generate N melodies with the sampler options below and compare their
+    /// statistics (pitch classes, intervals, note lengths, range, density, rests) with
+    /// the corpus songs that pass the preprocessing filter, moved to C major / A minor.
+    #[arg(long, value_name = "N")]
+    pub generate: Option<usize>,
+    /// With --generate: a primer in the seed's text form; only the continuation is compared.
+    #[arg(long, requires = "generate")]
+    pub primer_text: Option<String>,
+    /// The sampler settings for --generate.
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
 }
 
 fn encoded_songs(path: &Path) -> Result<Vec<Vec<Symbol>>> {
@@ -222,13 +233,28 @@ impl Bars {
 
 /// Runs `lstmuse eval`.
 pub fn run_eval(args: EvalArgs) -> Result<()> {
+    if args.generate == Some(0) {
+        bail!("--generate needs at least one melody");
+    }
     let dir = match args.model {
         Some(d) => d,
         None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
     };
     let device = backend::choose(args.backend)?;
     let artifact = ModelArtifact::load(&dir, &device.device)?;
-    let songs = encoded_songs(&args.corpus)?;
+    let loaded = corpus::load(&args.corpus)?;
+    for e in loaded.errors.iter().take(5) {
+        eprintln!("skipped: {e}");
+    }
+    let preprocess = PreprocessConfig::default();
+    let encoded = corpus::encode(&loaded.melodies, &preprocess);
+    if encoded.songs.is_empty() {
+        bail!(
+            "no song of {} passes the preprocessing filter",
+            args.corpus.display()
+        );
+    }
+    let songs: Vec<Vec<Symbol>> = encoded.songs.into_iter().map(|s| s.symbols).collect();
     let (ids, skipped) = SongIds::from_symbols(songs.iter().map(Vec::as_slice), &artifact.vocab);
     let report = lstmuse::eval::evaluate(
         &artifact.model,
@@ -238,8 +264,28 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         64,
         &device.device,
     );
+    let comparison = match args.generate {
+        Some(n) => {
+            let generated = generate_for_eval(
+                &artifact,
+                &args.sampler,
+                args.primer_text.as_deref(),
+                n,
+                &device.device,
+            )?;
+            let reference = comparable_corpus(&loaded.melodies, &preprocess);
+            Some(lstmuse::melody_stats::compare(&generated, &reference))
+        }
+        None => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(c), Some(object)) = (&comparison, value.as_object_mut())
+            && let serde_json::Value::Object(stats) = serde_json::to_value(c)?
+        {
+            object.extend(stats);
+        }
+        println!("{}", serde_json::to_string(&value)?);
     } else {
         println!("model          {}", dir.display());
         println!("corpus         {}", args.corpus.display());
@@ -250,8 +296,91 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         println!("nll_per_step   {:.4} nats", report.nll_per_step);
         println!("bits_per_note  {:.3}", report.bits_per_note);
         println!("accuracy       {:.1}%", report.accuracy * 100.0);
+        if let Some(c) = &comparison {
+            print_comparison(c);
+        }
     }
     Ok(())
+}
+
+/// The corpus melodies the generated ones are compared with: those the preprocessing
+/// keeps (accepted durations, at least one note), moved to C major / A minor.
+fn comparable_corpus(
+    melodies: &[lstmuse::Melody],
+    config: &PreprocessConfig,
+) -> Vec<lstmuse::Melody> {
+    use lstmuse::preprocess::{check_durations, transposition_to_c_or_a};
+    melodies
+        .iter()
+        .filter(|m| check_durations(m, config).is_ok() && m.sounding().next().is_some())
+        .filter_map(|m| transposition_to_c_or_a(m).map(|s| m.transposed(s)))
+        .collect()
+}
+
+/// Generates `n` melodies for `eval --generate`, at most 32 per sampler call, the seed
+/// moving up by one per call. Returns only the continuations (primer notes dropped),
+/// moved to C major / A minor like the corpus.
+fn generate_for_eval(
+    artifact: &ModelArtifact,
+    sampler: &SamplerArgs,
+    primer_text: Option<&str>,
+    n: usize,
+    device: &burn::tensor::Device,
+) -> Result<Vec<lstmuse::Melody>> {
+    const BATCH: usize = 32;
+    let primer = match primer_text {
+        Some(t) => lstmuse::sampling::primer_from_text(t)?,
+        None => lstmuse::Melody::new(),
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut batch = 0u64;
+    while out.len() < n {
+        let mut config = sampler_config(sampler, (n - out.len()).min(BATCH))?;
+        config.seed = sampler.seed.wrapping_add(batch);
+        let results = lstmuse::sampling::generate(
+            &artifact.model,
+            &artifact.config.model,
+            &artifact.vocab,
+            &primer,
+            &config,
+            device,
+        )?;
+        for g in results {
+            let mut m = g.melody;
+            let start = g.primer_notes.min(m.notes.len());
+            m.notes.drain(..start);
+            m.pickup = lstmuse::Ratio::ZERO;
+            if let Some(shift) = m.key.map(lstmuse::Key::semitones_to_c_or_a)
+                && shift != 0
+            {
+                m = m.transposed(shift);
+            }
+            out.push(m);
+        }
+        batch += 1;
+    }
+    Ok(out)
+}
+
+fn print_comparison(c: &lstmuse::melody_stats::Comparison) {
+    println!();
+    println!(
+        "melody statistics: {} generated vs {} corpus melodies",
+        c.generated, c.corpus
+    );
+    println!("(overlap: 1 = same distribution; KL(generated || corpus) in nats, 0 = same)");
+    println!(
+        "{:<14} {:>8} {:>8} {:>10} {:>10}",
+        "feature", "overlap", "KL", "generated", "corpus"
+    );
+    let mean = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    for (name, overlap, kl, g, c) in c.rows() {
+        println!(
+            "{name:<14} {overlap:>8.3} {kl:>8.3} {:>10} {:>10}",
+            mean(g),
+            mean(c)
+        );
+    }
 }
 
 /// `lstmuse generate`.
@@ -269,6 +398,23 @@ pub struct GenerateArgs {
     /// ABC: the tune X:N of the primer file.
     #[arg(long)]
     pub tune: Option<u32>,
+    /// The sampler settings.
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
+    /// How many melodies.
+    #[arg(long, default_value_t = 1)]
+    pub variations: usize,
+    /// The output file (.mid, .musicxml, .krn, .abc); with several variations NAME-1.EXT, NAME-2.EXT, ….
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print, per variation, the notes, the mean entropy and the mean log-probability.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The sampler options shared by `lstmuse generate` and `lstmuse eval --generate`.
+#[derive(Args, Debug, Clone)]
+pub struct SamplerArgs {
     /// Length in 16th-note steps.
     #[arg(long, conflicts_with = "bars")]
     pub steps: Option<usize>,
@@ -305,15 +451,6 @@ pub struct GenerateArgs {
     /// Random seed (same seed and settings, same melody).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// How many melodies.
-    #[arg(long, default_value_t = 1)]
-    pub variations: usize,
-    /// The output file (.mid, .musicxml, .krn, .abc); with several variations NAME-1.EXT, NAME-2.EXT, ….
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print, per variation, the notes, the mean entropy and the mean log-probability.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Loads the model folder, or the bundled one.
@@ -343,8 +480,11 @@ fn parse_range(text: &str) -> Result<(u8, u8)> {
     Ok((lo, hi))
 }
 
-/// The sampler settings a command line asks for.
-pub fn sampler_config(args: &GenerateArgs) -> Result<lstmuse::sampling::SamplerConfig> {
+/// The sampler settings a command line asks for, for `variations` melodies per call.
+pub fn sampler_config(
+    args: &SamplerArgs,
+    variations: usize,
+) -> Result<lstmuse::sampling::SamplerConfig> {
     use lstmuse::sampling::{AdaptiveTemperature, Length, SamplerConfig};
     Ok(SamplerConfig {
         temperature: args.temperature,
@@ -367,7 +507,7 @@ pub fn sampler_config(args: &GenerateArgs) -> Result<lstmuse::sampling::SamplerC
         },
         end_on_tonic: args.end_on_tonic,
         seed: args.seed,
-        variations: args.variations,
+        variations,
         ..SamplerConfig::default()
     })
 }
@@ -396,7 +536,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
             args.out.display()
         );
     }
-    let config = sampler_config(&args)?;
+    let config = sampler_config(&args.sampler, args.variations)?;
     let device = backend::cpu();
     let artifact = load_model(args.model.clone(), &device.device)?;
     let primer = match (&args.primer, &args.primer_text) {

@@ -1,18 +1,22 @@
 //! LSTMuse: read folk melodies, encode them for an LSTM, and write them back out.
 //!
-//! The library is the core of the app and the CLI; it never touches a window or a
-//! sound card. Modules:
+//! The library is the core of the app and the CLI. Only [`gui`] talks to windows and
+//! sound devices; everything else is plain data and numbers. Modules:
 //!
 //! - [`music`]: `Pitch`, `Note`, `Melody`, `Meter`, `Key`; transposition and key finding.
 //! - [`formats`]: `**kern`, ABC, MIDI and MusicXML readers and writers.
 //! - [`preprocess`]: the seed's duration filter and transposition to C major / A minor.
 //! - [`encoding`]: the 16th-note symbol encoding and the symbol↔integer [`encoding::Vocabulary`].
 //! - [`corpus`]: load a folder of melodies in parallel, with per-file errors and statistics.
+//! - [`melody_stats`]: melody features and mgeval-style comparison of a generated set with a corpus.
 //! - [`fetch`]: get the Essen Folksong Collection from the music21 package.
 //! - [`fsutil`]: atomic file writes.
 //! - [`bench`]: figures for `lstmuse bench`.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
-//! - `player` (feature `audio`): playback of rendered audio on the default sound device.
+//! - [`model`], [`data`], [`training`], [`artifact`], [`backend`]: the LSTM, its data,
+//!   its training loop with checkpoints, the model folder, and the CPU/GPU choice.
+//! - [`sampling`]: continue a primer with the model; [`eval`]: score it on held-out songs.
+//! - [`gui`]: the desktop front end; `gui::audio` (feature `audio`) plays renders.
 //!
 //! ```
 //! use lstmuse::formats::kern;
@@ -37,10 +41,10 @@ pub mod eval;
 pub mod fetch;
 pub mod formats;
 pub mod fsutil;
+pub mod gui;
+pub mod melody_stats;
 pub mod model;
 pub mod music;
-#[cfg(feature = "audio")]
-pub mod player;
 pub mod preprocess;
 pub mod sampling;
 pub mod synth;

@@ -353,6 +353,19 @@ impl Plan {
             tonic.push(t && ok);
             is_note.push(n);
         }
+        if !allowed.iter().zip(&is_note).any(|(a, n)| *a && *n) {
+            return Err(Error::Invalid(format!(
+                "no note the model knows fits the constraints (range {:?}, scale {:?})",
+                config.range, config.scale
+            )));
+        }
+        if config.end_on_tonic && !tonic.iter().any(|&t| t) {
+            return Err(Error::Invalid(format!(
+                "end on the tonic: no tonic of {} fits the range {:?}",
+                scale.unwrap_or(output_key),
+                config.range
+            )));
+        }
         Ok(Plan {
             symbols: vocab.symbols().to_vec(),
             primer_to_output: to_model - shift,

@@ -400,7 +400,7 @@ fn cli_rejects_an_unknown_voice_and_a_non_wav_output() {
 #[cfg(feature = "audio")]
 #[test]
 fn player_opens_or_says_there_is_no_device() {
-    use lstmuse::player::{Player, PlayerError};
+    use lstmuse::gui::audio::{Player, PlayerError};
     let started = std::time::Instant::now();
     match Player::open() {
         Err(e) => {
@@ -470,7 +470,7 @@ fn player_plays_loops_and_stops_on_a_null_alsa_device() {
 #[test]
 #[ignore = "run by player_plays_loops_and_stops_on_a_null_alsa_device with HOME set"]
 fn null_device_playback() {
-    use lstmuse::player::Player;
+    use lstmuse::gui::audio::Player;
     use std::time::Duration;
     if std::env::var_os(NULL_AUDIO_MARKER).is_none() {
         eprintln!("skipped: runs only inside player_plays_loops_and_stops_on_a_null_alsa_device");

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Reproduces the bundled model in models/essen-erk: trains on the Essen erk kern files,
+# keeps the epoch with the lowest validation loss (10% of erk songs, split by song),
+# then scores it on the held-out German sets and records the scores in its card.
+# Held-out songs are only measured here, never used to choose anything.
+# Usage: scripts/train_default_model.sh [SHARED_CORPUS_DIR] [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus="${1:-../shared/corpus}"
+out="${2:-models/essen-erk}"
+source scripts/deps.sh
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cargo build --locked --release
+bin="$CARGO_TARGET_DIR/release/lstmuse"
+
+# 1 x 256 LSTM, one-hot input (the seed's size). lr 3e-3 with batch 32 converges in
+# about 30 epochs; early stopping on the validation loss (patience 4).
+"$bin" train --corpus "$corpus/essen-erk-krn" --out "$work/model" \
+  --epochs 40 --patience 4 --lr 3e-3 --batch 32 --seq-len 64 \
+  --hidden 256 --layers 1 --dropout 0.35 --weight-decay 1e-5 --seed 42 --backend cpu
+
+mkdir -p "$out"
+for f in config.json vocab.json model.bpk card.json; do
+  cp "$work/model/$f" "$out/$f"
+done
+for set in fink kinder; do
+  "$bin" eval --model "$out" --corpus "$corpus/essen-heldout-krn/$set" --record "essen-heldout-krn/$set"
+done
+"$bin" eval --model "$out" --corpus "$corpus/essen-erk-krn" --record "essen-erk-krn (training set)"
+cat "$out/card.json"
