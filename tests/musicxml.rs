@@ -1,12 +1,13 @@
 //! MusicXML: hand-typed fixtures, writer → reader round trips, `.mxl`, MuseScore's import
 //! of what we write, and the Essen kern corpus through MusicXML.
 
+mod common;
+
+use common::{mscore_convert, shape, trim_rests};
 use lstmuse::formats::{ReadOptions, kern, musicxml};
 use lstmuse::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/musicxml")
@@ -19,19 +20,6 @@ fn read_fixture(name: &str) -> Melody {
 
 fn q(n: i64, d: i64) -> Ratio {
     Ratio::new(n, d)
-}
-
-/// Pitch and duration of every note, consecutive rests merged (tie parts ignored: the
-/// writer splits notes at bar lines, so only the sounding notes must match).
-fn shape(m: &Melody) -> Vec<(Option<u8>, Ratio)> {
-    let mut out: Vec<(Option<u8>, Ratio)> = Vec::new();
-    for n in m.notes.iter().filter(|n| n.duration.is_positive()) {
-        match out.last_mut() {
-            Some((None, d)) if n.is_rest() => *d += n.duration,
-            _ => out.push((n.pitch.map(Pitch::midi), n.duration)),
-        }
-    }
-    out
 }
 
 /// A melody from `(midi, duration)` pairs; midi 0 is a rest.
@@ -295,53 +283,11 @@ fn mxl_round_trip_and_foreign_archives() {
     assert!(musicxml::parse_mxl(&zipped(&[("a.txt", b"x")]), &ReadOptions::default()).is_err());
 }
 
-/// Runs MuseScore 3 on `input`, writing `output`, with a time limit.
-fn mscore_convert(mscore: &Path, input: &Path, output: &Path) -> Result<(), String> {
-    let mut child = Command::new(mscore)
-        .env("QT_QPA_PLATFORM", "offscreen")
-        .arg("-o")
-        .arg(output)
-        .arg(input)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return if status.success() && output.exists() {
-                Ok(())
-            } else {
-                Err(format!("mscore3 exited with {status}"))
-            };
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("mscore3 took more than 60 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Drops leading and trailing rests: MuseScore may fill an incomplete first or last
-/// measure with rests (and may drop ours), which changes nothing that sounds.
-fn trim_rests(mut notes: Vec<(Option<u8>, Ratio)>) -> Vec<(Option<u8>, Ratio)> {
-    while notes.last().is_some_and(|n| n.0.is_none()) {
-        notes.pop();
-    }
-    let lead = notes.iter().take_while(|n| n.0.is_none()).count();
-    notes.drain(..lead);
-    notes
-}
-
 #[test]
 fn musescore_imports_what_we_write() {
-    let mscore = Path::new("/usr/bin/mscore3");
-    if !mscore.exists() {
-        eprintln!("SKIP: mscore3 not installed");
+    let Some(mscore) = common::mscore() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut melodies = built_melodies();
     melodies.push(("greensleeves", read_fixture("greensleeves.musicxml")));
@@ -365,7 +311,7 @@ fn musescore_imports_what_we_write() {
         let input = dir.path().join(format!("{name}.musicxml"));
         let output = dir.path().join(format!("{name}.out.musicxml"));
         std::fs::write(&input, musicxml::write(m)).unwrap();
-        mscore_convert(mscore, &input, &output).unwrap_or_else(|e| panic!("{name}: {e}"));
+        mscore_convert(&mscore, &input, &output).unwrap_or_else(|e| panic!("{name}: {e}"));
         let text = std::fs::read_to_string(&output).unwrap();
         let back = musicxml::parse(&text, &ReadOptions::default()).unwrap();
         assert_eq!(trim_rests(shape(&back)), trim_rests(shape(m)), "{name}");

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use lstmuse::{Melody, Pitch, Ratio};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// `../shared/corpus/<name>` beside the repository, or `None` (with a SKIP line) if absent.
 pub fn shared_corpus(name: &str) -> Option<PathBuf> {
@@ -31,4 +33,68 @@ pub fn fixture(name: &str) -> PathBuf {
 /// Pitch and duration of every note and rest, ties merged.
 pub fn notes(m: &Melody) -> Vec<(Option<Pitch>, Ratio)> {
     m.notes.iter().map(|n| (n.pitch, n.duration)).collect()
+}
+
+/// Pitch and duration of every note, consecutive rests merged (tie parts ignored: the
+/// writer splits notes at bar lines, so only the sounding notes must match).
+pub fn shape(m: &Melody) -> Vec<(Option<u8>, Ratio)> {
+    let mut out: Vec<(Option<u8>, Ratio)> = Vec::new();
+    for n in m.notes.iter().filter(|n| n.duration.is_positive()) {
+        match out.last_mut() {
+            Some((None, d)) if n.is_rest() => *d += n.duration,
+            _ => out.push((n.pitch.map(Pitch::midi), n.duration)),
+        }
+    }
+    out
+}
+
+/// Runs MuseScore 3 on `input`, writing `output`, with a time limit.
+pub fn mscore_convert(mscore: &Path, input: &Path, output: &Path) -> Result<(), String> {
+    let mut child = Command::new(mscore)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .arg("-o")
+        .arg(output)
+        .arg(input)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return if status.success() && output.exists() {
+                Ok(())
+            } else {
+                Err(format!("mscore3 exited with {status}"))
+            };
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("mscore3 took more than 60 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Drops leading and trailing rests: MuseScore may fill an incomplete first or last
+/// measure with rests (and may drop ours), which changes nothing that sounds.
+pub fn trim_rests(mut notes: Vec<(Option<u8>, Ratio)>) -> Vec<(Option<u8>, Ratio)> {
+    while notes.last().is_some_and(|n| n.0.is_none()) {
+        notes.pop();
+    }
+    let lead = notes.iter().take_while(|n| n.0.is_none()).count();
+    notes.drain(..lead);
+    notes
+}
+
+/// MuseScore 3's command-line converter, or `None` (with a SKIP line) when it is not installed.
+pub fn mscore() -> Option<PathBuf> {
+    let p = PathBuf::from("/usr/bin/mscore3");
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIP: mscore3 not installed (Debian package musescore3)");
+        None
+    }
 }
