@@ -29,11 +29,11 @@ pub struct ModelCard {
     pub name: String,
     /// The corpus it was trained on.
     pub corpus: String,
-    /// Songs used for training and for validation.
+    /// Songs trained on.
     pub train_songs: usize,
     /// Songs held back for validation.
     pub valid_songs: usize,
-    /// Epochs run, and the epoch whose weights were kept.
+    /// Epochs run when these weights were saved.
     pub epochs: usize,
     /// The kept epoch (lowest validation loss).
     pub best_epoch: usize,

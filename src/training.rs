@@ -285,6 +285,10 @@ fn train_inner(
     train_device.seed(config.seed);
     let mut model = config.model.init(&train_device);
     touch(&model, &train_device);
+    // Start from the weights exactly as a checkpoint stores them, so a fresh run and a
+    // resumed one compute with identical parameter tensors (resume is bit for bit).
+    let initial = weights_to_bytes(&model)?;
+    model = weights_from_bytes(config, initial, Path::new("initial weights"), &train_device)?;
     let mut optim = optimizer(config);
     let mut state = CheckpointState {
         epoch: 0,
@@ -299,19 +303,12 @@ fn train_inner(
         model = m;
         optim = optim.load_record(o);
         state = s;
-    } else {
-        save_model(
-            config,
-            data,
-            &model,
-            &state,
-            out,
-            &options.device.name,
-            train_songs.songs.len(),
-            valid_songs.songs.len(),
-            None,
-        )?;
     }
+    let run = RunInfo {
+        backend: options.device.name.clone(),
+        train_songs: train_songs.songs.len(),
+        valid_songs: valid_songs.songs.len(),
+    };
 
     on_event(&TrainingEvent::Started {
         train_songs: train_songs.songs.len(),
@@ -409,17 +406,7 @@ fn train_inner(
         if best {
             state.best_valid_loss = valid_loss;
             state.best_epoch = epoch;
-            save_model(
-                config,
-                data,
-                &model,
-                &state,
-                out,
-                &options.device.name,
-                train_songs.songs.len(),
-                valid_songs.songs.len(),
-                Some(&stats),
-            )?;
+            save_model(config, data, &model, &state, out, &run, &stats)?;
         }
         on_event(&TrainingEvent::Epoch {
             stats,
@@ -521,17 +508,22 @@ pub fn evaluate_windows(
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the card says about the run, fixed for its whole length.
+struct RunInfo {
+    backend: String,
+    train_songs: usize,
+    valid_songs: usize,
+}
+
+/// Saves the model folder (weights, config, vocabulary, card) for the epoch in `stats`.
 fn save_model(
     config: &TrainingConfig,
     data: &TrainingData,
     model: &MelodyLstm,
     state: &CheckpointState,
     out: &Path,
-    backend: &str,
-    train_songs: usize,
-    valid_songs: usize,
-    stats: Option<&EpochStats>,
+    run: &RunInfo,
+    stats: &EpochStats,
 ) -> Result<()> {
     let card = ModelCard {
         name: out
@@ -539,15 +531,15 @@ fn save_model(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         corpus: data.corpus.clone(),
-        train_songs,
-        valid_songs,
+        train_songs: run.train_songs,
+        valid_songs: run.valid_songs,
         epochs: state.epoch,
         best_epoch: state.best_epoch,
-        train_loss: stats.map_or(f64::NAN, |s| s.train_loss),
-        valid_loss: stats.map_or(f64::NAN, |s| s.valid_loss),
-        valid_accuracy: stats.map_or(f64::NAN, |s| s.valid_accuracy),
+        train_loss: stats.train_loss,
+        valid_loss: stats.valid_loss,
+        valid_accuracy: stats.valid_accuracy,
         training_seconds: state.training_seconds,
-        backend: backend.to_owned(),
+        backend: run.backend.clone(),
         date: now_rfc3339(),
         lstmuse_version: env!("CARGO_PKG_VERSION").to_owned(),
         held_out: Vec::new(),
