@@ -434,6 +434,10 @@ pub struct GenerateBench {
     pub steps_512_no_read_ms: f64,
     /// 256 `model.step` calls on 16 rows, logits to host.
     pub steps_16x256_ms: f64,
+    /// 512 recurrent products `[1,H]×[H,4H]` alone: the arithmetic floor of 512 steps.
+    pub matvec_512_ms: f64,
+    /// 512 × 14 small element-wise ops on `[1, 4H]`, about the rest of a step's ops.
+    pub small_ops_512_ms: f64,
 }
 
 /// Times `sampling::generate` and the seed's method with `model` on `device`.
@@ -481,6 +485,20 @@ pub fn bench_generate(
     let steps_512_ms = raw(512, 1, true);
     let steps_512_no_read_ms = raw(512, 1, false);
     let steps_16x256_ms = raw(256, 16, true);
+    let h = model_config.hidden_size;
+    let x = Tensor::<2>::ones([1, h], device);
+    let w = Tensor::<2>::ones([h, 4 * h], device);
+    let matvec_512_ms = median_ms(runs, || {
+        for _ in 0..512 {
+            let _ = x.clone().matmul(w.clone());
+        }
+    });
+    let g = Tensor::<2>::ones([1, 4 * h], device);
+    let small_ops_512_ms = median_ms(runs, || {
+        for _ in 0..512 * 14 {
+            let _ = g.clone() + g.clone();
+        }
+    });
     let delimiter = vocab.id(Symbol::Delimiter).unwrap_or(0);
     let window = 64;
     let seed_one_512_ms = median_ms(1, || {
@@ -497,6 +515,8 @@ pub fn bench_generate(
         steps_512_ms,
         steps_512_no_read_ms,
         steps_16x256_ms,
+        matvec_512_ms,
+        small_ops_512_ms,
     })
 }
 
@@ -551,5 +571,65 @@ mod tests {
         for _ in 0..200 {
             assert_ne!(sample_without(&[5.0, 0.0, 0.0], 0, 0.9, &mut rng), 0);
         }
+    }
+}
+
+#[cfg(test)]
+mod profile_scratch {
+    use super::*;
+    use burn::module::Module;
+    use burn::tensor::activation::{sigmoid, tanh};
+
+    #[test]
+    #[ignore]
+    fn profile_step_ops() {
+        let device = Device::flex();
+        let vocab = default_vocabulary();
+        let config = MelodyLstmConfig::new(vocab.len());
+        let model = config.init(&device).valid();
+        let h = 256;
+        let layer = &model.layers[0];
+        let n = 2000;
+        let us = |f: &mut dyn FnMut()| median_ms(5, || (0..n).for_each(|_| f())) * 1e3 / n as f64;
+        let tok = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64], [1]), &device);
+        let hstate = Tensor::<2>::ones([1, h], &device);
+        let gates = Tensor::<2>::ones([1, 4 * h], &device);
+        let c = Tensor::<2>::ones([1, h], &device);
+        println!("ids from_data      {:.2} us", us(&mut || { let _ = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64], [1]), &device); }));
+        println!("select row         {:.2} us", us(&mut || { let _ = layer.input_weights.val().select(0, tok.clone()); }));
+        println!("matvec W_hh        {:.2} us", us(&mut || { let _ = hstate.clone().matmul(layer.hidden_weights.val()); }));
+        println!("add [1,4H]         {:.2} us", us(&mut || { let _ = gates.clone() + gates.clone(); }));
+        println!("slice+sigmoid 3H   {:.2} us", us(&mut || { let _ = sigmoid(gates.clone().slice(s![.., 0..3 * h])); }));
+        println!("slice+tanh H       {:.2} us", us(&mut || { let _ = tanh(gates.clone().slice(s![.., 3 * h..4 * h])); }));
+        let sig = sigmoid(gates.clone().slice(s![.., 0..3 * h]));
+        println!("chunk(3)           {:.2} us", us(&mut || { let _ = sig.clone().chunk(3, 1); }));
+        let parts = sig.clone().chunk(3, 1);
+        println!("mul chunk*c        {:.2} us", us(&mut || { let _ = parts[1].clone() * c.clone(); }));
+        println!("tanh [1,H]         {:.2} us", us(&mut || { let _ = tanh(c.clone()); }));
+        println!("output linear      {:.2} us", us(&mut || { let _ = model.output.forward(hstate.clone()); }));
+        println!("dropout (valid)    {:.2} us", us(&mut || { let _ = model.dropout.forward(hstate.clone()); }));
+        let logits = model.output.forward(hstate.clone());
+        println!("into_data [1,38]   {:.2} us", us(&mut || { let _ = logits.clone().into_data(); }));
+        let wt = layer.hidden_weights.val().transpose();
+        let wt_c = Tensor::<2>::from_data(wt.clone().into_data(), &device);
+        println!("matvec W^T view    {:.2} us", us(&mut || { let _ = hstate.clone().matmul(wt_c.clone().transpose()); }));
+        let w_host: Vec<f32> = layer.hidden_weights.val().into_data().try_to_vec::<f32>().unwrap();
+        let x_host = vec![0.5f32; h];
+        let mut y = vec![0.0f32; 4 * h];
+        println!("plain rust matvec  {:.2} us", us(&mut || {
+            y.iter_mut().for_each(|v| *v = 0.0);
+            for (k, &xk) in x_host.iter().enumerate() {
+                let row = &w_host[k * 4 * h..(k + 1) * 4 * h];
+                for (yv, &wv) in y.iter_mut().zip(row) { *yv += xk * wv; }
+            }
+            std::hint::black_box(&y);
+        }));
+        let t16 = Tensor::<2>::ones([16, h], &device);
+        println!("matmul 16 rows     {:.2} us", us(&mut || { let _ = t16.clone().matmul(layer.hidden_weights.val()); }));
+        let big = vec![0.3f32; 1024];
+        let mut out = vec![0.0f32; 1024];
+        println!("rust tanh x1024    {:.2} us", us(&mut || { for (o, &v) in out.iter_mut().zip(&big) { *o = v.tanh(); } std::hint::black_box(&out); }));
+        let state = LstmState::zeros(&config, 1, &device);
+        println!("whole step         {:.2} us", us(&mut || { let _ = model.step(tok.clone(), state.clone()); }));
     }
 }

@@ -374,11 +374,14 @@ fn print_comparison(c: &lstmuse::melody_stats::Comparison) {
         "feature", "overlap", "KL", "generated", "corpus"
     );
     let mean = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
-    for (name, overlap, kl, g, c) in c.rows() {
+    for r in c.rows() {
         println!(
-            "{name:<14} {overlap:>8.3} {kl:>8.3} {:>10} {:>10}",
-            mean(g),
-            mean(c)
+            "{:<14} {:>8.3} {:>8.3} {:>10} {:>10}",
+            r.feature,
+            r.overlap,
+            r.kl,
+            mean(r.generated),
+            mean(r.corpus)
         );
     }
 }
@@ -427,8 +430,8 @@ pub struct SamplerArgs {
     /// Entropy-adaptive temperature.
     #[arg(long)]
     pub adaptive: bool,
-    /// Penalty on rests (subtracted from the rest logit).
-    #[arg(long, default_value_t = 0.0)]
+    /// Penalty on rests (subtracted from the rest logit; 0 = the model's own rate).
+    #[arg(long, default_value_t = 1.0)]
     pub rest_penalty: f32,
     /// Bias on holds (`_`): positive for longer notes.
     #[arg(long, default_value_t = 0.0)]

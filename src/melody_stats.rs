@@ -369,61 +369,73 @@ impl Comparison {
         }
     }
 
-    /// `(feature, overlap, kl, generated mean, corpus mean)` rows for a text table; the
-    /// means are `None` for the histogram features.
-    pub fn rows(&self) -> Vec<(&'static str, f64, f64, Option<f64>, Option<f64>)> {
+    /// One row per feature for a text table, histogram features first.
+    pub fn rows(&self) -> Vec<ComparisonRow> {
+        let row = |feature, overlap, kl, means: Option<(f64, f64)>| ComparisonRow {
+            feature,
+            overlap,
+            kl,
+            generated: means.map(|m| m.0),
+            corpus: means.map(|m| m.1),
+        };
         vec![
-            (
+            row(
                 "pitch_class",
                 self.pitch_class_overlap,
                 self.pitch_class_kl,
                 None,
-                None,
             ),
-            (
-                "interval",
-                self.interval_overlap,
-                self.interval_kl,
-                None,
-                None,
-            ),
-            (
+            row("interval", self.interval_overlap, self.interval_kl, None),
+            row(
                 "note_length",
                 self.note_length_overlap,
                 self.note_length_kl,
                 None,
-                None,
             ),
-            (
+            row(
                 "pitch_range",
                 self.pitch_range_overlap,
                 self.pitch_range_kl,
-                Some(self.pitch_range_generated),
-                Some(self.pitch_range_corpus),
+                Some((self.pitch_range_generated, self.pitch_range_corpus)),
             ),
-            (
+            row(
                 "mean_interval",
                 self.mean_interval_overlap,
                 self.mean_interval_kl,
-                Some(self.mean_abs_interval_generated),
-                Some(self.mean_abs_interval_corpus),
+                Some((
+                    self.mean_abs_interval_generated,
+                    self.mean_abs_interval_corpus,
+                )),
             ),
-            (
+            row(
                 "notes_per_bar",
                 self.notes_per_bar_overlap,
                 self.notes_per_bar_kl,
-                Some(self.notes_per_bar_generated),
-                Some(self.notes_per_bar_corpus),
+                Some((self.notes_per_bar_generated, self.notes_per_bar_corpus)),
             ),
-            (
+            row(
                 "rest_fraction",
                 self.rest_fraction_overlap,
                 self.rest_fraction_kl,
-                Some(self.rest_fraction_generated),
-                Some(self.rest_fraction_corpus),
+                Some((self.rest_fraction_generated, self.rest_fraction_corpus)),
             ),
         ]
     }
+}
+
+/// One feature of a [`Comparison`], for display.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ComparisonRow {
+    /// The feature's name.
+    pub feature: &'static str,
+    /// Overlapping area of the two set distributions.
+    pub overlap: f64,
+    /// `KL(generated ‖ corpus)` in nats.
+    pub kl: f64,
+    /// Mean of the feature over the generated set (scalar features only).
+    pub generated: Option<f64>,
+    /// Mean of the feature over the corpus set (scalar features only).
+    pub corpus: Option<f64>,
 }
 
 /// Compares a generated set with a corpus set (see the module docs for the binning).

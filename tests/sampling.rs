@@ -76,6 +76,7 @@ fn temperature_zero_is_the_argmax_path() {
     p.key = Key::parse("C");
     let config = SamplerConfig {
         temperature: 0.0,
+        rest_penalty: 0.0,
         length: Length::Steps(48),
         ..SamplerConfig::default()
     };
@@ -119,6 +120,7 @@ fn the_rest_penalty_lowers_the_rest_fraction() {
         variations: 16,
         seed: 3,
         length: Length::Bars(8),
+        rest_penalty: 0.0,
         ..SamplerConfig::default()
     };
     let free: Vec<Melody> = run(&a, &Melody::new(), &base)

@@ -194,7 +194,7 @@ fn set_distributions_and_comparison_by_hand() {
 fn every_overlap(c: &Comparison) -> Vec<(&'static str, f64, f64)> {
     c.rows()
         .into_iter()
-        .map(|(n, o, k, _, _)| (n, o, k))
+        .map(|r| (r.feature, r.overlap, r.kl))
         .collect()
 }
 
