@@ -96,9 +96,15 @@ pub struct EvalArgs {
     /// The sampler settings for --generate.
     #[command(flatten)]
     pub sampler: SamplerArgs,
+    /// Record the score in the model's card.json under this corpus name (e.g. for
+    /// held-out sets).
+    #[arg(long, value_name = "NAME")]
+    pub record: Option<String>,
 }
 
-fn encoded_songs(path: &Path) -> Result<Vec<Vec<Symbol>>> {
+/// Loads a corpus (reporting the first bad files) and encodes the songs that pass the
+/// preprocessing; no passing song is an error.
+fn load_encoded(path: &Path) -> Result<(corpus::Corpus, Vec<Vec<Symbol>>)> {
     let loaded = corpus::load(path)?;
     for e in loaded.errors.iter().take(5) {
         eprintln!("skipped: {e}");
@@ -110,12 +116,13 @@ fn encoded_songs(path: &Path) -> Result<Vec<Vec<Symbol>>> {
             path.display()
         );
     }
-    Ok(encoded.songs.into_iter().map(|s| s.symbols).collect())
+    let songs = encoded.songs.into_iter().map(|s| s.symbols).collect();
+    Ok((loaded, songs))
 }
 
 /// Runs `lstmuse train`.
 pub fn run_train(args: TrainArgs) -> Result<()> {
-    let songs = encoded_songs(&args.corpus)?;
+    let (_, songs) = load_encoded(&args.corpus)?;
     let data = TrainingData::from_songs(&songs, args.corpus.display().to_string());
     let model = MelodyLstmConfig::new(data.vocab.len())
         .with_hidden_size(args.hidden)
@@ -242,19 +249,8 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
     };
     let device = backend::choose(args.backend)?;
     let artifact = ModelArtifact::load(&dir, &device.device)?;
-    let loaded = corpus::load(&args.corpus)?;
-    for e in loaded.errors.iter().take(5) {
-        eprintln!("skipped: {e}");
-    }
+    let (loaded, songs) = load_encoded(&args.corpus)?;
     let preprocess = PreprocessConfig::default();
-    let encoded = corpus::encode(&loaded.melodies, &preprocess);
-    if encoded.songs.is_empty() {
-        bail!(
-            "no song of {} passes the preprocessing filter",
-            args.corpus.display()
-        );
-    }
-    let songs: Vec<Vec<Symbol>> = encoded.songs.into_iter().map(|s| s.symbols).collect();
     let (ids, skipped) = SongIds::from_symbols(songs.iter().map(Vec::as_slice), &artifact.vocab);
     let report = lstmuse::eval::evaluate(
         &artifact.model,
@@ -264,6 +260,18 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         64,
         &device.device,
     );
+    if let Some(name) = &args.record {
+        lstmuse::artifact::record_held_out(
+            &dir,
+            lstmuse::artifact::HeldOutScore {
+                corpus: name.clone(),
+                songs: report.songs,
+                nll_per_step: report.nll_per_step,
+                bits_per_note: report.bits_per_note,
+                accuracy: report.accuracy,
+            },
+        )?;
+    }
     let comparison = match args.generate {
         Some(n) => {
             let generated = generate_for_eval(
