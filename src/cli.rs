@@ -455,7 +455,7 @@ fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
         g.seed_16x256_ms / g.batch_16x256_ms
     );
     println!(
-        "where the time goes: 512 model steps alone {:.1} ms ({:.1} µs/step; {:.1} ms without reading the logits back), sampler {:.1} ms; 16 × 256 model steps alone {:.1} ms",
+        "where the time goes: 512 model steps alone {:.1} ms ({:.1} µs/step; {:.1} ms without reading the logits back), sampler and bookkeeping {:+.1} ms (generate minus model steps; noise when near 0); 16 × 256 model steps alone {:.1} ms",
         g.steps_512_ms,
         g.steps_512_ms * 1e3 / 512.0,
         g.steps_512_no_read_ms,
