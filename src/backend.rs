@@ -92,6 +92,8 @@ pub fn choose(choice: BackendChoice) -> Result<ChosenDevice> {
     }
 }
 
+/// The first graphics card wgpu reaches. Software rasterisers have no card behind them,
+/// so `enumerate_physical` never lists them; the name check is a second guard.
 #[cfg(feature = "wgpu")]
 fn hardware_gpu() -> Option<ChosenDevice> {
     let gpus = std::panic::catch_unwind(Device::enumerate_physical).ok()?;
@@ -112,15 +114,19 @@ fn hardware_gpu() -> Option<ChosenDevice> {
 #[cfg(feature = "wgpu")]
 fn wgpu_any() -> Result<ChosenDevice> {
     use burn::tensor::DeviceKind;
-    let name = std::panic::catch_unwind(Device::enumerate_physical)
+    // Opening the device tells whether there is an adapter at all; a software one
+    // (lavapipe) counts here, unlike for `Auto`.
+    let device = Device::wgpu(DeviceKind::DefaultDevice);
+    let probe = device.clone();
+    let identity = std::panic::catch_unwind(move || probe.identity())
         .ok()
-        .and_then(|g| g.into_iter().next().map(|g| g.name))
+        .flatten()
         .ok_or_else(|| {
             Error::Invalid("no wgpu adapter found (install a Vulkan, Metal or DX12 driver)".into())
         })?;
     Ok(ChosenDevice {
-        device: Device::wgpu(DeviceKind::DefaultDevice),
-        name,
+        device,
+        name: identity.name,
         is_gpu: true,
     })
 }
