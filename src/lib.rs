@@ -52,11 +52,12 @@ pub mod training;
 
 pub use error::{Error, Result};
 
-/// The bundled default model: `$LSTMUSE_MODEL_DIR`, else `models/essen-erk` beside the
-/// executable or in the source tree it was built from.
+/// The bundled default model: `$LSTMUSE_MODEL_DIR`, else `models/essen-erk` in the
+/// current folder, beside the executable, or in the source tree it was built from.
 pub fn default_model_dir() -> Option<std::path::PathBuf> {
     let candidates = [
         std::env::var_os("LSTMUSE_MODEL_DIR").map(std::path::PathBuf::from),
+        Some(std::path::PathBuf::from("models/essen-erk")),
         std::env::current_exe()
             .ok()
             .and_then(|e| e.parent().map(|p| p.join("models/essen-erk"))),
