@@ -8,8 +8,7 @@ use crate::model::{LstmState, MelodyLstm, MelodyLstmConfig};
 use crate::music::Melody;
 use crate::sampling::{self, Length, SamplerConfig};
 use crate::training::{TrainingConfig, masked_loss};
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData, s};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -51,20 +50,6 @@ pub struct TrainBench {
     pub gflops: f64,
 }
 
-/// The Adam optimizer exactly as `training::train` builds it.
-pub fn training_optimizer(config: &TrainingConfig) -> ModuleOptimizer {
-    let mut adam = AdamConfig::new();
-    if config.weight_decay > 0.0 {
-        adam = adam.with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)));
-    }
-    if config.grad_clip_norm > 0.0 {
-        adam = adam.with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(
-            config.grad_clip_norm as f32,
-        )));
-    }
-    adam.init()
-}
-
 /// `count` windows of `seq_len + 1` uniformly random ids below `vocab`, all targets real.
 pub fn random_windows(count: usize, seq_len: usize, vocab: usize, seed: u64) -> Vec<Window> {
     let mut rng = SplitMix64(seed);
@@ -102,7 +87,7 @@ pub fn bench_train(
     let device = device.clone().autodiff();
     device.seed(config.seed);
     let mut model = config.model.init(&device);
-    let mut optim = training_optimizer(config);
+    let mut optim = crate::training::optimizer(config);
     let bs = config.batch_size.max(1);
     let mut next = 0usize;
     let (mut data, mut forward, mut backward, mut step) = (0.0, 0.0, 0.0, 0.0);

@@ -434,7 +434,8 @@ fn touch(model: &MelodyLstm, device: &Device) {
     let _ = model.forward(t);
 }
 
-fn optimizer(config: &TrainingConfig) -> ModuleOptimizer {
+/// The optimizer a run uses: Adam with the config's weight decay and gradient clipping.
+pub fn optimizer(config: &TrainingConfig) -> ModuleOptimizer {
     let mut adam = AdamConfig::new();
     if config.weight_decay > 0.0 {
         adam = adam.with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)));
