@@ -36,6 +36,27 @@ pub enum Command {
     Eval(crate::cli_model::EvalArgs),
     /// Continue a primer with the model: several variations, written as MIDI, MusicXML, kern or ABC.
     Generate(crate::cli_model::GenerateArgs),
+    /// Open the desktop app (what `lstmuse` with no arguments does).
+    App(AppArgs),
+}
+
+/// `lstmuse app`.
+#[derive(Args, Debug, Default)]
+pub struct AppArgs {
+    /// A melody file to open as the seed.
+    pub seed: Option<PathBuf>,
+    /// The model folder (default: the last one used, else the bundled model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Do not open the sound device.
+    #[arg(long)]
+    pub no_audio: bool,
+    /// Start with default settings instead of the remembered ones.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Open, wait until the model is loaded and drawn, print the start-up time, and quit.
+    #[arg(long)]
+    pub startup_check: bool,
 }
 
 /// `lstmuse bench …`.
@@ -139,6 +160,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => crate::cli_model::run_train(args),
         Command::Eval(args) => crate::cli_model::run_eval(args),
         Command::Generate(args) => crate::cli_model::run_generate(args),
+        Command::App(args) => run_app(args),
     }
 }
 
@@ -542,4 +564,27 @@ fn render(args: RenderArgs) -> Result<()> {
         start.elapsed().as_secs_f64() * 1e3
     );
     Ok(())
+}
+
+#[cfg(feature = "gui")]
+fn run_app(args: AppArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let options = lstmuse::gui::AppOptions {
+        model_dir: args.model,
+        audio: !args.no_audio,
+        seed_file: args.seed,
+        restore: !args.fresh,
+        ready_check: args.startup_check.then_some(started),
+        ..Default::default()
+    };
+    lstmuse::gui::run(options).map_err(|e| {
+        anyhow::anyhow!(
+            "could not open the app window: {e}. On a machine without a display, use the subcommands (lstmuse --help), or run it under xvfb-run"
+        )
+    })
+}
+
+#[cfg(not(feature = "gui"))]
+fn run_app(_args: AppArgs) -> Result<()> {
+    anyhow::bail!("this build has no desktop app (feature `gui`); see lstmuse --help for the CLI")
 }

@@ -1,17 +1,16 @@
-//! The `lstmuse` binary: a subcommand runs the CLI; no arguments prints help.
+//! The `lstmuse` binary: a subcommand runs the CLI; no arguments opens the desktop app.
 
 mod cli;
 mod cli_model;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    let Some(command) = args.command else {
-        let _ = cli::Cli::command().print_help();
-        return ExitCode::SUCCESS;
-    };
+    let command = args
+        .command
+        .unwrap_or(cli::Command::App(cli::AppArgs::default()));
     match cli::run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

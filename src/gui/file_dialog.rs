@@ -1,0 +1,204 @@
+//! Choosing a file: the system dialog (rfd) on a background thread, with a path field that
+//! always works, also where no dialog can open (no portal, no session bus).
+
+use super::command::ExportKind;
+use eframe::egui;
+use std::path::{Path, PathBuf};
+
+/// What the chosen path is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Open a melody as the seed.
+    OpenSeed,
+    /// Export the melody.
+    Export(ExportKind),
+    /// Add a corpus folder or file to the dataset browser.
+    AddCorpus,
+}
+
+impl Purpose {
+    /// Window title.
+    pub fn title(self) -> String {
+        match self {
+            Purpose::OpenSeed => "Open a seed melody".into(),
+            Purpose::Export(k) => format!("Export {}", k.label()),
+            Purpose::AddCorpus => "Add a corpus folder".into(),
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Purpose::OpenSeed => "Open",
+            Purpose::Export(_) => "Save",
+            Purpose::AddCorpus => "Add",
+        }
+    }
+}
+
+/// The dialog's state.
+#[derive(Clone, Debug)]
+pub struct PathDialog {
+    /// What it is for.
+    pub purpose: Purpose,
+    /// The path typed or chosen.
+    pub path: String,
+    /// A problem to show (e.g. the system dialog is unavailable).
+    pub note: Option<String>,
+    /// A system dialog is open.
+    pub browsing: bool,
+}
+
+/// What the user did with the dialog this frame.
+pub enum DialogAction {
+    /// Nothing yet.
+    None,
+    /// Confirmed this path.
+    Accept(PathBuf),
+    /// Closed it.
+    Cancel,
+    /// Wants the system dialog.
+    Browse,
+}
+
+impl PathDialog {
+    /// A dialog with a starting path.
+    pub fn new(purpose: Purpose, path: impl Into<String>) -> PathDialog {
+        PathDialog {
+            purpose,
+            path: path.into(),
+            note: None,
+            browsing: false,
+        }
+    }
+
+    /// Shows the dialog window.
+    pub fn show(&mut self, ctx: &egui::Context) -> DialogAction {
+        let mut action = DialogAction::None;
+        let mut open = true;
+        egui::Window::new(self.purpose.title())
+            .collapsible(false)
+            .resizable(false)
+            .open(&mut open)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label("File path:");
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut self.path)
+                        .desired_width(420.0)
+                        .hint_text("/home/you/Music/melody.mid"),
+                );
+                let edit = edit.accessible_name("File path");
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if let Some(note) = &self.note {
+                    ui.colored_label(ui.visuals().warn_fg_color, note);
+                }
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(!self.browsing, egui::Button::new("Browse…"))
+                        .on_hover_text("Open the system file dialog")
+                        .clicked()
+                    {
+                        action = DialogAction::Browse;
+                    }
+                    if self.browsing {
+                        ui.spinner();
+                    }
+                    let ok = !self.path.trim().is_empty();
+                    if (ui
+                        .add_enabled(ok, egui::Button::new(self.purpose.action()))
+                        .clicked()
+                        || enter)
+                        && ok
+                    {
+                        action = DialogAction::Accept(expand_home(self.path.trim()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        action = DialogAction::Cancel;
+                    }
+                });
+            });
+        if !open {
+            action = DialogAction::Cancel;
+        }
+        action
+    }
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(text: &str) -> PathBuf {
+    if let Some(rest) = text.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return Path::new(&home).join(rest);
+    }
+    PathBuf::from(text)
+}
+
+/// Runs the system dialog (blocking; call it on a background thread). `None` when the user
+/// cancelled or no dialog could open.
+pub fn browse(purpose: Purpose, start: &Path) -> Option<PathBuf> {
+    let dir = if start.is_dir() {
+        Some(start.to_path_buf())
+    } else {
+        start.parent().map(Path::to_path_buf)
+    };
+    let mut d = rfd::FileDialog::new();
+    if let Some(dir) = dir.filter(|d| d.is_dir()) {
+        d = d.set_directory(dir);
+    }
+    match purpose {
+        Purpose::OpenSeed => d
+            .add_filter(
+                "Melodies",
+                &["krn", "abc", "mid", "midi", "musicxml", "xml", "mxl"],
+            )
+            .pick_file(),
+        Purpose::AddCorpus => d.pick_folder(),
+        Purpose::Export(kind) => {
+            let name = start
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            d.add_filter(kind.label(), &[kind.extension()])
+                .set_file_name(name)
+                .save_file()
+        }
+    }
+}
+
+/// A file name from the title and today's date: `Kuckuck-2026-11-23.mid`.
+pub fn default_file_name(title: &str, kind: ExportKind) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-");
+    let stem = if clean.is_empty() {
+        "melody".into()
+    } else {
+        clean
+    };
+    let date: String = crate::artifact::now_rfc3339().chars().take(10).collect();
+    format!("{stem}-{date}.{}", kind.extension())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe() {
+        let n = default_file_name("Der Kuckuck / Lied: 1", ExportKind::Midi);
+        assert!(n.starts_with("Der-Kuckuck-Lied-1-20"), "{n}");
+        assert!(n.ends_with(".mid"));
+        assert!(default_file_name("", ExportKind::Wav).starts_with("melody-"));
+    }
+}

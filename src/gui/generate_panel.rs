@@ -1,0 +1,313 @@
+//! The generate panel: sampler controls, the Generate button, and the variation cards.
+
+use super::command::Command;
+use super::document::{Origin, RollNote};
+use super::piano_roll::{self, GENERATED_COLOUR, SELECTED_COLOUR};
+use super::settings::SamplerSettings;
+use crate::music::Pitch;
+use crate::sampling::Generated;
+use eframe::egui::{self, RichText, Slider, vec2};
+
+/// One generated continuation, placed in the document's steps.
+#[derive(Clone, Debug)]
+pub struct Variation {
+    /// Its notes (origin `Generated`, with confidence), in document steps.
+    pub notes: Vec<RollNote>,
+    /// Where it begins.
+    pub anchor: u32,
+    /// Its length in steps (including trailing rests).
+    pub steps: u32,
+    /// Replace the document from this step on Keep ("regenerate from here").
+    pub replace_from: Option<u32>,
+    /// Mean probability of its chosen symbols.
+    pub mean_probability: f64,
+    /// Mean entropy (nats).
+    pub mean_entropy: f64,
+    /// Kept into the document already.
+    pub kept: bool,
+}
+
+impl Variation {
+    /// The continuation of `generated` placed at document step `anchor`.
+    pub fn from_generated(g: &Generated, anchor: u32, replace_from: Option<u32>) -> Variation {
+        let mut notes = Vec::new();
+        let mut pos = 0u32;
+        for (i, n) in g.melody.notes.iter().enumerate() {
+            let len = (n.duration.to_f64() * 4.0).round().max(1.0) as u32;
+            if i >= g.primer_notes
+                && let Some(p) = n.pitch
+            {
+                let rel = pos.saturating_sub(g.primer_steps as u32) as usize;
+                let confidence = g
+                    .steps
+                    .iter()
+                    .skip(rel)
+                    .take(len as usize)
+                    .map(|s| (s.probability, s.entropy))
+                    .collect();
+                notes.push(RollNote {
+                    id: 0,
+                    start: anchor + pos.saturating_sub(g.primer_steps as u32),
+                    len,
+                    pitch: p.midi(),
+                    origin: Origin::Generated,
+                    confidence,
+                });
+            }
+            pos += len;
+        }
+        let steps = (pos.saturating_sub(g.primer_steps as u32)).max(g.steps.len() as u32);
+        Variation {
+            notes,
+            anchor,
+            steps,
+            replace_from,
+            mean_probability: g.mean_log_probability().exp(),
+            mean_entropy: g.mean_entropy(),
+            kept: false,
+        }
+    }
+
+    /// A one-line summary: notes, range, confidence.
+    pub fn summary(&self) -> String {
+        let lo = self.notes.iter().map(|n| n.pitch).min();
+        let hi = self.notes.iter().map(|n| n.pitch).max();
+        let range = match (
+            lo.and_then(|l| Pitch::from_midi(l.into())),
+            hi.and_then(|h| Pitch::from_midi(h.into())),
+        ) {
+            (Some(l), Some(h)) => format!("{l}–{h}"),
+            _ => "silent".into(),
+        };
+        format!(
+            "{} notes, {range}, p̄ {:.2}",
+            self.notes.len(),
+            self.mean_probability
+        )
+    }
+}
+
+/// What the panel needs from the app.
+pub struct PanelState<'a> {
+    /// The controls.
+    pub settings: &'a mut SamplerSettings,
+    /// Generated variations.
+    pub variations: &'a [Variation],
+    /// The one shown in the roll.
+    pub selected: Option<usize>,
+    /// A model is loaded.
+    pub model_ready: bool,
+    /// A generation is running.
+    pub busy: bool,
+    /// The document has a seed.
+    pub has_seed: bool,
+    /// The cursor is set (for "regenerate from here").
+    pub cursor: Option<u32>,
+    /// Key name of the melody, for the scale lock label.
+    pub key_name: String,
+}
+
+/// Draws the panel; returns the commands clicked.
+pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let set = s.settings;
+    ui.heading("Generation");
+    ui.label(if s.has_seed {
+        "Continues the seed (orange notes)."
+    } else {
+        "No seed: the model starts from scratch. Drop a melody file on the roll, or select notes and use them as the seed."
+    });
+    ui.add_space(4.0);
+    egui::Grid::new("sampler-grid")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Temperature");
+            ui.add(Slider::new(&mut set.temperature, 0.1..=2.0).step_by(0.05))
+                .accessible_name("Temperature")
+                .on_hover_text("Low: safe, repetitive. High: adventurous, erratic.");
+            ui.end_row();
+            ui.label("");
+            ui.checkbox(&mut set.adaptive, "Adaptive temperature")
+                .on_hover_text("Bolder where the model is sure, careful where it is unsure");
+            ui.end_row();
+            ui.label("Rest penalty");
+            ui.add(Slider::new(&mut set.rest_penalty, 0.0..=4.0).step_by(0.1))
+                .accessible_name("Rest penalty")
+                .on_hover_text("Higher: fewer rests");
+            ui.end_row();
+            ui.label("Top-p");
+            ui.add(Slider::new(&mut set.top_p, 0.5..=1.0).step_by(0.01))
+                .accessible_name("Top-p")
+                .on_hover_text(
+                    "Sample only from the most likely symbols up to this probability (1 = all)",
+                );
+            ui.end_row();
+            ui.label("Length (bars)");
+            ui.add(Slider::new(&mut set.bars, 1..=32))
+                .accessible_name("Length in bars");
+            ui.end_row();
+            ui.label("Variations");
+            ui.add(Slider::new(&mut set.variations, 1..=8))
+                .accessible_name("Variations");
+            ui.end_row();
+            ui.label("Seed");
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(&mut set.seed).range(0..=u64::from(u32::MAX)))
+                    .accessible_name("RNG seed")
+                    .on_hover_text("The same seed and settings give the same melodies");
+                if ui
+                    .button("Random")
+                    .on_hover_text("New random seed")
+                    .clicked()
+                {
+                    set.seed = random_seed();
+                }
+            });
+            ui.end_row();
+            ui.label("Scale");
+            ui.checkbox(&mut set.lock_scale, format!("Lock to {}", s.key_name));
+            ui.end_row();
+            ui.label("Range");
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut set.limit_range, "")
+                    .accessible_name("Limit the range");
+                ui.add_enabled(
+                    set.limit_range,
+                    egui::DragValue::new(&mut set.range.0)
+                        .range(0..=127)
+                        .custom_formatter(|v, _| pitch_name(v)),
+                )
+                .accessible_name("Lowest note");
+                ui.label("to");
+                ui.add_enabled(
+                    set.limit_range,
+                    egui::DragValue::new(&mut set.range.1)
+                        .range(0..=127)
+                        .custom_formatter(|v, _| pitch_name(v)),
+                )
+                .accessible_name("Highest note");
+                if set.range.1 < set.range.0 {
+                    set.range.1 = set.range.0;
+                }
+            });
+            ui.end_row();
+            ui.label("");
+            ui.checkbox(&mut set.end_on_tonic, "End on the tonic");
+            ui.end_row();
+        });
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        let why = if !s.model_ready {
+            Some("The model is still loading")
+        } else if s.busy {
+            Some("Generating…")
+        } else {
+            None
+        };
+        let b = ui
+            .add_enabled(
+                why.is_none(),
+                egui::Button::new(RichText::new("Generate").strong()).min_size(vec2(100.0, 28.0)),
+            )
+            .on_hover_text("Ctrl+G");
+        if let Some(w) = why {
+            b.clone().on_disabled_hover_text(w);
+        }
+        if b.clicked() {
+            commands.push(Command::Generate);
+        }
+        if s.busy {
+            ui.spinner();
+        }
+        let regen = ui
+            .add_enabled(
+                why.is_none() && s.cursor.is_some(),
+                egui::Button::new("Regenerate from here"),
+            )
+            .on_hover_text("Keep everything before the cursor and sample the rest again")
+            .on_disabled_hover_text("Click the bar ruler above the roll to set the cursor");
+        if regen.clicked() {
+            commands.push(Command::RegenerateFromHere);
+        }
+    });
+    if !s.variations.is_empty() {
+        ui.separator();
+        ui.label(RichText::new("Variations").strong());
+        egui::ScrollArea::vertical()
+            .id_salt("variations")
+            .show(ui, |ui| {
+                for (i, v) in s.variations.iter().enumerate() {
+                    variation_card(ui, i, v, s.selected == Some(i), &mut commands);
+                }
+            });
+    }
+    commands
+}
+
+fn variation_card(
+    ui: &mut egui::Ui,
+    i: usize,
+    v: &Variation,
+    selected: bool,
+    commands: &mut Vec<Command>,
+) {
+    let stroke = if selected {
+        egui::Stroke::new(2.0, SELECTED_COLOUR)
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    egui::Frame::group(ui.style())
+        .stroke(stroke)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                let thumb =
+                    piano_roll::thumbnail(ui, &v.notes, vec2(110.0, 40.0), GENERATED_COLOUR);
+                let thumb = thumb.on_hover_text("Audition");
+                ui.vertical(|ui| {
+                    let title = if v.kept {
+                        format!("Variation {} (kept)", i + 1)
+                    } else {
+                        format!("Variation {}", i + 1)
+                    };
+                    ui.label(RichText::new(title).strong());
+                    ui.small(v.summary());
+                    ui.horizontal(|ui| {
+                        if ui
+                            .button(format!("Audition {}", i + 1))
+                            .on_hover_text("Show it in the roll and play it")
+                            .clicked()
+                        {
+                            commands.push(Command::Audition(i));
+                        }
+                        if ui
+                            .button(format!("Keep {}", i + 1))
+                            .on_hover_text(
+                                "Put it after the seed (or in place of the selected notes)",
+                            )
+                            .clicked()
+                        {
+                            commands.push(Command::Keep(i));
+                        }
+                    });
+                });
+                if thumb.clicked() {
+                    commands.push(Command::Audition(i));
+                }
+            });
+        });
+}
+
+fn pitch_name(v: f64) -> String {
+    Pitch::from_midi(v as i32).map_or_else(|| format!("{v}"), |p| p.to_string())
+}
+
+/// A seed from the clock (for the dice button).
+pub fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut r = crate::data::SplitMix64(nanos);
+    r.next_u64() % 1_000_000
+}

@@ -1,0 +1,135 @@
+//! What the app remembers between runs (through eframe's persistence).
+
+use super::piano_roll::RollView;
+use crate::music::{Key, Mode, PitchName};
+use crate::sampling::{AdaptiveTemperature, Length, SamplerConfig};
+use crate::synth::Voice;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The generate panel's controls.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SamplerSettings {
+    /// Softmax temperature, 0.1–2.0.
+    pub temperature: f32,
+    /// Entropy-adaptive temperature.
+    pub adaptive: bool,
+    /// Rest penalty (subtracted from the rest logit).
+    pub rest_penalty: f32,
+    /// Nucleus sampling mass (1 = off).
+    pub top_p: f32,
+    /// Bars to generate.
+    pub bars: usize,
+    /// Variations per click, 1–8.
+    pub variations: usize,
+    /// RNG seed.
+    pub seed: u64,
+    /// Only notes of the melody's key (its scale).
+    pub lock_scale: bool,
+    /// Keep notes within `range`.
+    pub limit_range: bool,
+    /// Lowest and highest MIDI note.
+    pub range: (u8, u8),
+    /// End on the tonic.
+    pub end_on_tonic: bool,
+}
+
+impl Default for SamplerSettings {
+    fn default() -> Self {
+        SamplerSettings {
+            temperature: 0.9,
+            adaptive: false,
+            rest_penalty: 1.0,
+            top_p: 1.0,
+            bars: 8,
+            variations: 4,
+            seed: 1,
+            lock_scale: false,
+            limit_range: false,
+            range: (60, 81),
+            end_on_tonic: false,
+        }
+    }
+}
+
+impl SamplerSettings {
+    /// The sampler configuration for a melody in `key` (C major when unknown).
+    pub fn to_config(&self, key: Option<Key>) -> SamplerConfig {
+        let key = key.unwrap_or(Key::new(PitchName::from_fifths(0), Mode::Major));
+        SamplerConfig {
+            temperature: self.temperature,
+            adaptive: self.adaptive.then(AdaptiveTemperature::default),
+            rest_penalty: self.rest_penalty,
+            top_p: self.top_p.clamp(0.01, 1.0),
+            length: Length::Bars(self.bars.max(1)),
+            seed: self.seed,
+            variations: self.variations.clamp(1, 8),
+            range: self.limit_range.then_some(self.range),
+            scale: self.lock_scale.then_some(key),
+            end_on_tonic: self.end_on_tonic,
+            output_key: None,
+            ..SamplerConfig::default()
+        }
+    }
+}
+
+/// Playback settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TransportSettings {
+    /// Tempo in quarter notes per minute.
+    pub bpm: f64,
+    /// Synth voice.
+    pub voice: Voice,
+    /// Volume 0–1.
+    pub volume: f32,
+    /// Loop the selection.
+    pub loop_selection: bool,
+}
+
+impl Default for TransportSettings {
+    fn default() -> Self {
+        TransportSettings {
+            bpm: 100.0,
+            voice: Voice::Flute,
+            volume: 0.8,
+            loop_selection: false,
+        }
+    }
+}
+
+/// Everything persisted.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Generate panel.
+    pub sampler: SamplerSettings,
+    /// Transport bar.
+    pub transport: TransportSettings,
+    /// Roll zoom and scroll.
+    pub roll: RollView,
+    /// Recently opened melody files, newest first.
+    pub recent_files: Vec<PathBuf>,
+    /// The last folder exported to.
+    pub export_dir: Option<PathBuf>,
+    /// The active model folder (None: the bundled default).
+    pub model_dir: Option<PathBuf>,
+    /// Corpus folders and files in the dataset browser.
+    pub corpora: Vec<PathBuf>,
+    /// Training panel settings.
+    pub training: super::training_panel::TrainingSettings,
+    /// Show the dataset browser.
+    pub show_dataset: bool,
+    /// Show the frame-time overlay.
+    pub show_frame_time: bool,
+}
+
+impl Settings {
+    /// Puts `path` first in the recent files (at most 10).
+    pub fn add_recent(&mut self, path: PathBuf) {
+        self.recent_files.retain(|p| p != &path);
+        self.recent_files.insert(0, path);
+        self.recent_files.truncate(10);
+    }
+}

@@ -1,0 +1,374 @@
+//! The desktop app driven headless with egui_kittest: widgets are found by their labels,
+//! clicked, dragged and typed into, exactly as a user would.
+
+mod common;
+
+use common::{fixture, shape};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use lstmuse::formats::{self, ReadOptions};
+use lstmuse::gui::document::Origin;
+use lstmuse::gui::{AppOptions, LstmuseApp};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The app with the bundled model, no sound device, default settings, and trained models
+/// going to `models_dir`.
+fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
+    let options = AppOptions {
+        model_dir: lstmuse::default_model_dir(),
+        audio: false,
+        restore: false,
+        models_dir: Some(models_dir.to_path_buf()),
+        ..AppOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1400.0, 880.0])
+        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+    wait(&mut h);
+    assert!(h.state().model.is_some(), "{}", h.state().status.text);
+    h
+}
+
+/// Steps the app until its background jobs are done.
+fn wait(h: &mut Harness<'_, LstmuseApp>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if h.state().is_idle() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "background jobs did not finish: {}",
+            h.state().status.text
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(3);
+}
+
+fn open_seed(h: &mut Harness<'_, LstmuseApp>, path: PathBuf) {
+    h.state_mut().open_path(path);
+    wait(h);
+}
+
+fn generate(h: &mut Harness<'_, LstmuseApp>) {
+    h.get_by_label("Generate").click();
+    h.run_steps(2);
+    wait(h);
+    assert!(
+        !h.state().variations.is_empty(),
+        "no variations: {}",
+        h.state().status.text
+    );
+}
+
+fn notes_of(h: &Harness<'_, LstmuseApp>) -> Vec<(u32, u32, u8, Origin)> {
+    h.state()
+        .doc
+        .notes
+        .iter()
+        .map(|n| (n.start, n.len, n.pitch, n.origin))
+        .collect()
+}
+
+#[test]
+fn generate_with_a_fixed_seed_then_keep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/kuckuck.krn"));
+    let seed = notes_of(&h);
+    assert_eq!(seed.len(), 17);
+    assert!(seed.iter().all(|n| n.3 == Origin::Seed));
+    h.state_mut().settings.sampler.seed = 7;
+
+    generate(&mut h);
+    let first: Vec<_> = h
+        .state()
+        .variations
+        .iter()
+        .map(|v| v.notes.clone())
+        .collect();
+    assert_eq!(first.len(), 4, "four variations by default");
+    let seed_end = seed.iter().map(|n| n.0 + n.1).max().unwrap();
+    for v in &h.state().variations {
+        assert!(!v.notes.is_empty());
+        assert!(v.notes.iter().all(|n| n.start >= seed_end));
+        assert!(v.notes.iter().all(|n| !n.confidence.is_empty()));
+    }
+    // The shown variation is drawn in the roll but not yet part of the melody.
+    assert_eq!(h.state().ghost_notes().len(), first[0].len());
+    assert_eq!(notes_of(&h), seed);
+
+    // Same seed, same settings: the same melodies.
+    generate(&mut h);
+    let again: Vec<_> = h
+        .state()
+        .variations
+        .iter()
+        .map(|v| v.notes.clone())
+        .collect();
+    assert_eq!(first, again);
+
+    h.get_by_label("Keep 2").click();
+    h.run_steps(2);
+    let kept = notes_of(&h);
+    assert_eq!(kept.iter().filter(|n| n.3 == Origin::Seed).count(), 17);
+    let generated: Vec<_> = kept.iter().filter(|n| n.3 == Origin::Generated).collect();
+    assert_eq!(generated.len(), first[1].len());
+    assert!(generated.iter().all(|n| n.0 >= seed_end));
+
+    // Keep is undoable.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), seed);
+}
+
+#[test]
+fn moving_a_slider_changes_the_next_generation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/frere_jacques.krn"));
+    generate(&mut h);
+    let before: Vec<_> = h
+        .state()
+        .variations
+        .iter()
+        .map(|v| v.notes.clone())
+        .collect();
+
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Temperature")
+        .set_value_accesskit(1.6);
+    h.run_steps(2);
+    assert!((h.state().settings.sampler.temperature - 1.6).abs() < 1e-3);
+    generate(&mut h);
+    let after: Vec<_> = h
+        .state()
+        .variations
+        .iter()
+        .map(|v| v.notes.clone())
+        .collect();
+    assert_ne!(before, after);
+
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Variations")
+        .set_value_accesskit(2.0);
+    h.run_steps(2);
+    generate(&mut h);
+    assert_eq!(h.state().variations.len(), 2);
+}
+
+#[test]
+fn add_move_resize_and_delete_notes_with_the_mouse_then_undo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    h.run_steps(2);
+    let view = h.state().settings.roll.clone();
+    let top = view.top_pitch as u8;
+    let pitch = top - 8;
+
+    // Click on an empty cell: a new note of the default length.
+    let at = view.cell_centre(4, pitch).unwrap();
+    h.hover_at(at);
+    h.drag_at(at);
+    h.drop_at(at);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), vec![(4, 4, pitch, Origin::User)]);
+
+    // Drag its middle two steps right and one semitone up.
+    let view = h.state().settings.roll.clone();
+    let from = view.cell_centre(5, pitch).unwrap();
+    let to = view.cell_centre(7, pitch + 1).unwrap();
+    h.hover_at(from);
+    h.drag_at(from);
+    h.run_steps(1);
+    for i in 1..=6 {
+        h.hover_at(from + (to - from) * (i as f32 / 6.0));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), vec![(6, 4, pitch + 1, Origin::User)]);
+
+    // Drag its right edge from step 10 to step 12: length 6.
+    let g = view.grid.unwrap();
+    let edge = egui::pos2(
+        view.x_of(g, 10.0) - 2.5,
+        view.y_of(g, f32::from(pitch + 1)) + view.px_per_key / 2.0,
+    );
+    let target = egui::pos2(view.x_of(g, 12.0), edge.y);
+    h.hover_at(edge);
+    h.drag_at(edge);
+    h.run_steps(1);
+    for i in 1..=4 {
+        h.hover_at(edge + (target - edge) * (i as f32 / 4.0));
+        h.run_steps(1);
+    }
+    h.drop_at(target);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), vec![(6, 6, pitch + 1, Origin::User)]);
+
+    // Arrow up transposes the selection; Delete removes it.
+    h.key_press(egui::Key::ArrowUp);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), vec![(6, 6, pitch + 2, Origin::User)]);
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    assert!(notes_of(&h).is_empty());
+
+    // Undo walks back through every step.
+    let undo = |h: &mut Harness<'_, LstmuseApp>| {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        h.run_steps(2);
+    };
+    undo(&mut h);
+    assert_eq!(notes_of(&h), vec![(6, 6, pitch + 2, Origin::User)]);
+    undo(&mut h);
+    assert_eq!(notes_of(&h), vec![(6, 6, pitch + 1, Origin::User)]);
+    undo(&mut h);
+    assert_eq!(notes_of(&h), vec![(6, 4, pitch + 1, Origin::User)]);
+    undo(&mut h);
+    assert_eq!(notes_of(&h), vec![(4, 4, pitch, Origin::User)]);
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), vec![(6, 4, pitch + 1, Origin::User)]);
+}
+
+/// A file dropped from the file manager.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_midi_file_becomes_the_seed_and_bad_files_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    let roll = h.get_by_label("Piano roll").rect();
+    h.hover_at(roll.center());
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(fixture("midi/kuckuck.mid"))));
+    h.run_steps(2);
+    wait(&mut h);
+    let notes = notes_of(&h);
+    assert_eq!(notes.len(), 17);
+    assert!(notes.iter().all(|n| n.3 == Origin::Seed));
+    let expected =
+        formats::read_melody(&fixture("kern/kuckuck.krn"), &ReadOptions::default()).unwrap();
+    let pitches: Vec<u8> = expected
+        .sounding()
+        .filter_map(|n| n.pitch)
+        .map(|p| p.midi())
+        .collect();
+    assert_eq!(notes.iter().map(|n| n.2).collect::<Vec<_>>(), pitches);
+
+    let bogus = tmp.path().join("notes.txt");
+    std::fs::write(&bogus, "not music").unwrap();
+    h.input_mut().dropped_files.push(Arc::new(Dropped(bogus)));
+    h.run_steps(2);
+    assert!(h.state().status.is_error);
+    assert!(h.state().status.text.contains("notes.txt"));
+    assert_eq!(notes_of(&h).len(), 17, "a bad drop changes nothing");
+
+    let broken = tmp.path().join("broken.mid");
+    std::fs::write(&broken, b"MThd\0\0\0\x06garbage").unwrap();
+    h.input_mut().dropped_files.push(Arc::new(Dropped(broken)));
+    h.run_steps(2);
+    wait(&mut h);
+    assert!(h.state().status.is_error);
+    assert!(
+        h.state().status.text.contains("broken.mid"),
+        "{}",
+        h.state().status.text
+    );
+    assert_eq!(notes_of(&h).len(), 17);
+}
+
+#[test]
+fn export_through_the_dialog_rereads_to_the_same_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/haenschen_klein.krn"));
+    h.state_mut().settings.sampler.seed = 3;
+    generate(&mut h);
+    h.get_by_label("Keep 1").click();
+    h.run_steps(2);
+    let shown = h.state().shown_melody();
+
+    for (menu_item, ext) in [("Export MIDI…", "mid"), ("Export MusicXML…", "musicxml")] {
+        h.get_by_label("File").click();
+        h.run_steps(2);
+        h.get_by_label_contains(menu_item).click();
+        h.run_steps(2);
+        let path = tmp.path().join(format!("out.{ext}"));
+        let field = h.get_by_label("File path");
+        field.focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("File path")
+            .type_text(&path.display().to_string());
+        h.run_steps(2);
+        h.get_by_label("Save").click();
+        h.run_steps(2);
+        assert!(
+            path.is_file(),
+            "{}: {}",
+            path.display(),
+            h.state().status.text
+        );
+        let back = formats::read_melody(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(shape(&back), shape(&shown), "{ext}");
+    }
+
+    // WAV through the same dialog, and a clear error for a folder that does not exist.
+    let wav = tmp.path().join("out.wav");
+    h.state_mut()
+        .export_to(&wav, lstmuse::gui::command::ExportKind::Wav)
+        .unwrap();
+    assert!(std::fs::metadata(&wav).unwrap().len() > 44);
+    let bad = tmp.path().join("missing/dir/out.mid");
+    let err = h
+        .state_mut()
+        .export_to(&bad, lstmuse::gui::command::ExportKind::Midi)
+        .unwrap_err();
+    assert!(h.state().status.is_error);
+    assert!(h.state().status.text.contains("out.mid"), "{err}");
+}
+
+#[test]
+fn play_is_disabled_without_a_sound_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let h = app(tmp.path());
+    let play = h.get_by_role_and_label(egui::accesskit::Role::Button, "Play");
+    assert!(play.accesskit_node().is_disabled());
+}
+
+#[test]
+fn main_window_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/kuckuck.krn"));
+    h.state_mut().settings.sampler.seed = 11;
+    generate(&mut h);
+    h.run_steps(3);
+    // The status bar names the CPU's thread count, which differs between machines.
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(0.0, 852.0),
+        egui::pos2(1400.0, 880.0),
+    ));
+    h.snapshot("main_window");
+}
