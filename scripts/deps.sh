@@ -24,3 +24,15 @@ ensure_packages() {
 
 # One shared build folder outside the clone, so later runs build incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lstmuse/target}"
+
+# What the desktop app needs at run time on Linux: X11/Wayland client libraries, and Vulkan
+# (Mesa's lavapipe works without a GPU) or OpenGL/EGL for rendering.
+APP_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
+  libwayland-client0 libvulkan1 mesa-vulkan-drivers libegl1 libgl1 libgl1-mesa-dri)
+
+# wgpu warns without a runtime folder (e.g. in containers); give it a private one.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR="$(mktemp -d -t lstmuse-xdg.XXXXXX)"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  export XDG_RUNTIME_DIR
+fi

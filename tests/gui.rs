@@ -353,7 +353,7 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
 fn play_is_disabled_without_a_sound_device() {
     let tmp = tempfile::tempdir().unwrap();
     let h = app(tmp.path());
-    let play = h.get_by_role_and_label(egui::accesskit::Role::Button, "Play");
+    let play = h.get_by_role_and_label(egui::accesskit::Role::Button, "▶ Play");
     assert!(play.accesskit_node().is_disabled());
 }
 

@@ -775,7 +775,9 @@ impl LstmuseApp {
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             for c in Command::WITH_SHORTCUTS {
-                if typing && c.is_bare_key() {
+                let text_key = c.is_bare_key()
+                    || matches!(c, Command::SelectAll | Command::Undo | Command::Redo);
+                if typing && text_key {
                     continue;
                 }
                 if let Some(s) = c.shortcut()
@@ -943,7 +945,7 @@ impl LstmuseApp {
         let ctx = ui.ctx().clone();
         ui.horizontal(|ui| {
             let playing = self.audio.is_playing();
-            let label = if playing { "Stop" } else { "Play" };
+            let label = if playing { "⏹ Stop" } else { "▶ Play" };
             let b = ui.add_enabled(self.audio.available(), egui::Button::new(label));
             let b = match &self.audio.unavailable {
                 Some(why) => b.on_disabled_hover_text(why.as_str()),

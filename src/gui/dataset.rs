@@ -434,8 +434,8 @@ impl DatasetBrowser {
                         ] {
                             header.col(|ui| {
                                 let arrow = match self.sort {
-                                    Some((b, true)) if b == by => " ↑",
-                                    Some((b, false)) if b == by => " ↓",
+                                    Some((b, true)) if b == by => " ⬆",
+                                    Some((b, false)) if b == by => " ⬇",
                                     _ => "",
                                 };
                                 if ui

@@ -1,0 +1,228 @@
+//! The dataset browser and the training panel, driven headless with egui_kittest.
+
+mod common;
+
+use common::fixture;
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use lstmuse::artifact::ModelArtifact;
+use lstmuse::backend::BackendChoice;
+use lstmuse::gui::app::Tab;
+use lstmuse::gui::document::Origin;
+use lstmuse::gui::{AppOptions, LstmuseApp};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
+    let options = AppOptions {
+        model_dir: lstmuse::default_model_dir(),
+        audio: false,
+        restore: false,
+        models_dir: Some(models_dir.to_path_buf()),
+        ..AppOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1400.0, 880.0])
+        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+    wait_until(&mut h, 60, |app| app.is_idle());
+    h
+}
+
+/// Steps the app until `done` holds; panics after `secs` seconds.
+fn wait_until(
+    h: &mut Harness<'_, LstmuseApp>,
+    secs: u64,
+    done: impl Fn(&LstmuseApp) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    let mut slowest = Duration::ZERO;
+    loop {
+        let t = Instant::now();
+        h.step();
+        slowest = slowest.max(t.elapsed());
+        if done(h.state()) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out: {}",
+            h.state().status.text
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(2);
+    slowest
+}
+
+/// Adds `tests/fixtures/corpus` through the Add folder dialog.
+fn add_fixture_corpus(h: &mut Harness<'_, LstmuseApp>) {
+    h.get_by_label("Add folder…").click();
+    h.run_steps(2);
+    h.get_by_label("File path").focus();
+    h.run_steps(1);
+    h.get_by_label("File path")
+        .type_text(&fixture("corpus").display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Add").click();
+    h.run_steps(2);
+    wait_until(h, 60, |app| app.is_idle());
+}
+
+#[test]
+fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    add_fixture_corpus(&mut h);
+    // 7 files: 6 tunes load, 1 file fails; the triplet tune is excluded by the filter.
+    assert_eq!(h.state().dataset.rows.len(), 6);
+    h.get_by_label("6 tunes (5 usable for training)");
+    h.get_by_label_contains("is not in the accepted set");
+    h.get_by_label("Load errors (1)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("broken.krn");
+    assert_eq!(
+        h.state().settings.corpora,
+        vec![fixture("corpus")],
+        "the corpus is remembered"
+    );
+
+    // The search box narrows the table.
+    h.get_by_label("Search tunes").focus();
+    h.run_steps(1);
+    h.get_by_label("Search tunes").type_text("kuck");
+    h.run_steps(2);
+    assert_eq!(h.state_mut().dataset.visible_rows().len(), 1);
+    h.get_by_label("1 shown");
+
+    // Sorting by title, then descending.
+    h.get_by_label("Search tunes").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run_steps(2);
+    assert_eq!(h.state_mut().dataset.visible_rows().len(), 6);
+    h.get_by_label("Title").click();
+    h.run_steps(2);
+    let titles = |h: &mut Harness<'_, LstmuseApp>| -> Vec<String> {
+        let order = h.state_mut().dataset.visible_rows().to_vec();
+        order
+            .iter()
+            .map(|&i| h.state().dataset.rows[i].title.clone())
+            .collect()
+    };
+    let up = titles(&mut h);
+    let mut sorted = up.clone();
+    sorted.sort();
+    assert_eq!(up, sorted);
+    h.get_by_label_contains("Title").click();
+    h.run_steps(2);
+    let down = titles(&mut h);
+    sorted.reverse();
+    assert_eq!(down, sorted);
+
+    // Drag a tune from the table onto the roll: it becomes the seed.
+    let row = h.get_by_label_contains("Kuckuck").rect().center();
+    let roll = h.get_by_label("Piano roll").rect().center();
+    h.hover_at(row);
+    h.drag_at(row);
+    h.run_steps(1);
+    for i in 1..=8 {
+        h.hover_at(row + (roll - row) * (i as f32 / 8.0));
+        h.run_steps(1);
+    }
+    h.drop_at(roll);
+    h.run_steps(3);
+    let doc = &h.state().doc;
+    assert_eq!(doc.notes.len(), 17, "{}", h.state().status.text);
+    assert!(doc.notes.iter().all(|n| n.origin == Origin::Seed));
+}
+
+#[test]
+fn train_two_epochs_on_the_fixture_corpus_then_use_the_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    add_fixture_corpus(&mut h);
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tab, Tab::Training);
+    for (label, value) in [
+        ("Epochs", 2.0),
+        ("Hidden units", 16.0),
+        ("Batch size", 4.0),
+        ("Sequence length", 16.0),
+        ("Validation split", 0.2),
+    ] {
+        h.get_by_role_and_label(egui::accesskit::Role::SpinButton, label)
+            .set_value_accesskit(value);
+        h.run_steps(1);
+    }
+    h.state_mut().settings.training.backend = BackendChoice::Cpu;
+    h.state_mut().settings.training.model_name = "tiny".into();
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    assert!(h.state().training.is_running(), "{}", h.state().status.text);
+    wait_until(&mut h, 300, |app| !app.training.is_running());
+
+    let t = &h.state().training;
+    assert!(t.error.is_none(), "{:?}", t.error);
+    assert!(!t.figures.batch_loss.is_empty());
+    assert_eq!(t.figures.train_loss.len(), 2);
+    assert_eq!(t.figures.valid_loss.len(), 2);
+    assert_eq!(t.figures.epoch, 2);
+    assert!(t.figures.best_epoch.is_some());
+    let dir = tmp.path().join("tiny");
+    assert_eq!(t.finished, Some((dir.clone(), false)));
+    assert!(
+        t.models.iter().any(|m| m.dir == dir),
+        "the model list has it"
+    );
+    h.get_by_label("Epoch 2 of 2");
+
+    h.get_by_label("Use this model").click();
+    h.run_steps(2);
+    wait_until(&mut h, 60, |app| app.is_idle());
+    assert_eq!(
+        h.state().model.as_ref().map(|m| m.name.as_str()),
+        Some("tiny")
+    );
+    assert_eq!(h.state().tab, Tab::Compose);
+}
+
+#[test]
+fn stop_during_training_keeps_the_app_responsive_and_the_checkpoint_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    add_fixture_corpus(&mut h);
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    {
+        let s = &mut h.state_mut().settings.training;
+        s.epochs = 200;
+        s.patience = 0;
+        s.hidden = 32;
+        s.batch_size = 2;
+        s.seq_len = 16;
+        s.valid_fraction = 0.2;
+        s.backend = BackendChoice::Cpu;
+        s.model_name = "stopped".into();
+    }
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    // Let at least one epoch finish (a checkpoint exists), then Stop.
+    let slowest = wait_until(&mut h, 300, |app| {
+        !app.training.figures.valid_loss.is_empty()
+    });
+    assert!(
+        slowest < Duration::from_millis(250),
+        "a frame took {slowest:?} while training"
+    );
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    wait_until(&mut h, 120, |app| !app.training.is_running());
+    let dir = tmp.path().join("stopped");
+    assert_eq!(h.state().training.finished, Some((dir.clone(), true)));
+    assert!(h.state().training.figures.epoch < 200);
+    let loaded = ModelArtifact::load(&dir, &burn::tensor::Device::flex());
+    assert!(loaded.is_ok(), "{:?}", loaded.err());
+    assert!(dir.join("checkpoint.json").is_file());
+}
