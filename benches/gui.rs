@@ -1,6 +1,9 @@
-//! UI frame time of the app with 2,000 notes on screen while the playhead moves (as in
-//! playback, with follow mode on). Prints the time to build the frame (egui layout and the
-//! roll's drawing) and to tessellate it, per frame. `cargo bench --bench gui`.
+//! UI frame times, printed per scenario (`cargo bench --bench gui`):
+//! 1. 2,000 notes on screen while the playhead moves (playback with follow mode on);
+//! 2. the training panel's live plot and the dataset table (1,700 erk files) while training
+//!    on the Essen erk corpus runs in the background (needs ../shared/corpus; skipped without).
+//!
+//! Each frame is timed for the UI pass (egui layout and our drawing) and tessellation.
 
 use egui_kittest::Harness;
 use lstmuse::gui::document::{Document, Origin};
@@ -15,27 +18,67 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn main() {
-    let tmp = std::env::temp_dir().join("lstmuse-bench-gui-models");
-    let options = AppOptions {
-        model_dir: lstmuse::default_model_dir(),
-        audio: false,
-        restore: false,
-        models_dir: Some(tmp),
-        ..AppOptions::default()
-    };
-    let mut h = Harness::builder()
-        .with_size([1600.0, 900.0])
-        .with_accessibility_check(false)
-        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+fn wait_idle(h: &mut Harness<'_, LstmuseApp>) {
     let start = Instant::now();
     while !h.state().is_idle() && start.elapsed() < Duration::from_secs(60) {
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run_steps(3);
+}
 
-    // 2,000 notes over 480 steps: chords of about four notes, all inside the view.
+/// Times `frames` frames; `before` runs ahead of each one.
+fn frame_times(
+    h: &mut Harness<'_, LstmuseApp>,
+    frames: usize,
+    mut before: impl FnMut(&mut LstmuseApp, usize),
+) -> (Vec<f64>, Vec<f64>) {
+    let ppp = h.ctx.pixels_per_point();
+    let mut ui_ms = Vec::with_capacity(frames);
+    let mut tess_ms = Vec::with_capacity(frames);
+    for f in 0..frames {
+        before(h.state_mut(), f);
+        let t = Instant::now();
+        h.step();
+        ui_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        let shapes = h.output().shapes.clone();
+        let t = Instant::now();
+        let _ = h.ctx.tessellate(shapes, ppp);
+        tess_ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    (ui_ms, tess_ms)
+}
+
+fn report(name: &str, mut ui_ms: Vec<f64>, mut tess_ms: Vec<f64>, target: f64) {
+    let mut total: Vec<f64> = ui_ms.iter().zip(&tess_ms).map(|(a, b)| a + b).collect();
+    ui_ms.sort_by(f64::total_cmp);
+    tess_ms.sort_by(f64::total_cmp);
+    total.sort_by(f64::total_cmp);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    println!("{name}");
+    println!(
+        "  UI pass       mean {:.2} ms  median {:.2}  p99 {:.2}  max {:.2}",
+        mean(&ui_ms),
+        percentile(&ui_ms, 0.5),
+        percentile(&ui_ms, 0.99),
+        ui_ms[ui_ms.len() - 1]
+    );
+    println!(
+        "  tessellation  mean {:.2} ms  median {:.2}  p99 {:.2}",
+        mean(&tess_ms),
+        percentile(&tess_ms, 0.5),
+        percentile(&tess_ms, 0.99)
+    );
+    println!(
+        "  frame CPU     mean {:.2} ms  p99 {:.2} ms  max {:.2} ms  (target < {target} ms; GPU drawing not included)",
+        mean(&total),
+        percentile(&total, 0.99),
+        total[total.len() - 1]
+    );
+}
+
+fn playback_scenario(h: &mut Harness<'_, LstmuseApp>) {
+    // 2,000 notes over 400 steps: chords of five notes, all inside the view.
     let mut doc = Document::default();
     let mut pitch = 60i32;
     for i in 0..NOTES {
@@ -53,7 +96,6 @@ fn main() {
         };
         doc.push(start, 2, pitch as u8, origin, conf);
     }
-    let visible_steps = 400.0;
     {
         let app = h.state_mut();
         app.doc = doc;
@@ -63,21 +105,9 @@ fn main() {
         app.settings.roll.top_pitch = 86.0;
         app.settings.roll.scroll_step = 0.0;
     }
-    let ppp = h.ctx.pixels_per_point();
-    let mut ui_ms = Vec::with_capacity(FRAMES);
-    let mut tess_ms = Vec::with_capacity(FRAMES);
-    let mut primitives = 0;
-    for f in 0..FRAMES {
-        h.state_mut().audio.simulated = Some((f as f32 * 1.6) % visible_steps);
-        let t = Instant::now();
-        h.step();
-        ui_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        let shapes = h.output().shapes.clone();
-        let t = Instant::now();
-        let prims = h.ctx.tessellate(shapes, ppp);
-        tess_ms.push(t.elapsed().as_secs_f64() * 1e3);
-        primitives = prims.len();
-    }
+    let (ui_ms, tess_ms) = frame_times(h, FRAMES, |app, f| {
+        app.audio.simulated = Some((f as f32 * 1.6) % 400.0);
+    });
     // Notes inside the roll's view in the last frame.
     let drawn = {
         let app = h.state();
@@ -92,30 +122,77 @@ fn main() {
             .filter(|n| f32::from(n.pitch) >= lo && f32::from(n.pitch) < hi)
             .count()
     };
-    let app_ms = h.state().mean_frame_ms();
-    let mut total: Vec<f64> = ui_ms.iter().zip(&tess_ms).map(|(a, b)| a + b).collect();
-    ui_ms.sort_by(f64::total_cmp);
-    tess_ms.sort_by(f64::total_cmp);
-    total.sort_by(f64::total_cmp);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    println!("gui frame time, {drawn} notes on screen, playhead moving, {FRAMES} frames, 1600x900");
-    println!("  app ui() alone         mean {app_ms:.2} ms");
-    println!(
-        "  egui frame (ui+layout) mean {:.2} ms  median {:.2}  p99 {:.2}  max {:.2}",
-        mean(&ui_ms),
-        percentile(&ui_ms, 0.5),
-        percentile(&ui_ms, 0.99),
-        ui_ms[ui_ms.len() - 1]
+    report(
+        &format!(
+            "playback: {drawn} notes on screen, playhead moving, {FRAMES} frames, 1600x900 (app ui() alone {:.2} ms)",
+            h.state().mean_frame_ms()
+        ),
+        ui_ms,
+        tess_ms,
+        8.0,
     );
-    println!(
-        "  tessellation           mean {:.2} ms  median {:.2}  p99 {:.2}  ({primitives} primitives)",
-        mean(&tess_ms),
-        percentile(&tess_ms, 0.5),
-        percentile(&tess_ms, 0.99)
+    h.state_mut().audio.simulated = None;
+}
+
+fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
+    let erk =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/essen-erk-krn");
+    if !erk.is_dir() {
+        println!("training scenario: SKIP ({} not found)", erk.display());
+        return;
+    }
+    h.state_mut().add_corpus(erk);
+    wait_idle(h);
+    let name = format!("bench-{}", std::process::id());
+    let out = h.state().models_dir.join(&name);
+    {
+        let app = h.state_mut();
+        app.tab = lstmuse::gui::app::Tab::Training;
+        let s = &mut app.settings.training;
+        s.backend = lstmuse::backend::BackendChoice::Cpu;
+        s.model_name = name;
+        s.epochs = 1;
+        let settings = s.clone();
+        app.training
+            .start(&settings, &app.dataset, out.clone(), false, &app.jobs)
+            .expect("training starts");
+    }
+    // Let batches arrive, then time frames with the table and the plot on screen.
+    let t = Instant::now();
+    while h.state().training.figures.batch_loss.len() < 5 && t.elapsed() < Duration::from_secs(120)
+    {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let rows = h.state().dataset.rows.len();
+    let (ui, tess) = frame_times(h, 200, |_, _| std::thread::sleep(Duration::from_millis(16)));
+    let points = h.state().training.figures.batch_loss.len();
+    report(
+        &format!(
+            "training on erk in the background: {rows} tunes in the table, live plot with {points} batch points, 200 frames at ~60 fps"
+        ),
+        ui,
+        tess,
+        16.0,
     );
-    println!(
-        "  frame CPU total        mean {:.2} ms  p99 {:.2} ms  (target < 8 ms; GPU upload and drawing not included)",
-        mean(&total),
-        percentile(&total, 0.99)
-    );
+    h.state().training.stop();
+    h.state_mut().training.wait_for_stop();
+    let _ = std::fs::remove_dir_all(out);
+}
+
+fn main() {
+    let options = AppOptions {
+        model_dir: lstmuse::default_model_dir(),
+        audio: false,
+        restore: false,
+        models_dir: Some(std::env::temp_dir().join("lstmuse-bench-gui-models")),
+        ..AppOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 900.0])
+        .with_accessibility_check(false)
+        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+    wait_idle(&mut h);
+    playback_scenario(&mut h);
+    training_scenario(&mut h);
 }

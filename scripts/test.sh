@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 # Build: ALSA headers for rodio. Checks: MuseScore 3 (imports our MIDI/MusicXML), abcmidi.
-# The app's headless UI tests render snapshots with Vulkan (lavapipe, no GPU needed).
-ensure_packages pkg-config libasound2-dev musescore3 abcmidi "${APP_PACKAGES[@]}"
+# The app's headless UI tests render snapshots with Vulkan (lavapipe, no GPU needed);
+# Xvfb runs the real app once to check that it starts.
+ensure_packages pkg-config libasound2-dev musescore3 abcmidi xvfb xauth "${APP_PACKAGES[@]}"
 if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all -- --check
 fi

@@ -51,7 +51,7 @@ pub struct AppArgs {
     /// Do not open the sound device.
     #[arg(long)]
     pub no_audio: bool,
-    /// Start with default settings instead of the remembered ones.
+    /// Start with default settings instead of the remembered ones (and do not save them).
     #[arg(long)]
     pub fresh: bool,
     /// Open, wait until the model is loaded and drawn, print the start-up time, and quit.

@@ -132,8 +132,48 @@ fn erk_stats_match_the_acceptance_counts() {
 }
 
 #[test]
-fn bare_command_prints_help() {
-    let o = lstmuse(&[]);
+fn help_lists_the_subcommands() {
+    let o = lstmuse(&["--help"]);
     assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stdout).contains("corpus"));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("corpus") && text.contains("app"), "{text}");
+}
+
+#[test]
+fn the_app_without_a_display_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(["app", "--no-audio", "--startup-check"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("could not open the app window"), "{err}");
+}
+
+/// The bare command opens the app on the bundled model (under Xvfb when it is installed).
+#[test]
+fn the_bare_command_opens_the_app_with_the_bundled_model() {
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        eprintln!("SKIP: xvfb-run is not installed (apt install xvfb xauth)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let o = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(["app", "--no-audio", "--startup-check"])
+        .env("HOME", home.path())
+        .env_remove("LSTMUSE_MODEL_DIR")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("ready in") && out.contains("essen-erk"),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -128,6 +128,69 @@ fn generate_with_a_fixed_seed_then_keep() {
 }
 
 #[test]
+fn regenerate_from_the_cursor_keeps_what_comes_before_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/kuckuck.krn"));
+    h.state_mut().settings.sampler.seed = 5;
+    generate(&mut h);
+    h.get_by_label("Keep 1").click();
+    h.run_steps(3);
+    let before = notes_of(&h);
+    let seed_end = before
+        .iter()
+        .filter(|n| n.3 == Origin::Seed)
+        .map(|n| n.0 + n.1)
+        .max()
+        .unwrap();
+
+    // Click the bar ruler two bars after the seed: that is the cursor.
+    let cursor = seed_end + 24;
+    let view = h.state().settings.roll.clone();
+    let g = view.grid.unwrap();
+    let at = egui::pos2(view.x_of(g, cursor as f32 + 0.3), g.top() - 6.0);
+    h.hover_at(at);
+    h.drag_at(at);
+    h.drop_at(at);
+    h.run_steps(2);
+    assert_eq!(h.state().cursor, Some(cursor));
+
+    h.get_by_label("Regenerate from here").click();
+    h.run_steps(2);
+    wait(&mut h);
+    let v = h.state().variations[0].clone();
+    assert_eq!((v.anchor, v.replace_from), (cursor, Some(cursor)));
+    assert!(v.notes.iter().all(|n| n.start >= cursor));
+    h.get_by_label("Keep 1").click();
+    h.run_steps(2);
+    let after = notes_of(&h);
+    let kept_before: Vec<_> = after.iter().filter(|n| n.0 < cursor).collect();
+    let expected: Vec<_> = before
+        .iter()
+        .filter(|n| n.0 < cursor)
+        .map(|n| (n.0, n.1.min(cursor - n.0), n.2, n.3))
+        .collect();
+    assert_eq!(
+        kept_before.into_iter().copied().collect::<Vec<_>>(),
+        expected
+    );
+    let new: Vec<_> = after
+        .iter()
+        .filter(|n| n.0 >= cursor)
+        .map(|n| (n.0, n.2))
+        .collect();
+    let from_variation: Vec<_> = v.notes.iter().map(|n| (n.start, n.pitch)).collect();
+    assert_eq!(new, from_variation);
+
+    // Any selection can become the seed.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_label("Use as seed").click();
+    h.run_steps(2);
+    assert!(notes_of(&h).iter().all(|n| n.3 == Origin::Seed));
+}
+
+#[test]
 fn moving_a_slider_changes_the_next_generation() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());

@@ -111,6 +111,7 @@ pub struct LstmuseApp {
     allow_close: bool,
     ready_check: Option<Instant>,
     roll_id: Option<egui::Id>,
+    persist: bool,
     /// Milliseconds the last generation took.
     pub last_generation_ms: f64,
 }
@@ -125,7 +126,6 @@ impl LstmuseApp {
         } else {
             Settings::default()
         };
-        settings.show_dataset |= !options.restore;
         let ctx = cc.egui_ctx.clone();
         let mut jobs = Jobs::new(ctx.clone());
         let model_dir = options
@@ -185,6 +185,7 @@ impl LstmuseApp {
             allow_close: false,
             ready_check: options.ready_check,
             roll_id: None,
+            persist: options.restore && options.ready_check.is_none(),
             last_generation_ms: 0.0,
             jobs,
             settings,
@@ -771,13 +772,13 @@ impl LstmuseApp {
         }
         let focus = ctx.memory(|m| m.focused());
         // Bare keys (Space, arrows, Delete) belong to a focused text field, slider or button.
-        let typing = ctx.text_edit_focused() || (focus.is_some() && focus != self.roll_id);
+        let text_focus = ctx.text_edit_focused();
+        let typing = text_focus || (focus.is_some() && focus != self.roll_id);
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             for c in Command::WITH_SHORTCUTS {
-                let text_key = c.is_bare_key()
-                    || matches!(c, Command::SelectAll | Command::Undo | Command::Redo);
-                if typing && text_key {
+                let editing_key = matches!(c, Command::SelectAll | Command::Undo | Command::Redo);
+                if (typing && c.is_bare_key()) || (text_focus && editing_key) {
                     continue;
                 }
                 if let Some(s) = c.shortcut()
@@ -1303,6 +1304,9 @@ impl eframe::App for LstmuseApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if !self.persist {
+            return;
+        }
         self.settings.training = self.training.settings_snapshot(&self.settings.training);
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }
@@ -1336,6 +1340,12 @@ impl LstmuseApp {
                     if let Err(e) = self.audio.play(&m, &config, None) {
                         self.error(format!("Cannot play: {e}"));
                     }
+                }
+            }
+            DatasetAction::Preview(i) => {
+                if self.audio.available() {
+                    self.audio.stop();
+                    self.dataset_action(ctx, DatasetAction::Play(i));
                 }
             }
             DatasetAction::Stop => self.execute(ctx, Command::PlayStop),

@@ -89,6 +89,8 @@ pub enum DatasetAction {
     UseAsSeed(usize),
     /// Play a tune.
     Play(usize),
+    /// A tune was selected: play it if there is a sound device.
+    Preview(usize),
     /// Stop playback.
     Stop,
     /// Build a training set from these rows.
@@ -406,6 +408,8 @@ impl DatasetBrowser {
         egui::ScrollArea::horizontal()
             .id_salt("tune-table-h")
             .show(ui, |ui| {
+                // Rows are dragged onto the roll: their text must not start a text selection.
+                ui.style_mut().interaction.selectable_labels = false;
                 TableBuilder::new(ui)
                     .id_salt("tune-table")
                     .striped(true)
@@ -513,6 +517,7 @@ impl DatasetBrowser {
             } else {
                 self.selected.clear();
                 self.selected.insert(i);
+                actions.push(DatasetAction::Preview(i));
             }
         }
     }

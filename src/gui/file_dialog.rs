@@ -46,6 +46,7 @@ pub struct PathDialog {
     pub note: Option<String>,
     /// A system dialog is open.
     pub browsing: bool,
+    focused: bool,
 }
 
 /// What the user did with the dialog this frame.
@@ -68,6 +69,7 @@ impl PathDialog {
             path: path.into(),
             note: None,
             browsing: false,
+            focused: false,
         }
     }
 
@@ -88,6 +90,11 @@ impl PathDialog {
                         .hint_text("/home/you/Music/melody.mid"),
                 );
                 let edit = edit.accessible_name("File path");
+                if !self.focused {
+                    // Ready to type (or paste) a path at once.
+                    edit.request_focus();
+                    self.focused = true;
+                }
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if let Some(note) = &self.note {
                     ui.colored_label(ui.visuals().warn_fg_color, note);

@@ -100,7 +100,7 @@ impl Default for TransportSettings {
 }
 
 /// Everything persisted.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Generate panel.
@@ -123,6 +123,23 @@ pub struct Settings {
     pub show_dataset: bool,
     /// Show the frame-time overlay.
     pub show_frame_time: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            sampler: SamplerSettings::default(),
+            transport: TransportSettings::default(),
+            roll: RollView::default(),
+            recent_files: Vec::new(),
+            export_dir: None,
+            model_dir: None,
+            corpora: Vec::new(),
+            training: super::training_panel::TrainingSettings::default(),
+            show_dataset: true,
+            show_frame_time: false,
+        }
+    }
 }
 
 impl Settings {
