@@ -119,7 +119,7 @@ pub struct LstmuseApp {
 impl LstmuseApp {
     /// Builds the app: restores settings, starts loading the model, opens the sound device.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> LstmuseApp {
-        let mut settings: Settings = if options.restore {
+        let settings: Settings = if options.restore {
             cc.storage
                 .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
                 .unwrap_or_default()
