@@ -1,54 +1,19 @@
 //! The desktop app driven headless with egui_kittest: widgets are found by their labels,
 //! clicked, dragged and typed into, exactly as a user would.
+#![cfg(feature = "gui")]
 
 mod common;
 
+use common::app::{app, wait};
 use common::{fixture, shape};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use lstmuse::formats::{self, ReadOptions};
 use lstmuse::gui::document::Origin;
-use lstmuse::gui::{AppOptions, LstmuseApp};
+use lstmuse::gui::LstmuseApp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// The app with the bundled model, no sound device, default settings, and trained models
-/// going to `models_dir`.
-fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
-    let options = AppOptions {
-        model_dir: lstmuse::default_model_dir(),
-        audio: false,
-        restore: false,
-        models_dir: Some(models_dir.to_path_buf()),
-        ..AppOptions::default()
-    };
-    let mut h = Harness::builder()
-        .with_size([1400.0, 880.0])
-        .build_eframe(move |cc| LstmuseApp::new(cc, options));
-    wait(&mut h);
-    assert!(h.state().model.is_some(), "{}", h.state().status.text);
-    h
-}
-
-/// Steps the app until its background jobs are done.
-fn wait(h: &mut Harness<'_, LstmuseApp>) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if h.state().is_idle() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "background jobs did not finish: {}",
-            h.state().status.text
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(3);
-}
 
 fn open_seed(h: &mut Harness<'_, LstmuseApp>, path: PathBuf) {
     h.state_mut().open_path(path);

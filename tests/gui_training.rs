@@ -1,7 +1,9 @@
 //! The dataset browser and the training panel, driven headless with egui_kittest.
+#![cfg(feature = "gui")]
 
 mod common;
 
+use common::app::{app, wait_until};
 use common::fixture;
 use eframe::egui;
 use egui_kittest::Harness;
@@ -10,50 +12,8 @@ use lstmuse::artifact::ModelArtifact;
 use lstmuse::backend::BackendChoice;
 use lstmuse::gui::app::Tab;
 use lstmuse::gui::document::Origin;
-use lstmuse::gui::{AppOptions, LstmuseApp};
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
-    let options = AppOptions {
-        model_dir: lstmuse::default_model_dir(),
-        audio: false,
-        restore: false,
-        models_dir: Some(models_dir.to_path_buf()),
-        ..AppOptions::default()
-    };
-    let mut h = Harness::builder()
-        .with_size([1400.0, 880.0])
-        .build_eframe(move |cc| LstmuseApp::new(cc, options));
-    wait_until(&mut h, 60, |app| app.is_idle());
-    h
-}
-
-/// Steps the app until `done` holds; panics after `secs` seconds.
-fn wait_until(
-    h: &mut Harness<'_, LstmuseApp>,
-    secs: u64,
-    done: impl Fn(&LstmuseApp) -> bool,
-) -> Duration {
-    let start = Instant::now();
-    let mut slowest = Duration::ZERO;
-    loop {
-        let t = Instant::now();
-        h.step();
-        slowest = slowest.max(t.elapsed());
-        if done(h.state()) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out: {}",
-            h.state().status.text
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run_steps(2);
-    slowest
-}
+use lstmuse::gui::LstmuseApp;
+use std::time::Duration;
 
 /// Adds `tests/fixtures/corpus` through the Add folder dialog.
 fn add_fixture_corpus(h: &mut Harness<'_, LstmuseApp>) {

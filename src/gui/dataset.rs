@@ -117,8 +117,8 @@ pub struct DatasetBrowser {
     pub corpora: Vec<CorpusEntry>,
     /// All tunes of all corpora.
     pub rows: Vec<TuneRow>,
-    /// Load errors: "path:line: reason".
-    pub errors: Vec<String>,
+    /// Load errors, each with the corpus it came from (the message names file and line).
+    pub errors: Vec<(PathBuf, String)>,
     /// Search text (title or file).
     pub search: String,
     /// Sort column and direction.
@@ -167,11 +167,12 @@ impl DatasetBrowser {
                 entry.tunes = l.rows.len() + l.errors.len();
                 entry.failed = l.errors.len();
                 self.rows.extend(l.rows);
-                self.errors.extend(l.errors);
+                self.errors
+                    .extend(l.errors.into_iter().map(|e| (path.to_path_buf(), e)));
             }
             Err(e) => {
                 entry.failed = 1;
-                self.errors.push(e);
+                self.errors.push((path.to_path_buf(), e));
             }
         }
         self.refresh_stats();
@@ -181,8 +182,7 @@ impl DatasetBrowser {
     pub fn remove(&mut self, path: &Path) {
         self.corpora.retain(|c| c.path != path);
         self.rows.retain(|r| r.corpus != path);
-        let prefix = path.display().to_string();
-        self.errors.retain(|e| !e.starts_with(&prefix));
+        self.errors.retain(|(p, _)| p != path);
         self.selected.clear();
         self.preview_doc = None;
         self.order_key = None;
@@ -258,8 +258,10 @@ impl DatasetBrowser {
     /// Starts downloading the Essen collection (music21's ABC files) with pip.
     pub fn fetch(&mut self, jobs: &mut Jobs) {
         let Some(dir) = crate::fetch::default_corpus_dir().map(|d| d.join("essen")) else {
-            self.errors
-                .push("no data folder for the Essen collection on this system".into());
+            self.errors.push((
+                PathBuf::new(),
+                "no data folder for the Essen collection on this system".into(),
+            ));
             return;
         };
         self.fetching = Some("starting pip…".into());
@@ -290,7 +292,7 @@ impl DatasetBrowser {
                                 ". Install pip first (Debian/Ubuntu: sudo apt install python3-pip), then try again.",
                             );
                         }
-                        app.dataset.errors.push(msg.clone());
+                        app.dataset.errors.push((PathBuf::new(), msg.clone()));
                         app.error(msg);
                     }
                 }
@@ -384,7 +386,7 @@ impl DatasetBrowser {
                         .id_salt("errors-scroll")
                         .max_height(120.0)
                         .show(ui, |ui| {
-                            for e in &self.errors {
+                            for (_, e) in &self.errors {
                                 ui.label(
                                     RichText::new(e).small().color(ui.visuals().error_fg_color),
                                 );

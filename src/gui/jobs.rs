@@ -120,7 +120,12 @@ impl Jobs {
         let spawned = std::thread::Builder::new()
             .name(format!("lstmuse-{name}"))
             .spawn(move || {
-                let msg = work();
+                // A bug in a job must not leave the app waiting forever: report it instead.
+                let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                    .unwrap_or_else(|panic| {
+                        let why = panic_message(&panic);
+                        done(move |app| app.error(format!("internal error in a background job: {why}")))
+                    });
                 let _ = tx.send(msg);
                 ctx.request_repaint();
             });
@@ -153,6 +158,15 @@ pub fn done(apply: impl FnOnce(&mut super::app::LstmuseApp) + Send + 'static) ->
         app.jobs.pending = app.jobs.pending.saturating_sub(1);
         apply(app);
     }))
+}
+
+/// The text of a caught panic.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
@@ -193,15 +207,18 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
                 let t = Instant::now();
                 let result = match &model {
                     None => Err("no model is loaded".to_string()),
-                    Some(a) => sampling::generate(
-                        &a.model,
-                        &a.config.model,
-                        &a.vocab,
-                        &request.primer,
-                        &request.config,
-                        &dev.device,
-                    )
-                    .map_err(|e| e.to_string()),
+                    Some(a) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        sampling::generate(
+                            &a.model,
+                            &a.config.model,
+                            &a.vocab,
+                            &request.primer,
+                            &request.config,
+                            &dev.device,
+                        )
+                    }))
+                    .map_err(|p| format!("internal error: {}", panic_message(&p)))
+                    .and_then(|r| r.map_err(|e| e.to_string())),
                 };
                 Msg::Generated {
                     request: *request,

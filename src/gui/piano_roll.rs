@@ -338,6 +338,10 @@ impl<'a> PianoRoll<'a> {
             && grid.contains(p)
         {
             out.hover_step = Some(view.at(grid, p).0.max(0.0) as u32);
+            let on_edge = selection.is_some() && matches!(hit(doc, view, grid, p), Some((_, true)));
+            if on_edge || matches!(view.drag, Some(Drag::Resize { .. })) {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+            }
         }
 
         if ui.is_rect_visible(rect) {

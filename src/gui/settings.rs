@@ -150,3 +150,33 @@ impl Settings {
         self.recent_files.truncate(10);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_round_trip_and_old_files() {
+        let mut s = Settings::default();
+        s.sampler.temperature = 1.3;
+        s.sampler.seed = 99;
+        s.transport.voice = Voice::Pluck;
+        s.transport.bpm = 72.0;
+        s.add_recent(PathBuf::from("/tmp/a.krn"));
+        s.add_recent(PathBuf::from("/tmp/b.mid"));
+        s.add_recent(PathBuf::from("/tmp/a.krn"));
+        assert_eq!(s.recent_files[0], PathBuf::from("/tmp/a.krn"));
+        assert_eq!(s.recent_files.len(), 2);
+        let text = serde_json::to_string(&s).unwrap();
+        let back: Settings = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.sampler, s.sampler);
+        assert_eq!(back.transport, s.transport);
+        assert_eq!(back.recent_files, s.recent_files);
+        // A settings file from an older version (missing fields, unknown ones) still loads.
+        let old: Settings =
+            serde_json::from_str(r#"{"sampler":{"temperature":0.5},"gone":1}"#).unwrap();
+        assert_eq!(old.sampler.temperature, 0.5);
+        assert_eq!(old.sampler.variations, 4);
+        assert!(old.show_dataset);
+    }
+}

@@ -268,9 +268,19 @@ impl TrainingPanel {
                     let e = e.clone();
                     send(Msg::Apply(Box::new(move |app| app.training.on_event(&e))));
                 };
-                let result = training::train(&config, &data, &options, &mut on_event, &stop);
-                let stopped = result.as_ref().is_ok_and(|s| s.stopped);
-                let ok = result.is_ok();
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    training::train(&config, &data, &options, &mut on_event, &stop)
+                }));
+                let (ok, stopped) = match &result {
+                    Ok(Ok(summary)) => (true, summary.stopped),
+                    Ok(Err(_)) => (false, false),
+                    Err(_) => {
+                        send(Msg::Apply(Box::new(|app| {
+                            app.training.error = Some("internal error: training crashed".into());
+                        })));
+                        (false, false)
+                    }
+                };
                 send(Msg::Apply(Box::new(move |app| {
                     app.training.thread_done(out_dir, ok, stopped);
                     let models_dir = app.models_dir.clone();

@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "gui")]
+pub mod app;
+
 use lstmuse::{Melody, Pitch, Ratio};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,55 @@
+//! The desktop app in an egui_kittest harness, for the UI tests.
+
+use egui_kittest::Harness;
+use lstmuse::gui::{AppOptions, LstmuseApp};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The app with the bundled model loaded, no sound device, default settings, and trained
+/// models going to `models_dir`.
+pub fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
+    let options = AppOptions {
+        model_dir: lstmuse::default_model_dir(),
+        audio: false,
+        restore: false,
+        models_dir: Some(models_dir.to_path_buf()),
+        ..AppOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1400.0, 880.0])
+        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+    wait_until(&mut h, 60, LstmuseApp::is_idle);
+    assert!(h.state().model.is_some(), "{}", h.state().status.text);
+    h
+}
+
+/// Steps the app until `done` holds (panics after `secs` seconds); returns the slowest frame.
+pub fn wait_until(
+    h: &mut Harness<'_, LstmuseApp>,
+    secs: u64,
+    done: impl Fn(&LstmuseApp) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    let mut slowest = Duration::ZERO;
+    loop {
+        let t = Instant::now();
+        h.step();
+        slowest = slowest.max(t.elapsed());
+        if done(h.state()) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out: {}",
+            h.state().status.text
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(3);
+    slowest
+}
+
+/// Steps the app until its background jobs are done.
+pub fn wait(h: &mut Harness<'_, LstmuseApp>) {
+    wait_until(h, 120, LstmuseApp::is_idle);
+}
