@@ -10,8 +10,8 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use lstmuse::formats::{self, ReadOptions};
-use lstmuse::gui::document::Origin;
 use lstmuse::gui::LstmuseApp;
+use lstmuse::gui::document::Origin;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

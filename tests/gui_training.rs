@@ -10,9 +10,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use lstmuse::artifact::ModelArtifact;
 use lstmuse::backend::BackendChoice;
+use lstmuse::gui::LstmuseApp;
 use lstmuse::gui::app::Tab;
 use lstmuse::gui::document::Origin;
-use lstmuse::gui::LstmuseApp;
 use std::time::Duration;
 
 /// Adds `tests/fixtures/corpus` through the Add folder dialog.

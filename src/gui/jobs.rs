@@ -124,7 +124,9 @@ impl Jobs {
                 let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
                     .unwrap_or_else(|panic| {
                         let why = panic_message(&panic);
-                        done(move |app| app.error(format!("internal error in a background job: {why}")))
+                        done(move |app| {
+                            app.error(format!("internal error in a background job: {why}"))
+                        })
                     });
                 let _ = tx.send(msg);
                 ctx.request_repaint();
