@@ -377,28 +377,35 @@ impl DatasetBrowser {
             ui.small(format!("{visible} shown"));
         }
         self.table(ui, &mut actions);
-        self.selection_bar(ui, &mut actions);
-        if !self.errors.is_empty() {
-            egui::CollapsingHeader::new(format!("Load errors ({})", self.errors.len()))
-                .id_salt("load-errors")
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("errors-scroll")
-                        .max_height(120.0)
+        // Below the table: the selected tune, errors and plots, scrolling together.
+        egui::ScrollArea::vertical()
+            .id_salt("dataset-lower")
+            .show(ui, |ui| {
+                self.selection_bar(ui, &mut actions);
+                if !self.errors.is_empty() {
+                    egui::CollapsingHeader::new(format!("Load errors ({})", self.errors.len()))
+                        .id_salt("load-errors")
                         .show(ui, |ui| {
-                            for (_, e) in &self.errors {
-                                ui.label(
-                                    RichText::new(e).small().color(ui.visuals().error_fg_color),
-                                );
-                            }
+                            egui::ScrollArea::vertical()
+                                .id_salt("errors-scroll")
+                                .max_height(120.0)
+                                .show(ui, |ui| {
+                                    for (_, e) in &self.errors {
+                                        ui.label(
+                                            RichText::new(e)
+                                                .small()
+                                                .color(ui.visuals().error_fg_color),
+                                        );
+                                    }
+                                });
                         });
-                });
-        }
-        if !self.rows.is_empty() {
-            egui::CollapsingHeader::new("Statistics")
-                .id_salt("dataset-stats")
-                .show(ui, |ui| self.plots(ui));
-        }
+                }
+                if !self.rows.is_empty() {
+                    egui::CollapsingHeader::new("Statistics")
+                        .id_salt("dataset-stats")
+                        .show(ui, |ui| self.plots(ui));
+                }
+            });
         actions
     }
 
@@ -582,7 +589,12 @@ impl DatasetBrowser {
 
     fn plots(&self, ui: &mut egui::Ui) {
         let s = &self.stats;
-        let chart = |ui: &mut egui::Ui, id: &str, title: &str, bars: Vec<Bar>, colour: Color32| {
+        let chart = |ui: &mut egui::Ui,
+                     id: &str,
+                     title: &str,
+                     bars: Vec<Bar>,
+                     colour: Color32,
+                     x_label: &dyn Fn(f64) -> String| {
             ui.label(title);
             Plot::new(id)
                 .height(90.0)
@@ -590,10 +602,18 @@ impl DatasetBrowser {
                 .allow_zoom(false)
                 .allow_drag(false)
                 .show_x(true)
+                .x_axis_formatter(|m, _| {
+                    if m.value.fract() == 0.0 {
+                        x_label(m.value)
+                    } else {
+                        String::new()
+                    }
+                })
                 .show(ui, |p| {
                     p.bar_chart(BarChart::new(title, bars).color(colour))
                 });
         };
+        let number = |v: f64| format!("{v}");
         let pitch_bars = s
             .pitches
             .iter()
@@ -605,6 +625,9 @@ impl DatasetBrowser {
             "Pitches (MIDI)",
             pitch_bars,
             Color32::from_rgb(48, 170, 205),
+            &|v| {
+                crate::music::Pitch::from_midi(v as i32).map_or_else(String::new, |p| p.to_string())
+            },
         );
         let length_bars = s
             .lengths
@@ -617,6 +640,7 @@ impl DatasetBrowser {
             "Note lengths (16ths)",
             length_bars,
             Color32::from_rgb(232, 160, 48),
+            &number,
         );
         let mut keys: Vec<(&String, &usize)> = s.keys.iter().collect();
         keys.sort_by(|a, b| b.1.cmp(a.1));
@@ -625,12 +649,29 @@ impl DatasetBrowser {
             .enumerate()
             .map(|(i, (k, c))| Bar::new(i as f64, **c as f64).width(0.8).name(k))
             .collect();
+        // Short names under the bars: F (major), g (minor).
+        let names: Vec<String> = keys
+            .iter()
+            .map(|(k, _)| {
+                let mut words = k.split_whitespace();
+                let tonic = words.next().unwrap_or("?");
+                if words
+                    .next()
+                    .is_some_and(|m| m.eq_ignore_ascii_case("minor"))
+                {
+                    tonic.to_lowercase()
+                } else {
+                    tonic.to_string()
+                }
+            })
+            .collect();
         chart(
             ui,
             "stats-keys",
-            "Keys (hover a bar for its name)",
+            "Keys (major upper case, minor lower case)",
             key_bars,
             Color32::from_rgb(150, 112, 222),
+            &|v| names.get(v as usize).cloned().unwrap_or_default(),
         );
         let bar_bars = s
             .bars
@@ -643,6 +684,7 @@ impl DatasetBrowser {
             "Song lengths (bars)",
             bar_bars,
             Color32::from_rgb(120, 200, 120),
+            &number,
         );
     }
 }
