@@ -1,0 +1,437 @@
+//! The menu bar, status bar, transport bar, roll area and dialogs, and their input.
+
+use super::*;
+
+impl LstmuseApp {
+    pub(super) fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let (dropped, pointer) =
+            ctx.input(|i| (i.raw.dropped_files.clone(), i.pointer.latest_pos()));
+        if dropped.is_empty() {
+            return;
+        }
+        let over_dataset =
+            pointer.is_some_and(|p| self.dataset.panel_rect.is_some_and(|r| r.contains(p)));
+        for f in dropped {
+            let path = f.path().to_path_buf();
+            if path.is_dir() || over_dataset {
+                self.add_corpus(path);
+            } else if Format::from_path(&path).is_some() {
+                self.open_path(path);
+            } else {
+                self.error(format!(
+                    "{} is not a melody file (.krn, .abc, .mid, .musicxml, .mxl)",
+                    path.display()
+                ));
+            }
+        }
+    }
+
+    pub(super) fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let focus = ctx.memory(|m| m.focused());
+        // Bare keys (Space, arrows, Delete) belong to a focused text field, slider or button.
+        let text_focus = ctx.text_edit_focused();
+        let typing = text_focus || (focus.is_some() && focus != self.roll_id);
+        let mut fired = Vec::new();
+        ctx.input_mut(|i| {
+            for c in Command::WITH_SHORTCUTS {
+                let editing_key = matches!(c, Command::SelectAll | Command::Undo | Command::Redo);
+                if (typing && c.is_bare_key()) || (text_focus && editing_key) {
+                    continue;
+                }
+                if let Some(s) = c.shortcut()
+                    && i.consume_shortcut(&s)
+                {
+                    fired.push(c);
+                }
+            }
+            if !typing && i.consume_key(egui::Modifiers::NONE, egui::Key::Backspace) {
+                fired.push(Command::Delete);
+            }
+        });
+        for c in fired {
+            if self.tab == Tab::Training
+                && !matches!(c, Command::Quit | Command::Open | Command::PlayStop)
+            {
+                continue;
+            }
+            self.execute(ctx, c);
+        }
+    }
+
+    pub(super) fn menu_item(
+        &mut self,
+        ui: &mut egui::Ui,
+        label: &str,
+        command: Command,
+        enabled: bool,
+    ) {
+        let mut button = egui::Button::new(label);
+        if let Some(s) = command.shortcut() {
+            button = button.shortcut_text(ui.ctx().format_shortcut(&s));
+        }
+        if ui.add_enabled(enabled, button).clicked() {
+            let ctx = ui.ctx().clone();
+            self.execute(&ctx, command);
+            ui.close();
+        }
+    }
+
+    pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                self.menu_item(ui, "New", Command::New, true);
+                self.menu_item(ui, "Open seed…", Command::Open, true);
+                let recent = self.settings.recent_files.clone();
+                ui.menu_button("Open recent", |ui| {
+                    if recent.is_empty() {
+                        ui.label("No recent files");
+                    }
+                    for p in recent {
+                        if ui.button(p.display().to_string()).clicked() {
+                            self.open_path(p);
+                            ui.close();
+                        }
+                    }
+                });
+                ui.separator();
+                for kind in [
+                    ExportKind::Midi,
+                    ExportKind::MusicXml,
+                    ExportKind::Wav,
+                    ExportKind::Abc,
+                    ExportKind::Kern,
+                ] {
+                    self.menu_item(
+                        ui,
+                        &format!("Export {}…", kind.label()),
+                        Command::Export(kind),
+                        true,
+                    );
+                }
+                self.menu_item(ui, "Copy as ABC text", Command::Copy(ExportKind::Abc), true);
+                self.menu_item(
+                    ui,
+                    "Copy as kern text",
+                    Command::Copy(ExportKind::Kern),
+                    true,
+                );
+                ui.separator();
+                self.menu_item(ui, "Quit", Command::Quit, true);
+            });
+            ui.menu_button("Edit", |ui| {
+                let can_undo = self.history.can_undo();
+                let can_redo = self.history.can_redo();
+                let has_sel = !self.selection.is_empty();
+                self.menu_item(ui, "Undo", Command::Undo, can_undo);
+                self.menu_item(ui, "Redo", Command::Redo, can_redo);
+                ui.separator();
+                self.menu_item(ui, "Select all", Command::SelectAll, true);
+                self.menu_item(ui, "Delete", Command::Delete, has_sel);
+                self.menu_item(ui, "Use selection as seed", Command::UseAsSeed, has_sel);
+                self.menu_item(ui, "Transpose up", Command::Transpose(1), has_sel);
+                self.menu_item(ui, "Transpose down", Command::Transpose(-1), has_sel);
+                self.menu_item(ui, "Octave up", Command::Transpose(12), has_sel);
+                self.menu_item(ui, "Octave down", Command::Transpose(-12), has_sel);
+            });
+            ui.menu_button("Melody", |ui| {
+                let ready = self.model.is_some() && !self.generating;
+                self.menu_item(ui, "Generate", Command::Generate, ready);
+                let regen = ready && self.cursor.is_some();
+                self.menu_item(
+                    ui,
+                    "Regenerate from here",
+                    Command::RegenerateFromHere,
+                    regen,
+                );
+            });
+            ui.menu_button("Playback", |ui| {
+                let ok = self.audio.available();
+                self.menu_item(ui, "Play / Stop", Command::PlayStop, ok);
+                ui.checkbox(
+                    &mut self.settings.transport.loop_selection,
+                    "Loop the selection",
+                );
+                ui.checkbox(&mut self.settings.roll.follow, "Follow the playhead");
+            });
+            ui.menu_button("View", |ui| {
+                self.menu_item(ui, "Fit the melody", Command::Fit, true);
+                self.menu_item(ui, "Zoom in", Command::ZoomIn, true);
+                self.menu_item(ui, "Zoom out", Command::ZoomOut, true);
+                ui.separator();
+                ui.checkbox(&mut self.settings.show_dataset, "Dataset browser");
+                ui.radio_value(
+                    &mut self.settings.roll.lane,
+                    LaneMode::Probability,
+                    "Lane: probability",
+                );
+                ui.radio_value(
+                    &mut self.settings.roll.lane,
+                    LaneMode::Entropy,
+                    "Lane: entropy",
+                );
+                ui.checkbox(&mut self.settings.show_frame_time, "Frame time");
+            });
+        });
+    }
+
+    pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            match &self.model {
+                Some(m) => {
+                    ui.label(format!("Model: {} ({})", m.name, m.shape))
+                        .on_hover_text(model_tooltip(m));
+                    ui.separator();
+                    let icon = if m.is_gpu { "GPU" } else { "CPU" };
+                    ui.label(format!("{icon}: {}", m.backend));
+                }
+                None if self.model_loading => {
+                    ui.spinner();
+                    ui.label("Loading the model…");
+                }
+                None => {
+                    ui.label("No model");
+                }
+            }
+            ui.separator();
+            if self.jobs.pending > 0 {
+                ui.spinner();
+            }
+            let colour = if self.status.is_error {
+                ui.visuals().error_fg_color
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.label(RichText::new(&self.status.text).color(colour));
+        });
+    }
+
+    pub(super) fn transport_bar(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        ui.horizontal(|ui| {
+            let playing = self.audio.is_playing();
+            let label = if playing { "⏹ Stop" } else { "▶ Play" };
+            let b = ui.add_enabled(self.audio.available(), egui::Button::new(label));
+            let b = match &self.audio.unavailable {
+                Some(why) => b.on_disabled_hover_text(why.as_str()),
+                None => b.on_hover_text("Space"),
+            };
+            if b.clicked() {
+                self.execute(&ctx, Command::PlayStop);
+            }
+            ui.checkbox(
+                &mut self.settings.transport.loop_selection,
+                "Loop selection",
+            );
+            ui.separator();
+            ui.label("Tempo");
+            ui.add(
+                egui::DragValue::new(&mut self.settings.transport.bpm)
+                    .range(30.0..=300.0)
+                    .suffix(" BPM"),
+            )
+            .accessible_name("Tempo");
+            ui.label("Voice");
+            egui::ComboBox::from_id_salt("voice")
+                .selected_text(self.settings.transport.voice.label())
+                .show_ui(ui, |ui| {
+                    for v in Voice::ALL {
+                        ui.selectable_value(&mut self.settings.transport.voice, v, v.label());
+                    }
+                })
+                .response
+                .accessible_name("Voice");
+            ui.label("Volume");
+            ui.add(
+                egui::Slider::new(&mut self.settings.transport.volume, 0.0..=1.0).show_value(false),
+            )
+            .accessible_name("Volume");
+            ui.separator();
+            ui.checkbox(&mut self.settings.roll.follow, "Follow");
+            if ui
+                .button("Fit")
+                .on_hover_text("Show the whole melody (Ctrl+0)")
+                .clicked()
+            {
+                self.execute(&ctx, Command::Fit);
+            }
+            let seed_btn = ui
+                .add_enabled(!self.selection.is_empty(), egui::Button::new("Use as seed"))
+                .on_hover_text("Make the selected notes the seed")
+                .on_disabled_hover_text("Select notes in the roll first");
+            if seed_btn.clicked() {
+                self.execute(&ctx, Command::UseAsSeed);
+            }
+        });
+    }
+
+    pub(super) fn compose_area(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let ghost: Vec<RollNote> = self.ghost_notes().to_vec();
+        let playhead = self.audio.playhead();
+        let loop_range = if self.settings.transport.loop_selection && !self.selection.is_empty() {
+            let sel = self
+                .doc
+                .notes
+                .iter()
+                .filter(|n| self.selection.contains(&n.id));
+            let a = sel.clone().map(|n| n.start).min();
+            let b = sel.map(RollNote::end).max();
+            a.zip(b)
+        } else {
+            None
+        };
+        let out = PianoRoll::new(&self.doc, &mut self.settings.roll)
+            .editable(&mut self.selection)
+            .ghost(&ghost)
+            .playhead(playhead)
+            .cursor(self.cursor)
+            .loop_range(loop_range)
+            .show(ui);
+        self.roll_id = Some(out.response.id);
+        if out.response.clicked() || out.response.drag_started() {
+            out.response.request_focus();
+        }
+        // Arrow keys transpose and nudge notes instead of moving focus to other widgets.
+        ui.memory_mut(|m| {
+            m.set_focus_lock_filter(
+                out.response.id,
+                egui::EventFilter {
+                    tab: false,
+                    horizontal_arrows: true,
+                    vertical_arrows: true,
+                    ..Default::default()
+                },
+            )
+        });
+        for e in out.edits {
+            self.apply_roll_edit(e);
+        }
+        if let Some(step) = out.ruler_click {
+            self.cursor = Some(step);
+        }
+        if let Some(payload) = out
+            .response
+            .dnd_release_payload::<crate::gui::dataset::TunePayload>()
+            && let Some(m) = self.dataset.melody(payload.0)
+        {
+            let title = m.title.clone().unwrap_or_else(|| "a tune".into());
+            self.set_seed(&m, &format!("the dataset ({title})"));
+        }
+        let hover = out.hover_step;
+        out.response.context_menu(|ui| {
+            if ui.button("Regenerate from here").clicked() {
+                self.cursor = hover.or(self.cursor);
+                self.execute(&ctx, Command::RegenerateFromHere);
+                ui.close();
+            }
+            if ui
+                .add_enabled(
+                    !self.selection.is_empty(),
+                    egui::Button::new("Use selection as seed"),
+                )
+                .clicked()
+            {
+                self.execute(&ctx, Command::UseAsSeed);
+                ui.close();
+            }
+            if ui
+                .add_enabled(!self.selection.is_empty(), egui::Button::new("Delete"))
+                .clicked()
+            {
+                self.execute(&ctx, Command::Delete);
+                ui.close();
+            }
+        });
+    }
+
+    pub(super) fn show_dialog(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        match dialog.show(ctx) {
+            DialogAction::None => {}
+            DialogAction::Cancel => self.dialog = None,
+            DialogAction::Accept(path) => {
+                let purpose = dialog.purpose;
+                self.dialog = None;
+                self.accept_dialog(purpose, path);
+            }
+            DialogAction::Browse => {
+                dialog.browsing = true;
+                let purpose = dialog.purpose;
+                let start = file_dialog::expand_home(&dialog.path);
+                self.jobs.spawn("file-dialog", move || {
+                    let chosen = file_dialog::browse(purpose, &start);
+                    done(move |app| {
+                        if let Some(d) = app.dialog.as_mut() {
+                            d.browsing = false;
+                            match chosen {
+                                Some(p) => d.path = p.display().to_string(),
+                                None => {
+                                    d.note = Some(
+                                        "No file was chosen (or no system dialog is available here): type the path above.".into(),
+                                    )
+                                }
+                            }
+                        }
+                    })
+                });
+            }
+        }
+    }
+
+    pub(super) fn quit_confirmation(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested())
+            && self.training.is_running()
+            && !self.allow_close
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm_quit = true;
+        }
+        if !self.confirm_quit {
+            return;
+        }
+        egui::Window::new("Training is running")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label("Quit now? Training stops after the current batch; the last checkpoint is kept and Resume continues it.");
+                ui.horizontal(|ui| {
+                    if ui.button("Stop training and quit").clicked() {
+                        self.training.stop();
+                        self.training.wait_for_stop();
+                        self.allow_close = true;
+                        self.confirm_quit = false;
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                    if ui.button("Keep training").clicked() {
+                        self.confirm_quit = false;
+                    }
+                });
+            });
+    }
+}
+
+fn model_tooltip(m: &ModelInfo) -> String {
+    let c = &m.card;
+    let mut s = format!(
+        "{}\ntrained on {} ({} songs), {} epochs, best epoch {}\nvalidation loss {:.3} nats/step",
+        m.dir.display(),
+        c.corpus,
+        c.train_songs,
+        c.epochs,
+        c.best_epoch,
+        c.valid_loss
+    );
+    for h in &c.held_out {
+        s.push_str(&format!(
+            "\nheld-out {}: {:.3} nats/step, {:.2} bits/onset",
+            h.corpus, h.nll_per_step, h.bits_per_note
+        ));
+    }
+    s
+}
