@@ -186,3 +186,81 @@ fn stop_during_training_keeps_the_app_responsive_and_the_checkpoint_loads() {
     assert!(loaded.is_ok(), "{:?}", loaded.err());
     assert!(dir.join("checkpoint.json").is_file());
 }
+
+/// The window's close button was pressed.
+fn request_close(h: &mut Harness<'_, LstmuseApp>) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+}
+
+fn app_sent(h: &Harness<'_, LstmuseApp>, command: &egui::ViewportCommand) -> bool {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| v.commands.contains(command))
+}
+
+#[test]
+fn closing_during_training_asks_first_then_stops_cleanly_and_resume_continues() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    add_fixture_corpus(&mut h);
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    {
+        let s = &mut h.state_mut().settings.training;
+        s.epochs = 200;
+        s.patience = 0;
+        s.hidden = 16;
+        s.batch_size = 2;
+        s.seq_len = 16;
+        s.valid_fraction = 0.2;
+        s.backend = BackendChoice::Cpu;
+        s.model_name = "interrupted".into();
+    }
+    h.get_by_label("Start").click();
+    h.run_steps(2);
+    wait_until(&mut h, 300, |app| {
+        !app.training.figures.valid_loss.is_empty()
+    });
+
+    // The close button: the app cancels the close and asks.
+    request_close(&mut h);
+    h.step();
+    assert!(app_sent(&h, &egui::ViewportCommand::CancelClose));
+    h.run_steps(2);
+    h.get_by_label("Training is running");
+    h.get_by_label("Keep training").click();
+    h.run_steps(2);
+    assert!(h.state().training.is_running());
+
+    request_close(&mut h);
+    h.step();
+    h.run_steps(1);
+    h.get_by_label("Stop training and quit").click();
+    h.step();
+    assert!(app_sent(&h, &egui::ViewportCommand::Close));
+    assert!(!h.state().training.is_running());
+    let dir = tmp.path().join("interrupted");
+    let checkpoint = std::fs::read_to_string(dir.join("checkpoint.json")).unwrap();
+    let done: serde_json::Value = serde_json::from_str(&checkpoint).unwrap();
+    let epochs_done = done["epoch"].as_u64().unwrap();
+    assert!(epochs_done >= 1);
+    assert!(ModelArtifact::load(&dir, &burn::tensor::Device::flex()).is_ok());
+
+    // Resume continues from that checkpoint (epoch numbers go on).
+    h.state_mut().settings.training.epochs = epochs_done as usize + 1;
+    h.get_by_label("Resume").click();
+    h.run_steps(2);
+    wait_until(&mut h, 300, |app| !app.training.is_running());
+    let t = &h.state().training;
+    assert!(t.error.is_none(), "{:?}", t.error);
+    assert_eq!(t.figures.epoch, epochs_done as usize + 1);
+    let checkpoint = std::fs::read_to_string(dir.join("checkpoint.json")).unwrap();
+    let after: serde_json::Value = serde_json::from_str(&checkpoint).unwrap();
+    assert_eq!(after["epoch"].as_u64(), Some(epochs_done + 1));
+}
