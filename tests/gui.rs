@@ -362,6 +362,27 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
         assert_eq!(shape(&back), shape(&shown), "{ext}");
     }
 
+    // Copy as ABC text: the clipboard gets a tune that reads back to the same notes.
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Copy as ABC text").click();
+    h.step();
+    let copied = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("something was copied");
+    let abc = tmp.path().join("copied.abc");
+    std::fs::write(&abc, &copied).unwrap();
+    let back = formats::read_melody(&abc, &ReadOptions::default()).unwrap();
+    assert_eq!(shape(&back), shape(&shown), "{copied}");
+    h.run_steps(2);
+
     // WAV through the same dialog, and a clear error for a folder that does not exist.
     let wav = tmp.path().join("out.wav");
     h.state_mut()
