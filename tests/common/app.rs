@@ -23,18 +23,11 @@ pub fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
     h
 }
 
-/// Steps the app until `done` holds (panics after `secs` seconds); returns the slowest frame.
-pub fn wait_until(
-    h: &mut Harness<'_, LstmuseApp>,
-    secs: u64,
-    done: impl Fn(&LstmuseApp) -> bool,
-) -> Duration {
+/// Steps the app until `done` holds (panics after `secs` seconds).
+pub fn wait_until(h: &mut Harness<'_, LstmuseApp>, secs: u64, done: impl Fn(&LstmuseApp) -> bool) {
     let start = Instant::now();
-    let mut slowest = Duration::ZERO;
     loop {
-        let t = Instant::now();
         h.step();
-        slowest = slowest.max(t.elapsed());
         if done(h.state()) {
             break;
         }
@@ -46,7 +39,6 @@ pub fn wait_until(
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run_steps(3);
-    slowest
 }
 
 /// Steps the app until its background jobs are done.
