@@ -84,6 +84,10 @@ pub enum Command {
     ZoomIn,
     /// Horizontal zoom out.
     ZoomOut,
+    /// Taller pitch rows.
+    TallerRows,
+    /// Shorter pitch rows.
+    ShorterRows,
 }
 
 impl Command {

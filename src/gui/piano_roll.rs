@@ -148,6 +148,15 @@ impl RollView {
         self.top_pitch = (mid + visible / 2.0).clamp(visible.min(128.0), 128.0);
     }
 
+    /// Multiplies the vertical zoom, keeping the pitch under `anchor_y` in place.
+    pub fn zoom_y(&mut self, factor: f32, grid: Rect, anchor_y: f32) {
+        let pitch = self.top_pitch - (anchor_y - grid.top()) / self.px_per_key;
+        self.px_per_key = (self.px_per_key * factor).clamp(4.0, 40.0);
+        let visible = grid.height() / self.px_per_key;
+        self.top_pitch =
+            (pitch + (anchor_y - grid.top()) / self.px_per_key).clamp(visible.min(128.0), 128.0);
+    }
+
     /// Multiplies the horizontal zoom, keeping the step under `anchor_x` in place.
     pub fn zoom_x(&mut self, factor: f32, grid: Rect, anchor_x: f32) {
         let step = (anchor_x - grid.left()) / self.px_per_step + self.scroll_step;
@@ -393,8 +402,15 @@ fn handle_scroll(ui: &Ui, response: &Response, view: &mut RollView, grid: Rect) 
         )
     });
     if zoom != 1.0 {
-        let x = pointer.map_or(grid.center().x, |p| p.x);
-        view.zoom_x(zoom, grid, x);
+        // Ctrl+wheel zooms time; with Shift as well, it zooms pitch.
+        if shift {
+            let y = pointer.map_or(grid.center().y, |p| p.y);
+            view.zoom_y(zoom, grid, y);
+        } else {
+            let x = pointer.map_or(grid.center().x, |p| p.x);
+            view.zoom_x(zoom, grid, x);
+        }
+        return;
     }
     let (dx, dy) = if shift && scroll.x == 0.0 {
         (scroll.y, 0.0)
@@ -849,6 +865,17 @@ mod tests {
             let (s, q) = view.at(grid, p);
             assert_eq!((s.floor() as u32, q.floor() as u8), (step, pitch));
         }
+    }
+
+    #[test]
+    fn vertical_zoom_keeps_the_anchor() {
+        let mut view = RollView::default();
+        let grid = Rect::from_min_size(pos2(50.0, 20.0), vec2(600.0, 400.0));
+        let before = view.at(grid, pos2(300.0, 150.0)).1;
+        view.zoom_y(1.5, grid, 150.0);
+        let after = view.at(grid, pos2(300.0, 150.0)).1;
+        assert!((before - after).abs() < 1e-3);
+        assert_eq!(view.px_per_key, 18.0);
     }
 
     #[test]

@@ -310,6 +310,16 @@ impl LstmuseApp {
                 }
             }
             Command::Fit => self.settings.roll.request_fit(),
+            Command::TallerRows | Command::ShorterRows => {
+                let f = if command == Command::TallerRows {
+                    1.25
+                } else {
+                    0.8
+                };
+                if let Some(g) = self.settings.roll.grid {
+                    self.settings.roll.zoom_y(f, g, g.center().y);
+                }
+            }
             Command::ZoomIn | Command::ZoomOut => {
                 let f = if command == Command::ZoomIn {
                     1.25

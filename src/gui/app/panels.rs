@@ -160,6 +160,8 @@ impl LstmuseApp {
                 self.menu_item(ui, "Fit the melody", Command::Fit, true);
                 self.menu_item(ui, "Zoom in", Command::ZoomIn, true);
                 self.menu_item(ui, "Zoom out", Command::ZoomOut, true);
+                self.menu_item(ui, "Taller rows", Command::TallerRows, true);
+                self.menu_item(ui, "Shorter rows", Command::ShorterRows, true);
                 ui.separator();
                 ui.checkbox(&mut self.settings.show_dataset, "Dataset browser");
                 ui.radio_value(
