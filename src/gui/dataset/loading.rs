@@ -1,0 +1,150 @@
+//! Loading corpora in the background (and fetching Essen), and turning tunes into table rows.
+
+use super::*;
+
+impl DatasetBrowser {
+    /// Starts loading a corpus folder or file in the background.
+    pub fn load(&mut self, jobs: &mut Jobs, path: PathBuf) {
+        if self.corpora.iter().any(|c| c.path == path) {
+            self.remove(&path);
+        }
+        self.corpora.push(CorpusEntry {
+            path: path.clone(),
+            loading: true,
+            files: 0,
+            tunes: 0,
+            failed: 0,
+        });
+        jobs.spawn("corpus", move || {
+            let loaded = load_rows(&path);
+            done(move |app| app.dataset.loaded(&path, loaded))
+        });
+    }
+
+    fn loaded(&mut self, path: &Path, loaded: Result<Loaded, String>) {
+        let Some(entry) = self.corpora.iter_mut().find(|c| c.path == path) else {
+            return;
+        };
+        entry.loading = false;
+        match loaded {
+            Ok(l) => {
+                entry.files = l.files;
+                entry.tunes = l.rows.len() + l.errors.len();
+                entry.failed = l.errors.len();
+                self.rows.extend(l.rows);
+                self.errors
+                    .extend(l.errors.into_iter().map(|e| (path.to_path_buf(), e)));
+            }
+            Err(e) => {
+                entry.failed = 1;
+                self.errors.push((path.to_path_buf(), e));
+            }
+        }
+        self.refresh_stats();
+    }
+
+    /// Starts downloading the Essen collection (music21's ABC files) with pip.
+    pub fn fetch(&mut self, jobs: &mut Jobs) {
+        let Some(dir) = crate::fetch::default_corpus_dir().map(|d| d.join("essen")) else {
+            self.errors.push((
+                PathBuf::new(),
+                "no data folder for the Essen collection on this system".into(),
+            ));
+            return;
+        };
+        self.fetching = Some("starting pip…".into());
+        let (tx, ctx) = jobs.sender();
+        jobs.spawn("fetch", move || {
+            let mut progress = |text: &str| {
+                let t = text.to_string();
+                let _ = tx.send(Msg::Apply(Box::new(move |app| {
+                    app.dataset.fetching = Some(t);
+                })));
+                ctx.request_repaint();
+            };
+            let result = crate::fetch::fetch_essen(&dir, &mut progress);
+            done(move |app| {
+                app.dataset.fetching = None;
+                match result {
+                    Ok(r) => {
+                        app.info(format!(
+                            "Fetched the Essen collection: {} files, {} tunes",
+                            r.files, r.tunes
+                        ));
+                        app.add_corpus(dir);
+                    }
+                    Err(e) => {
+                        let mut msg = format!("Could not fetch the Essen collection: {e}");
+                        if msg.contains("pip") {
+                            msg.push_str(
+                                ". Install pip first (Debian/Ubuntu: sudo apt install python3-pip), then try again.",
+                            );
+                        }
+                        app.dataset.errors.push((PathBuf::new(), msg.clone()));
+                        app.error(msg);
+                    }
+                }
+            })
+        });
+    }
+}
+
+struct Loaded {
+    files: usize,
+    rows: Vec<TuneRow>,
+    errors: Vec<String>,
+}
+
+fn load_rows(path: &Path) -> Result<Loaded, String> {
+    let c = corpus::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let config = PreprocessConfig::default();
+    let rows = c
+        .melodies
+        .into_iter()
+        .map(|m| {
+            let file_path = m.source.path.clone().unwrap_or_default();
+            let rel = file_path.strip_prefix(path).unwrap_or(&file_path);
+            let mut file = if rel.as_os_str().is_empty() {
+                file_path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into())
+            } else {
+                rel.display().to_string()
+            };
+            if let Some(t) = m.source.tune {
+                file.push_str(&format!(" #{t}"));
+            }
+            let title = m
+                .title
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| file.clone());
+            let key = m
+                .key_or_estimate()
+                .map_or_else(|| "?".into(), |k| k.to_string());
+            let meter = m.meter.map_or_else(|| "?".into(), |x| x.to_string());
+            let bar = m.meter.unwrap_or_default().bar_length().to_f64();
+            let bars = (m.duration().to_f64() / bar.max(0.25)) as f32;
+            let (excluded, symbols) = match preprocess::prepare(&m, &config) {
+                Ok(s) => (None, Some(Arc::new(s))),
+                Err(e) => (Some(e.to_string()), None),
+            };
+            TuneRow {
+                corpus: path.to_path_buf(),
+                title,
+                file,
+                key,
+                meter,
+                bars,
+                excluded,
+                melody: Arc::new(m),
+                symbols,
+            }
+        })
+        .collect();
+    Ok(Loaded {
+        files: c.files,
+        rows,
+        errors: c.errors.iter().map(ToString::to_string).collect(),
+    })
+}

@@ -1,0 +1,437 @@
+//! The piano roll: a reusable widget that draws notes on a pitch × 16th-note grid and edits them.
+
+use super::document::{Document, Origin, RollNote};
+use eframe::egui::{
+    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Response, Sense, Shape, Stroke,
+    StrokeKind, Ui, Vec2, pos2, vec2,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+mod draw;
+mod input;
+
+pub use draw::thumbnail;
+use draw::{draw_background, draw_lane, draw_notes};
+use input::{handle_pointer, handle_scroll, hit, note_rect};
+
+/// Width of the keyboard gutter, px.
+const GUTTER: f32 = 42.0;
+/// Height of the bar-number ruler, px.
+const RULER: f32 = 16.0;
+/// Height of the confidence lane, px.
+const LANE: f32 = 30.0;
+/// How close to a note's right edge a press resizes it, px.
+const EDGE: f32 = 5.0;
+
+/// Note colours: seed, generated, hand-written, selected.
+pub const SEED_COLOUR: Color32 = Color32::from_rgb(232, 160, 48);
+/// Notes the model wrote.
+pub const GENERATED_COLOUR: Color32 = Color32::from_rgb(48, 170, 205);
+/// Notes added or changed by hand.
+pub const USER_COLOUR: Color32 = Color32::from_rgb(150, 112, 222);
+/// Selected notes.
+pub const SELECTED_COLOUR: Color32 = Color32::from_rgb(236, 78, 92);
+
+/// What the thin lane under the roll shows for generated steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LaneMode {
+    /// The model's probability of the chosen symbol (tall = confident choice).
+    Probability,
+    /// The entropy of the model's distribution (tall = unsure model).
+    Entropy,
+}
+
+/// A drag in progress.
+#[derive(Clone, Debug)]
+enum Drag {
+    Move {
+        ids: Vec<u64>,
+        from: (f32, f32),
+        delta: (i32, i32),
+    },
+    Resize {
+        id: u64,
+        start: u32,
+        len: u32,
+    },
+    Select {
+        from: Pos2,
+        to: Pos2,
+        additive: bool,
+    },
+}
+
+/// Zoom, scroll and mode of one roll; persisted between runs (except the drag).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RollView {
+    /// Horizontal zoom: pixels per 16th step.
+    pub px_per_step: f32,
+    /// Vertical zoom: pixels per semitone.
+    pub px_per_key: f32,
+    /// First visible step (left edge).
+    pub scroll_step: f32,
+    /// Pitch just above the top edge.
+    pub top_pitch: f32,
+    /// Keep the playhead in view while playing.
+    pub follow: bool,
+    /// What the confidence lane shows.
+    pub lane: LaneMode,
+    /// Length of a note added with a click, in steps.
+    pub new_note_len: u32,
+    #[serde(skip)]
+    drag: Option<Drag>,
+    #[serde(skip)]
+    fit_pending: bool,
+    /// Where the note grid was drawn in the last frame (for tests and hit-testing).
+    #[serde(skip)]
+    pub grid: Option<Rect>,
+}
+
+impl Default for RollView {
+    fn default() -> Self {
+        RollView {
+            px_per_step: 14.0,
+            px_per_key: 12.0,
+            scroll_step: 0.0,
+            top_pitch: 86.0,
+            follow: true,
+            lane: LaneMode::Probability,
+            new_note_len: 4,
+            drag: None,
+            fit_pending: false,
+            grid: None,
+        }
+    }
+}
+
+impl RollView {
+    /// Screen x of a step's left edge.
+    pub fn x_of(&self, grid: Rect, step: f32) -> f32 {
+        grid.left() + (step - self.scroll_step) * self.px_per_step
+    }
+
+    /// Screen y of a pitch row's top edge.
+    pub fn y_of(&self, grid: Rect, pitch: f32) -> f32 {
+        grid.top() + (self.top_pitch - pitch - 1.0) * self.px_per_key
+    }
+
+    /// The (fractional step, fractional pitch) under a screen point.
+    pub fn at(&self, grid: Rect, p: Pos2) -> (f32, f32) {
+        (
+            (p.x - grid.left()) / self.px_per_step + self.scroll_step,
+            self.top_pitch - (p.y - grid.top()) / self.px_per_key,
+        )
+    }
+
+    /// The centre of the cell (step, pitch) on screen, from the last drawn frame.
+    pub fn cell_centre(&self, step: u32, pitch: u8) -> Option<Pos2> {
+        let g = self.grid?;
+        Some(pos2(
+            self.x_of(g, step as f32 + 0.5),
+            self.y_of(g, f32::from(pitch)) + self.px_per_key / 2.0,
+        ))
+    }
+
+    /// Fits the notes (document and ghost) into view on the next frame.
+    pub fn request_fit(&mut self) {
+        self.fit_pending = true;
+    }
+
+    /// Zooms and scrolls so that `notes` fill the grid `grid`.
+    pub fn fit(&mut self, notes: &[&RollNote], grid: Rect) {
+        let end = notes.iter().map(|n| n.end()).max().unwrap_or(0).max(16);
+        self.scroll_step = 0.0;
+        self.px_per_step = ((grid.width() - 8.0) / (end as f32 + 1.0)).clamp(2.0, 40.0);
+        let (lo, hi) = notes.iter().fold((127u8, 0u8), |(lo, hi), n| {
+            (lo.min(n.pitch), hi.max(n.pitch))
+        });
+        let (lo, hi) = if lo > hi { (60, 72) } else { (lo, hi) };
+        let rows = f32::from(hi - lo) + 1.0 + 10.0;
+        self.px_per_key = (grid.height() / rows).clamp(6.0, 22.0);
+        let visible = grid.height() / self.px_per_key;
+        let mid = (f32::from(lo) + f32::from(hi) + 1.0) / 2.0;
+        self.top_pitch = (mid + visible / 2.0).clamp(visible.min(128.0), 128.0);
+    }
+
+    /// Multiplies the vertical zoom, keeping the pitch under `anchor_y` in place.
+    pub fn zoom_y(&mut self, factor: f32, grid: Rect, anchor_y: f32) {
+        let pitch = self.top_pitch - (anchor_y - grid.top()) / self.px_per_key;
+        self.px_per_key = (self.px_per_key * factor).clamp(4.0, 40.0);
+        let visible = grid.height() / self.px_per_key;
+        self.top_pitch =
+            (pitch + (anchor_y - grid.top()) / self.px_per_key).clamp(visible.min(128.0), 128.0);
+    }
+
+    /// Multiplies the horizontal zoom, keeping the step under `anchor_x` in place.
+    pub fn zoom_x(&mut self, factor: f32, grid: Rect, anchor_x: f32) {
+        let step = (anchor_x - grid.left()) / self.px_per_step + self.scroll_step;
+        self.px_per_step = (self.px_per_step * factor).clamp(2.0, 80.0);
+        self.scroll_step = (step - (anchor_x - grid.left()) / self.px_per_step).max(0.0);
+    }
+}
+
+/// What the roll did this frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RollEdit {
+    /// Add a note.
+    Add {
+        /// First step.
+        start: u32,
+        /// Length in steps.
+        len: u32,
+        /// MIDI pitch.
+        pitch: u8,
+    },
+    /// Move notes by whole steps and semitones.
+    Move {
+        /// The notes.
+        ids: Vec<u64>,
+        /// Steps later (negative: earlier).
+        steps: i32,
+        /// Semitones up.
+        semitones: i32,
+    },
+    /// Change a note's length.
+    Resize {
+        /// The note.
+        id: u64,
+        /// New length in steps.
+        len: u32,
+    },
+}
+
+/// The roll's response: the widget, edits to apply, and the step under a click.
+pub struct RollOutput {
+    /// The widget's response (use it for a context menu).
+    pub response: Response,
+    /// Edits the user made this frame (apply them undoably).
+    pub edits: Vec<RollEdit>,
+    /// Step clicked in the ruler (set the cursor there).
+    pub ruler_click: Option<u32>,
+    /// Step under the pointer, if it is over the grid.
+    pub hover_step: Option<u32>,
+}
+
+/// A piano roll over one document.
+pub struct PianoRoll<'a> {
+    doc: &'a Document,
+    ghost: &'a [RollNote],
+    selection: Option<&'a mut BTreeSet<u64>>,
+    view: &'a mut RollView,
+    playhead: Option<f32>,
+    cursor: Option<u32>,
+    loop_range: Option<(u32, u32)>,
+    height: Option<f32>,
+    label: &'a str,
+}
+
+impl<'a> PianoRoll<'a> {
+    /// A read-only roll over `doc`.
+    pub fn new(doc: &'a Document, view: &'a mut RollView) -> Self {
+        PianoRoll {
+            doc,
+            ghost: &[],
+            selection: None,
+            view,
+            playhead: None,
+            cursor: None,
+            loop_range: None,
+            height: None,
+            label: "Piano roll",
+        }
+    }
+
+    /// Makes the roll editable, with this selection.
+    pub fn editable(mut self, selection: &'a mut BTreeSet<u64>) -> Self {
+        self.selection = Some(selection);
+        self
+    }
+
+    /// Notes drawn on top but not part of the document (a variation being auditioned).
+    pub fn ghost(mut self, notes: &'a [RollNote]) -> Self {
+        self.ghost = notes;
+        self
+    }
+
+    /// The playhead, in steps.
+    pub fn playhead(mut self, step: Option<f32>) -> Self {
+        self.playhead = step;
+        self
+    }
+
+    /// The edit cursor (where "regenerate from here" starts), in steps.
+    pub fn cursor(mut self, step: Option<u32>) -> Self {
+        self.cursor = step;
+        self
+    }
+
+    /// A loop to shade, in steps.
+    pub fn loop_range(mut self, range: Option<(u32, u32)>) -> Self {
+        self.loop_range = range;
+        self
+    }
+
+    /// Fixed height (default: all the space left).
+    pub fn height(mut self, h: f32) -> Self {
+        self.height = Some(h);
+        self
+    }
+
+    /// The accessible label (default "Piano roll").
+    pub fn label(mut self, label: &'a str) -> Self {
+        self.label = label;
+        self
+    }
+
+    /// Draws the roll and handles input.
+    pub fn show(self, ui: &mut Ui) -> RollOutput {
+        let PianoRoll {
+            doc,
+            ghost,
+            mut selection,
+            view,
+            playhead,
+            cursor,
+            loop_range,
+            height,
+            label,
+        } = self;
+        let size = vec2(
+            ui.available_width().max(120.0),
+            height.unwrap_or(ui.available_height()).max(120.0),
+        );
+        let sense = if selection.is_some() {
+            Sense::click_and_drag()
+        } else {
+            Sense::click()
+        };
+        let (rect, response) = ui.allocate_exact_size(size, sense);
+        let label_owned = label.to_owned();
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Canvas, ui.is_enabled(), &label_owned)
+        });
+        let grid = Rect::from_min_max(
+            pos2(rect.left() + GUTTER, rect.top() + RULER),
+            pos2(rect.right(), rect.bottom() - LANE),
+        );
+        let lane = Rect::from_min_max(pos2(grid.left(), grid.bottom()), rect.right_bottom());
+        view.grid = Some(grid);
+        if view.fit_pending {
+            view.fit_pending = false;
+            let all: Vec<&RollNote> = doc.notes.iter().chain(ghost).collect();
+            view.fit(&all, grid);
+        }
+
+        // Follow the playhead.
+        if let Some(p) = playhead
+            && view.follow
+        {
+            let visible = grid.width() / view.px_per_step;
+            if p < view.scroll_step || p > view.scroll_step + visible * 0.9 {
+                view.scroll_step = (p - visible * 0.1).max(0.0);
+            }
+        }
+
+        let mut out = RollOutput {
+            response: response.clone(),
+            edits: Vec::new(),
+            ruler_click: None,
+            hover_step: None,
+        };
+        handle_scroll(ui, &response, view, grid);
+        if let Some(sel) = selection.as_deref_mut() {
+            handle_pointer(ui, &response, doc, sel, view, grid, &mut out);
+        }
+        if response.clicked()
+            && let Some(p) = response.interact_pointer_pos()
+            && p.y < grid.top()
+        {
+            out.ruler_click = Some(view.at(grid, p).0.max(0.0) as u32);
+        }
+        if let Some(p) = response.hover_pos()
+            && grid.contains(p)
+        {
+            out.hover_step = Some(view.at(grid, p).0.max(0.0) as u32);
+            let on_edge = selection.is_some() && matches!(hit(doc, view, grid, p), Some((_, true)));
+            if on_edge || matches!(view.drag, Some(Drag::Resize { .. })) {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
+            }
+        }
+
+        if ui.is_rect_visible(rect) {
+            let painter = ui.painter_at(rect);
+            let sel = selection.as_deref();
+            draw_background(&painter, doc, view, rect, grid, lane, loop_range);
+            draw_notes(&painter, doc, ghost, sel, view, grid);
+            draw_lane(&painter, doc, ghost, view, grid, lane);
+            if let Some(Drag::Select { from, to, .. }) = &view.drag {
+                let r = Rect::from_two_pos(*from, *to);
+                painter.rect(
+                    r,
+                    0.0,
+                    Color32::from_rgba_unmultiplied(236, 78, 92, 30),
+                    Stroke::new(1.0, SELECTED_COLOUR),
+                    StrokeKind::Inside,
+                );
+            }
+            let mark = |step: f32, colour: Color32, width: f32| {
+                let x = view.x_of(grid, step);
+                if x >= grid.left() && x <= grid.right() {
+                    painter.line_segment(
+                        [pos2(x, rect.top()), pos2(x, rect.bottom())],
+                        Stroke::new(width, colour),
+                    );
+                }
+            };
+            if let Some(c) = cursor {
+                mark(c as f32, Color32::from_rgb(120, 200, 120), 1.5);
+            }
+            if let Some(p) = playhead {
+                mark(p, Color32::WHITE, 2.0);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_and_grid_coordinates_agree() {
+        let view = RollView::default();
+        let grid = Rect::from_min_size(pos2(50.0, 20.0), vec2(600.0, 400.0));
+        for (step, pitch) in [(0u32, 60u8), (7, 72), (20, 50)] {
+            let p = pos2(
+                view.x_of(grid, step as f32 + 0.5),
+                view.y_of(grid, f32::from(pitch)) + view.px_per_key / 2.0,
+            );
+            let (s, q) = view.at(grid, p);
+            assert_eq!((s.floor() as u32, q.floor() as u8), (step, pitch));
+        }
+    }
+
+    #[test]
+    fn vertical_zoom_keeps_the_anchor() {
+        let mut view = RollView::default();
+        let grid = Rect::from_min_size(pos2(50.0, 20.0), vec2(600.0, 400.0));
+        let before = view.at(grid, pos2(300.0, 150.0)).1;
+        view.zoom_y(1.5, grid, 150.0);
+        let after = view.at(grid, pos2(300.0, 150.0)).1;
+        assert!((before - after).abs() < 1e-3);
+        assert_eq!(view.px_per_key, 18.0);
+    }
+
+    #[test]
+    fn zoom_keeps_the_anchor() {
+        let mut view = RollView::default();
+        let grid = Rect::from_min_size(pos2(50.0, 20.0), vec2(600.0, 400.0));
+        let before = view.at(grid, pos2(300.0, 100.0)).0;
+        view.zoom_x(1.7, grid, 300.0);
+        let after = view.at(grid, pos2(300.0, 100.0)).0;
+        assert!((before - after).abs() < 1e-3);
+    }
+}
