@@ -156,6 +156,41 @@ fn regenerate_from_the_cursor_keeps_what_comes_before_it() {
 }
 
 #[test]
+fn keep_replaces_the_selected_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/alle_meine_entchen.krn"));
+    h.state_mut().settings.sampler.seed = 9;
+    h.state_mut().settings.sampler.bars = 2;
+    generate(&mut h);
+    let v = h.state().variations[0].clone();
+    let seed = notes_of(&h);
+    // Select the last four seed notes and keep the variation in their place.
+    let last4: Vec<u64> = h
+        .state()
+        .doc
+        .notes
+        .iter()
+        .rev()
+        .take(4)
+        .map(|n| n.id)
+        .collect();
+    h.state_mut().selection = last4.iter().copied().collect();
+    let at = seed[seed.len() - 4].0;
+    h.get_by_label("Keep 1").click();
+    h.run_steps(2);
+    let after = notes_of(&h);
+    assert_eq!(&after[..seed.len() - 4], &seed[..seed.len() - 4]);
+    let placed: Vec<_> = after[seed.len() - 4..].iter().map(|n| (n.0, n.2)).collect();
+    let expected: Vec<_> = v
+        .notes
+        .iter()
+        .map(|n| (n.start - v.anchor + at, n.pitch))
+        .collect();
+    assert_eq!(placed, expected);
+}
+
+#[test]
 fn moving_a_slider_changes_the_next_generation() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
