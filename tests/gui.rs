@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::app::{app, wait};
+use common::app::{app, drag, wait};
 use common::{fixture, shape};
 use eframe::egui;
 use egui_kittest::Harness;
@@ -244,15 +244,7 @@ fn add_move_resize_and_delete_notes_with_the_mouse_then_undo() {
     let view = h.state().settings.roll.clone();
     let from = view.cell_centre(5, pitch).unwrap();
     let to = view.cell_centre(7, pitch + 1).unwrap();
-    h.hover_at(from);
-    h.drag_at(from);
-    h.run_steps(1);
-    for i in 1..=6 {
-        h.hover_at(from + (to - from) * (i as f32 / 6.0));
-        h.run_steps(1);
-    }
-    h.drop_at(to);
-    h.run_steps(2);
+    drag(&mut h, from, to, 6);
     assert_eq!(notes_of(&h), vec![(6, 4, pitch + 1, Origin::User)]);
 
     // Drag its right edge from step 10 to step 12: length 6.
@@ -262,15 +254,7 @@ fn add_move_resize_and_delete_notes_with_the_mouse_then_undo() {
         view.y_of(g, f32::from(pitch + 1)) + view.px_per_key / 2.0,
     );
     let target = egui::pos2(view.x_of(g, 12.0), edge.y);
-    h.hover_at(edge);
-    h.drag_at(edge);
-    h.run_steps(1);
-    for i in 1..=4 {
-        h.hover_at(edge + (target - edge) * (i as f32 / 4.0));
-        h.run_steps(1);
-    }
-    h.drop_at(target);
-    h.run_steps(2);
+    drag(&mut h, edge, target, 4);
     assert_eq!(notes_of(&h), vec![(6, 6, pitch + 1, Origin::User)]);
 
     // Arrow up transposes the selection; Delete removes it.

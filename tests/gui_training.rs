@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::app::{app, wait_until};
+use common::app::{app, drag, wait_until};
 use common::fixture;
 use eframe::egui;
 use egui_kittest::Harness;
@@ -82,15 +82,8 @@ fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
     // Drag a tune from the table onto the roll: it becomes the seed.
     let row = h.get_by_label_contains("Kuckuck").rect().center();
     let roll = h.get_by_label("Piano roll").rect().center();
-    h.hover_at(row);
-    h.drag_at(row);
+    drag(&mut h, row, roll, 8);
     h.run_steps(1);
-    for i in 1..=8 {
-        h.hover_at(row + (roll - row) * (i as f32 / 8.0));
-        h.run_steps(1);
-    }
-    h.drop_at(roll);
-    h.run_steps(3);
     let doc = &h.state().doc;
     assert_eq!(doc.notes.len(), 17, "{}", h.state().status.text);
     assert!(doc.notes.iter().all(|n| n.origin == Origin::Seed));
@@ -147,30 +140,33 @@ fn train_two_epochs_on_the_fixture_corpus_then_use_the_model() {
     assert_eq!(h.state().tab, Tab::Compose);
 }
 
-#[test]
-fn stop_during_training_keeps_the_app_responsive_and_the_checkpoint_loads() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut h = app(tmp.path());
-    add_fixture_corpus(&mut h);
+/// Adds the fixture corpus and starts a 200-epoch CPU run named `name` on the Training tab;
+/// returns once the first epoch (and its checkpoint) is done.
+fn start_long_run(h: &mut Harness<'_, LstmuseApp>, name: &str) {
+    add_fixture_corpus(h);
     h.get_by_label("Training").click();
     h.run_steps(2);
     {
         let s = &mut h.state_mut().settings.training;
         s.epochs = 200;
         s.patience = 0;
-        s.hidden = 32;
+        s.hidden = 16;
         s.batch_size = 2;
         s.seq_len = 16;
         s.valid_fraction = 0.2;
         s.backend = BackendChoice::Cpu;
-        s.model_name = "stopped".into();
+        s.model_name = name.into();
     }
     h.get_by_label("Start").click();
     h.run_steps(2);
-    // Let at least one epoch finish (a checkpoint exists), then Stop.
-    wait_until(&mut h, 300, |app| {
-        !app.training.figures.valid_loss.is_empty()
-    });
+    wait_until(h, 300, |app| !app.training.figures.valid_loss.is_empty());
+}
+
+#[test]
+fn stop_during_training_keeps_the_app_responsive_and_the_checkpoint_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    start_long_run(&mut h, "stopped");
     // The UI answers while training runs (frame times are in `cargo bench --bench gui`).
     assert!(h.state().training.is_running());
     h.get_by_label("Compose").click();
@@ -211,25 +207,7 @@ fn app_sent(h: &Harness<'_, LstmuseApp>, command: &egui::ViewportCommand) -> boo
 fn closing_during_training_asks_first_then_stops_cleanly_and_resume_continues() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
-    add_fixture_corpus(&mut h);
-    h.get_by_label("Training").click();
-    h.run_steps(2);
-    {
-        let s = &mut h.state_mut().settings.training;
-        s.epochs = 200;
-        s.patience = 0;
-        s.hidden = 16;
-        s.batch_size = 2;
-        s.seq_len = 16;
-        s.valid_fraction = 0.2;
-        s.backend = BackendChoice::Cpu;
-        s.model_name = "interrupted".into();
-    }
-    h.get_by_label("Start").click();
-    h.run_steps(2);
-    wait_until(&mut h, 300, |app| {
-        !app.training.figures.valid_loss.is_empty()
-    });
+    start_long_run(&mut h, "interrupted");
 
     // The close button: the app cancels the close and asks.
     request_close(&mut h);

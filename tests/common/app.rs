@@ -1,5 +1,6 @@
 //! The desktop app in an egui_kittest harness, for the UI tests.
 
+use eframe::egui;
 use egui_kittest::Harness;
 use lstmuse::gui::{AppOptions, LstmuseApp};
 use std::path::Path;
@@ -44,4 +45,17 @@ pub fn wait_until(h: &mut Harness<'_, LstmuseApp>, secs: u64, done: impl Fn(&Lst
 /// Steps the app until its background jobs are done.
 pub fn wait(h: &mut Harness<'_, LstmuseApp>) {
     wait_until(h, 120, LstmuseApp::is_idle);
+}
+
+/// Drags with the primary button from `from` to `to` in `steps` pointer moves, then drops.
+pub fn drag(h: &mut Harness<'_, LstmuseApp>, from: egui::Pos2, to: egui::Pos2, steps: usize) {
+    h.hover_at(from);
+    h.drag_at(from);
+    h.run_steps(1);
+    for i in 1..=steps {
+        h.hover_at(from + (to - from) * (i as f32 / steps as f32));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(2);
 }
