@@ -248,6 +248,14 @@ impl Document {
         self.sort();
     }
 
+    /// The steps `start..end` covered by the notes with these ids, if any exist.
+    pub fn span(&self, ids: &std::collections::BTreeSet<u64>) -> Option<(u32, u32)> {
+        let chosen = self.notes.iter().filter(|n| ids.contains(&n.id));
+        let start = chosen.clone().map(|n| n.start).min()?;
+        let end = chosen.map(RollNote::end).max()?;
+        Some((start, end))
+    }
+
     /// Removes the notes with these ids.
     pub fn remove(&mut self, ids: &std::collections::BTreeSet<u64>) {
         self.notes.retain(|n| !ids.contains(&n.id));

@@ -3,12 +3,10 @@
 use crate::music::Melody;
 use crate::synth::{self, RenderConfig, Rendered};
 
-/// What is playing: the render and where it starts in the document.
+/// What is playing: the render (its frames map to document steps).
 pub struct Playing {
     /// The audio.
     pub rendered: Rendered,
-    /// Tempo used.
-    pub bpm: f64,
 }
 
 /// The sound output, or why there is none.
@@ -68,7 +66,6 @@ impl Audio {
         loop_steps: Option<(u32, u32)>,
     ) -> Result<(), String> {
         let rendered = synth::render(melody, config);
-        let bpm = config.resolved_bpm(melody);
         #[cfg(feature = "audio")]
         {
             let player = self
@@ -82,12 +79,12 @@ impl Audio {
                 )
             });
             player.play(&rendered, range).map_err(|e| e.to_string())?;
-            self.playing = Some(Playing { rendered, bpm });
+            self.playing = Some(Playing { rendered });
             Ok(())
         }
         #[cfg(not(feature = "audio"))]
         {
-            let _ = (rendered, bpm, loop_steps);
+            let _ = (rendered, loop_steps);
             Err(self.unavailable.clone().unwrap_or_default())
         }
     }

@@ -339,19 +339,7 @@ impl LstmuseApp {
             self.info("Nothing to play yet");
             return;
         }
-        let loop_steps = if self.settings.transport.loop_selection {
-            let sel: Vec<&RollNote> = self
-                .doc
-                .notes
-                .iter()
-                .filter(|n| self.selection.contains(&n.id))
-                .collect();
-            let a = sel.iter().map(|n| n.start).min();
-            let b = sel.iter().map(|n| n.end()).max();
-            a.zip(b)
-        } else {
-            None
-        };
+        let loop_steps = self.loop_range();
         let config = self.render_config();
         if let Err(e) = self.audio.play(&melody, &config, loop_steps) {
             self.error(format!("Cannot play: {e}"));
@@ -371,14 +359,7 @@ impl LstmuseApp {
                     n.len = n.len.min(from - n.start).max(1);
                 }
                 (from, 0i64)
-            } else if !selection.is_empty() {
-                let chosen: Vec<&RollNote> = doc
-                    .notes
-                    .iter()
-                    .filter(|n| selection.contains(&n.id))
-                    .collect();
-                let s = chosen.iter().map(|n| n.start).min().unwrap_or(v.anchor);
-                let e = chosen.iter().map(|n| n.end()).max().unwrap_or(s);
+            } else if let Some((s, e)) = doc.span(&selection) {
                 doc.remove(&selection);
                 doc.shift_from(e, i64::from(v.steps) - i64::from(e - s));
                 (s, 0)
@@ -455,7 +436,7 @@ impl LstmuseApp {
         self.dataset.load(&mut self.jobs, path);
     }
 
-    pub(super) fn dataset_action(&mut self, ctx: &egui::Context, action: DatasetAction) {
+    pub(super) fn dataset_action(&mut self, action: DatasetAction) {
         match action {
             DatasetAction::AddCorpus => self.open_dialog(Purpose::AddCorpus),
             DatasetAction::Remove(path) => {
@@ -481,10 +462,10 @@ impl LstmuseApp {
             DatasetAction::Preview(i) => {
                 if self.audio.available() {
                     self.audio.stop();
-                    self.dataset_action(ctx, DatasetAction::Play(i));
+                    self.dataset_action(DatasetAction::Play(i));
                 }
             }
-            DatasetAction::Stop => self.execute(ctx, Command::PlayStop),
+            DatasetAction::Stop => self.audio.stop(),
             DatasetAction::TrainOn(rows) => {
                 let n = self.training.set_training_set(&self.dataset, &rows);
                 self.tab = Tab::Training;

@@ -178,7 +178,7 @@ impl LstmuseApp {
             status,
             dialog: None,
             tab: Tab::Compose,
-            training: TrainingPanel::new(&settings.training),
+            training: TrainingPanel::default(),
             dataset,
             models_dir,
             generating: false,
@@ -230,6 +230,15 @@ impl LstmuseApp {
         match self.selected_variation.and_then(|i| self.variations.get(i)) {
             Some(v) if !v.kept => &v.notes,
             _ => &[],
+        }
+    }
+
+    /// The selection's steps when "Loop selection" is on and notes are selected.
+    pub fn loop_range(&self) -> Option<(u32, u32)> {
+        if self.settings.transport.loop_selection {
+            self.doc.span(&self.selection)
+        } else {
+            None
         }
     }
 
@@ -336,7 +345,7 @@ impl eframe::App for LstmuseApp {
                 .show(ui, |ui| self.dataset.show(ui));
             self.dataset.panel_rect = Some(r.response.rect);
             for action in r.inner {
-                self.dataset_action(&ctx, action);
+                self.dataset_action(action);
             }
         } else {
             self.dataset.panel_rect = None;
@@ -443,7 +452,6 @@ impl eframe::App for LstmuseApp {
         if !self.persist {
             return;
         }
-        self.settings.training = self.training.settings_snapshot(&self.settings.training);
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }
 

@@ -273,18 +273,7 @@ impl LstmuseApp {
         let ctx = ui.ctx().clone();
         let ghost: Vec<RollNote> = self.ghost_notes().to_vec();
         let playhead = self.audio.playhead();
-        let loop_range = if self.settings.transport.loop_selection && !self.selection.is_empty() {
-            let sel = self
-                .doc
-                .notes
-                .iter()
-                .filter(|n| self.selection.contains(&n.id));
-            let a = sel.clone().map(|n| n.start).min();
-            let b = sel.map(RollNote::end).max();
-            a.zip(b)
-        } else {
-            None
-        };
+        let loop_range = self.loop_range();
         let out = PianoRoll::new(&self.doc, &mut self.settings.roll)
             .editable(&mut self.selection)
             .ghost(&ghost)

@@ -159,19 +159,9 @@ pub struct TrainingPanel {
 }
 
 impl TrainingPanel {
-    /// A panel; settings are read on each use.
-    pub fn new(_settings: &TrainingSettings) -> TrainingPanel {
-        TrainingPanel::default()
-    }
-
     /// True while a run is going.
     pub fn is_running(&self) -> bool {
         self.running
-    }
-
-    /// The settings to persist.
-    pub fn settings_snapshot(&self, s: &TrainingSettings) -> TrainingSettings {
-        s.clone()
     }
 
     /// Uses the included tunes among `rows` (all when empty) as the training set.
@@ -246,9 +236,7 @@ impl TrainingPanel {
         let data = TrainingData::from_songs(&songs, name);
         let config = settings.to_config(data.vocab.len());
         config.validate().map_err(|e| e.to_string())?;
-        let mut options =
-            TrainOptions::new(&out_dir, settings.backend).map_err(|e| e.to_string())?;
-        options.resume = resume;
+        let backend = settings.backend;
         if !resume {
             self.figures = RunFigures::default();
         }
@@ -270,12 +258,21 @@ impl TrainingPanel {
                     let e = e.clone();
                     send(Msg::Apply(Box::new(move |app| app.training.on_event(&e))));
                 };
+                // Opening a GPU device can take a while: do it here, not on the UI thread.
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut options = TrainOptions::new(&out_dir, backend)?;
+                    options.resume = resume;
                     training::train(&config, &data, &options, &mut on_event, &stop)
                 }));
                 let (ok, stopped) = match &result {
                     Ok(Ok(summary)) => (true, summary.stopped),
-                    Ok(Err(_)) => (false, false),
+                    Ok(Err(e)) => {
+                        let message = e.to_string();
+                        send(Msg::Apply(Box::new(move |app| {
+                            app.training.error.get_or_insert(message);
+                        })));
+                        (false, false)
+                    }
                     Err(_) => {
                         send(Msg::Apply(Box::new(|app| {
                             app.training.error = Some("internal error: training crashed".into());
