@@ -149,7 +149,7 @@ fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
         let app = h.state_mut();
         app.tab = lstmuse::gui::app::Tab::Training;
         let s = &mut app.settings.training;
-        s.backend = lstmuse::backend::BackendChoice::Cpu;
+        s.backend = lstmuse::model::backend::BackendChoice::Cpu;
         s.model_name = name;
         s.epochs = 1;
         let settings = s.clone();

@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use lstmuse::formats::kern;
-//! use lstmuse::{encoding, preprocess};
+//! use lstmuse::corpus::{encoding, preprocess};
 //!
 //! let text = "**kern\n*M2/4\n*k[b-]\n*F:\n=1\n8f\n8a\n4cc\n=2\n2f\n==\n*-\n";
 //! let melody = kern::parse(text, &Default::default()).unwrap();
@@ -30,25 +30,16 @@
 //! assert_eq!(encoding::symbols_to_string(&song), "60 _ 64 _ 67 _ _ _ 60 _ _ _ _ _ _ _");
 //! ```
 
-pub mod artifact;
-pub mod backend;
-pub mod bench;
 pub mod corpus;
-pub mod data;
-pub mod encoding;
 pub mod error;
 pub mod eval;
-pub mod fetch;
 pub mod formats;
 pub mod fsutil;
 pub mod gui;
-pub mod melody_stats;
 pub mod model;
 pub mod music;
-pub mod preprocess;
 pub mod sampling;
 pub mod synth;
-pub mod training;
 
 pub use error::{Error, Result};
 

@@ -1,7 +1,6 @@
 //! The `lstmuse` binary: a subcommand runs the CLI; no arguments opens the desktop app.
 
 mod cli;
-mod cli_model;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -100,7 +100,7 @@ fn corpus_stats_json_and_encode() {
     );
     let sources = std::fs::read_to_string(out.join("sources.txt")).unwrap();
     assert!(sources.trim().ends_with("a.krn"));
-    let vocab = lstmuse::encoding::Vocabulary::load(&out.join("vocab.json")).unwrap();
+    let vocab = lstmuse::corpus::encoding::Vocabulary::load(&out.join("vocab.json")).unwrap();
     assert_eq!(vocab.len(), 7);
 }
 

@@ -3,9 +3,9 @@
 mod common;
 
 use lstmuse::corpus;
-use lstmuse::encoding::symbols_to_string;
+use lstmuse::corpus::encoding::symbols_to_string;
+use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::formats::{self, Format, ReadOptions};
-use lstmuse::preprocess::PreprocessConfig;
 
 /// FNV-1a 64 of a byte string.
 fn fnv1a(bytes: &[u8]) -> u64 {

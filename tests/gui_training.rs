@@ -8,11 +8,11 @@ use common::fixture;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use lstmuse::artifact::ModelArtifact;
-use lstmuse::backend::BackendChoice;
 use lstmuse::gui::LstmuseApp;
 use lstmuse::gui::app::Tab;
 use lstmuse::gui::document::Origin;
+use lstmuse::model::artifact::ModelArtifact;
+use lstmuse::model::backend::BackendChoice;
 
 /// Adds `tests/fixtures/corpus` through the Add folder dialog.
 fn add_fixture_corpus(h: &mut Harness<'_, LstmuseApp>) {

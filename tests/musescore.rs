@@ -4,10 +4,11 @@
 mod common;
 
 use common::{mscore_convert, shape, trim_rests};
-use lstmuse::artifact::ModelArtifact;
+use lstmuse::Melody;
 use lstmuse::formats::{self, Format, ReadOptions, musicxml};
+use lstmuse::model::artifact::ModelArtifact;
+use lstmuse::model::backend;
 use lstmuse::sampling::{SamplerConfig, generate, primer_from_text};
-use lstmuse::{Melody, backend};
 
 /// Writes `m` as `format`, lets MuseScore convert it to MusicXML, and reads that back.
 fn through_musescore(m: &Melody, format: Format, name: &str, dir: &std::path::Path) -> Melody {

@@ -2,10 +2,10 @@
 //! constrained, and faithful to the primer.
 
 use burn::tensor::{Int, Tensor, TensorData};
-use lstmuse::artifact::ModelArtifact;
-use lstmuse::backend;
-use lstmuse::encoding::Symbol;
+use lstmuse::corpus::encoding::Symbol;
 use lstmuse::model::LstmState;
+use lstmuse::model::artifact::ModelArtifact;
+use lstmuse::model::backend;
 use lstmuse::sampling::{Length, SamplerConfig, generate, primer_from_text};
 use lstmuse::{Key, Melody};
 
@@ -84,7 +84,9 @@ fn temperature_zero_is_the_argmax_path() {
     // The same path by hand.
     let device = backend::cpu().device;
     let mut ids = vec![a.vocab.id(Symbol::Delimiter).unwrap()];
-    for s in lstmuse::encoding::parse_symbols("67 _ 67 _ 67 _ _ 65 64 _ 64 _ 64 _ _").unwrap() {
+    for s in
+        lstmuse::corpus::encoding::parse_symbols("67 _ 67 _ 67 _ _ 65 64 _ 64 _ 64 _ _").unwrap()
+    {
         ids.push(a.vocab.id(s).unwrap());
     }
     let mut state = LstmState::zeros(&a.config.model, 1, &device);

@@ -1,17 +1,17 @@
-//! Melody statistics (`lstmuse::melody_stats`) against hand-computed values, and
+//! Melody statistics (`lstmuse::eval::melody_stats`) against hand-computed values, and
 //! `lstmuse eval --generate` end to end on a tiny model trained here.
 
 mod common;
 
-use lstmuse::backend::BackendChoice;
 use lstmuse::corpus;
-use lstmuse::formats::read_melody;
-use lstmuse::melody_stats::{
+use lstmuse::corpus::preprocess::PreprocessConfig;
+use lstmuse::eval::melody_stats::{
     Comparison, EPSILON, SetDistributions, compare, features, kl_divergence,
 };
+use lstmuse::formats::read_melody;
 use lstmuse::model::MelodyLstmConfig;
-use lstmuse::preprocess::PreprocessConfig;
-use lstmuse::training::{TrainOptions, TrainingConfig, TrainingData, train};
+use lstmuse::model::backend::BackendChoice;
+use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, train};
 use lstmuse::{Melody, Meter, Note, Pitch, Ratio};
 use std::path::Path;
 use std::process::Command;

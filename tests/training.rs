@@ -5,12 +5,12 @@ mod common;
 
 use burn::module::Module;
 use burn::tensor::{Int, Tensor, TensorData};
-use lstmuse::artifact::{ModelArtifact, weights_from_bytes};
-use lstmuse::backend::{self, BackendChoice};
 use lstmuse::corpus;
+use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::model::MelodyLstmConfig;
-use lstmuse::preprocess::PreprocessConfig;
-use lstmuse::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
+use lstmuse::model::artifact::{ModelArtifact, weights_from_bytes};
+use lstmuse::model::backend::{self, BackendChoice};
+use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -3,11 +3,11 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use lstmuse::artifact::{weights_from_bytes, weights_to_bytes};
-use lstmuse::backend::{self, BackendChoice};
-use lstmuse::data::{SongIds, Window, batch, windows};
+use lstmuse::corpus::data::{SongIds, Window, batch, windows};
 use lstmuse::model::MelodyLstmConfig;
-use lstmuse::training::{TrainingConfig, masked_loss};
+use lstmuse::model::artifact::{weights_from_bytes, weights_to_bytes};
+use lstmuse::model::backend::{self, BackendChoice};
+use lstmuse::model::training::{TrainingConfig, masked_loss};
 
 fn losses(
     config: &TrainingConfig,

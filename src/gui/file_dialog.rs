@@ -193,7 +193,10 @@ pub fn default_file_name(title: &str, kind: ExportKind) -> String {
     } else {
         clean
     };
-    let date: String = crate::artifact::now_rfc3339().chars().take(10).collect();
+    let date: String = crate::model::artifact::now_rfc3339()
+        .chars()
+        .take(10)
+        .collect();
     format!("{stem}-{date}.{}", kind.extension())
 }
 

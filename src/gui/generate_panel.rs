@@ -308,6 +308,6 @@ pub fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let mut r = crate::data::SplitMix64(nanos);
+    let mut r = crate::corpus::data::SplitMix64(nanos);
     r.next_u64() % 1_000_000
 }

@@ -1,8 +1,8 @@
 //! Background work: a model thread (load, generate) and one-off threads (files, corpora,
 //! training), all reporting over one channel and waking the UI with `request_repaint`.
 
-use crate::artifact::{ModelArtifact, ModelCard};
-use crate::backend::{self, BackendChoice, ChosenDevice};
+use crate::model::artifact::{ModelArtifact, ModelCard};
+use crate::model::backend::{self, BackendChoice, ChosenDevice};
 use crate::music::Melody;
 use crate::sampling::{self, Generated, SamplerConfig};
 use eframe::egui;

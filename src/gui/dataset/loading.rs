@@ -45,7 +45,7 @@ impl DatasetBrowser {
 
     /// Starts downloading the Essen collection (music21's ABC files) with pip.
     pub fn fetch(&mut self, jobs: &mut Jobs) {
-        let Some(dir) = crate::fetch::default_corpus_dir().map(|d| d.join("essen")) else {
+        let Some(dir) = crate::corpus::fetch::default_corpus_dir().map(|d| d.join("essen")) else {
             self.errors.push((
                 PathBuf::new(),
                 "no data folder for the Essen collection on this system".into(),
@@ -62,7 +62,7 @@ impl DatasetBrowser {
                 })));
                 ctx.request_repaint();
             };
-            let result = crate::fetch::fetch_essen(&dir, &mut progress);
+            let result = crate::corpus::fetch::fetch_essen(&dir, &mut progress);
             done(move |app| {
                 app.dataset.fetching = None;
                 match result {

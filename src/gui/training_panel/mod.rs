@@ -2,11 +2,11 @@
 
 use super::dataset::DatasetBrowser;
 use super::jobs::{Jobs, Msg};
-use crate::artifact::ModelCard;
-use crate::backend::BackendChoice;
-use crate::encoding::Symbol;
+use crate::corpus::encoding::Symbol;
 use crate::model::MelodyLstmConfig;
-use crate::training::{self, TrainOptions, TrainingConfig, TrainingData, TrainingEvent};
+use crate::model::artifact::ModelCard;
+use crate::model::backend::BackendChoice;
+use crate::model::training::{self, TrainOptions, TrainingConfig, TrainingData, TrainingEvent};
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use serde::{Deserialize, Serialize};

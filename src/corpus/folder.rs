@@ -1,11 +1,11 @@
 //! Corpora: load every melody under a folder in parallel, keep per-file errors, encode, count.
 
-use crate::encoding::{Symbol, Vocabulary, symbols_to_string};
+use crate::corpus::encoding::{Symbol, Vocabulary, symbols_to_string};
+use crate::corpus::preprocess::{Exclusion, PreprocessConfig, prepare};
 use crate::error::{Error, Result};
 use crate::formats::{Format, ReadOptions, read_tunes};
 use crate::fsutil::write_atomic;
 use crate::music::{Melody, Source};
-use crate::preprocess::{Exclusion, PreprocessConfig, prepare};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 

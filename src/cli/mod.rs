@@ -1,10 +1,13 @@
 //! The command line: clap subcommands that call the library.
 
+mod bench;
+mod model;
+
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use lstmuse::corpus;
+use lstmuse::corpus::preprocess::{PreprocessConfig, transposition_to_c_or_a};
 use lstmuse::formats::{self, ReadOptions};
-use lstmuse::preprocess::{PreprocessConfig, transposition_to_c_or_a};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -31,11 +34,11 @@ pub enum Command {
     /// Render a melody to a WAV file with the built-in synth (any input format the library reads).
     Render(RenderArgs),
     /// Train a model on a corpus (the best epoch is kept; checkpoints every epoch).
-    Train(crate::cli_model::TrainArgs),
+    Train(model::TrainArgs),
     /// Score a model on songs: cross-entropy per step and per note onset, accuracy.
-    Eval(crate::cli_model::EvalArgs),
+    Eval(model::EvalArgs),
     /// Continue a primer with the model: several variations, written as MIDI, MusicXML, kern or ABC.
-    Generate(crate::cli_model::GenerateArgs),
+    Generate(model::GenerateArgs),
     /// Open the desktop app (what `lstmuse` with no arguments does).
     App(AppArgs),
 }
@@ -157,9 +160,9 @@ pub fn run(command: Command) -> Result<()> {
         }) => bench_train(corpus.as_deref(), batches, pytorch),
         Command::Bench(BenchCommand::Generate { model, runs }) => bench_generate(model, runs),
         Command::Render(args) => render(args),
-        Command::Train(args) => crate::cli_model::run_train(args),
-        Command::Eval(args) => crate::cli_model::run_eval(args),
-        Command::Generate(args) => crate::cli_model::run_generate(args),
+        Command::Train(args) => model::run_train(args),
+        Command::Eval(args) => model::run_eval(args),
+        Command::Generate(args) => model::run_generate(args),
         Command::App(args) => run_app(args),
     }
 }
@@ -245,11 +248,11 @@ fn corpus_fetch(name: &str, dir: Option<PathBuf>) -> Result<()> {
     }
     let dir = match dir {
         Some(d) => d,
-        None => lstmuse::fetch::default_corpus_dir()
+        None => lstmuse::corpus::fetch::default_corpus_dir()
             .context("no data folder on this platform: pass --dir")?
             .join("essen"),
     };
-    let report = lstmuse::fetch::fetch_essen(&dir, &mut |msg| eprintln!("{msg}"))?;
+    let report = lstmuse::corpus::fetch::fetch_essen(&dir, &mut |msg| eprintln!("{msg}"))?;
     println!(
         "{} ABC files ({} tunes) in {}",
         report.files,
@@ -283,7 +286,7 @@ fn bench_corpus(path: &std::path::Path, runs: usize) -> Result<()> {
         files as f64 / median
     );
     println!("threads {}", rayon::current_num_threads());
-    match lstmuse::bench::peak_rss_mib() {
+    match bench::peak_rss_mib() {
         Some(mib) => println!("peak memory (VmHWM) {mib:.1} MiB"),
         None => println!("peak memory: not available on this platform"),
     }
@@ -315,11 +318,10 @@ fn torch_python() -> PathBuf {
 }
 
 fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bool) -> Result<()> {
-    use lstmuse::bench;
-    use lstmuse::data::windows;
-    use lstmuse::encoding::Symbol;
+    use lstmuse::corpus::data::windows;
+    use lstmuse::corpus::encoding::Symbol;
     use lstmuse::model::MelodyLstmConfig;
-    use lstmuse::training::{TrainingConfig, TrainingData};
+    use lstmuse::model::training::{TrainingConfig, TrainingData};
 
     const WARMUP: usize = 3;
     let mut config = TrainingConfig::new(MelodyLstmConfig::new(38));
@@ -339,7 +341,7 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
             "random ids".to_owned(),
         ),
     };
-    let device = lstmuse::backend::cpu();
+    let device = lstmuse::model::backend::cpu();
     let m = &config.model;
     println!(
         "model: {}×{} LSTM, one-hot input of {} symbols, batch {}, seq {}, Adam, grad clip {}; {}",
@@ -417,11 +419,10 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
 }
 
 fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
-    use lstmuse::artifact::ModelArtifact;
-    use lstmuse::bench;
     use lstmuse::model::MelodyLstmConfig;
+    use lstmuse::model::artifact::ModelArtifact;
 
-    let device = lstmuse::backend::cpu();
+    let device = lstmuse::model::backend::cpu();
     let dir = model_dir.or_else(lstmuse::default_model_dir).or_else(|| {
         let fallback = PathBuf::from("/tmp/erk-b");
         fallback.join("config.json").is_file().then_some(fallback)

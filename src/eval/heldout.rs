@@ -1,7 +1,7 @@
 //! Scoring a model on songs it did not train on: cross-entropy per step and per note onset.
 
-use crate::data::SongIds;
-use crate::encoding::{Symbol, Vocabulary};
+use crate::corpus::data::SongIds;
+use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::model::MelodyLstm;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};

@@ -1,11 +1,11 @@
 //! The model folder: `config.json`, `vocab.json`, `model.bpk` (weights) and `card.json`,
 //! each written atomically; loading names the file that is missing or corrupt.
 
-use crate::encoding::Vocabulary;
+use crate::corpus::encoding::Vocabulary;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::model::MelodyLstm;
-use crate::training::TrainingConfig;
+use crate::model::training::TrainingConfig;
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};

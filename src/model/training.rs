@@ -1,14 +1,14 @@
 //! Training: `TrainingConfig`, and one `train` function with events, a stop flag,
 //! per-epoch checkpoints and resume, shared by the app and the CLI.
 
-use crate::artifact::{
-    ModelArtifact, ModelCard, now_rfc3339, weights_from_bytes, weights_to_bytes,
-};
-use crate::backend::{BackendChoice, ChosenDevice};
-use crate::data::{Batch, SongIds, Window, batch, shuffle, windows};
-use crate::encoding::{Symbol, Vocabulary};
+use crate::corpus::data::{Batch, SongIds, Window, batch, shuffle, windows};
+use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
+use crate::model::artifact::{
+    ModelArtifact, ModelCard, now_rfc3339, weights_from_bytes, weights_to_bytes,
+};
+use crate::model::backend::{BackendChoice, ChosenDevice};
 use crate::model::{MelodyLstm, MelodyLstmConfig};
 use burn::config::Config;
 use burn::module::Module;
@@ -205,7 +205,7 @@ impl TrainOptions {
         Ok(TrainOptions {
             out_dir: out_dir.into(),
             resume: false,
-            device: crate::backend::choose(backend)?,
+            device: crate::model::backend::choose(backend)?,
         })
     }
 }
@@ -594,7 +594,7 @@ fn load_checkpoint(
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let saved_config = out.join(crate::artifact::CONFIG_FILE);
+    let saved_config = out.join(crate::model::artifact::CONFIG_FILE);
     if let Ok(b) = std::fs::read(&saved_config)
         && let Ok(saved) = serde_json::from_slice::<TrainingConfig>(&b)
         && saved.model != config.model

@@ -1,7 +1,7 @@
 //! The seed's preprocessing: keep songs with acceptable durations, move them to C major or
 //! A minor, and encode them on the 16th-note grid.
 
-use crate::encoding::{GridConfig, Symbol, encode};
+use crate::corpus::encoding::{GridConfig, Symbol, encode};
 use crate::music::{Melody, Ratio};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -152,6 +152,6 @@ mod tests {
         let c = melody(&[(60, 1, 1)], "Cm");
         assert_eq!(transposition_to_c_or_a(&c), Some(9));
         let s = prepare(&c, &PreprocessConfig::default()).unwrap();
-        assert_eq!(crate::encoding::symbols_to_string(&s), "69 _ _ _");
+        assert_eq!(crate::corpus::encoding::symbols_to_string(&s), "69 _ _ _");
     }
 }

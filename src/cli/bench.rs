@@ -1,15 +1,15 @@
 //! Figures for `lstmuse bench`: training throughput (with a PyTorch reference), generation
 //! speed against the seed's re-read-the-window method, and peak memory of this process.
 
-use crate::data::{SplitMix64, Window, batch};
-use crate::encoding::{Symbol, Vocabulary};
-use crate::error::{Error, Result};
-use crate::model::{LstmState, MelodyLstm, MelodyLstmConfig};
-use crate::music::Melody;
-use crate::sampling::{self, Length, SamplerConfig};
-use crate::training::{TrainingConfig, masked_loss};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData, s};
+use lstmuse::corpus::data::{SplitMix64, Window, batch};
+use lstmuse::corpus::encoding::{Symbol, Vocabulary};
+use lstmuse::error::{Error, Result};
+use lstmuse::model::training::{TrainingConfig, masked_loss};
+use lstmuse::model::{LstmState, MelodyLstm, MelodyLstmConfig};
+use lstmuse::music::Melody;
+use lstmuse::sampling::{self, Length, SamplerConfig};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Instant;
@@ -23,7 +23,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 /// The PyTorch reference script, carried in the binary so a release build runs it anywhere.
-pub const PYTORCH_SCRIPT: &str = include_str!("../benches/pytorch_lstm.py");
+pub const PYTORCH_SCRIPT: &str = include_str!("../../benches/pytorch_lstm.py");
 
 /// Training throughput of one configuration, averaged over the timed batches.
 #[derive(Clone, Debug, Serialize)]
@@ -87,7 +87,7 @@ pub fn bench_train(
     let device = device.clone().autodiff();
     device.seed(config.seed);
     let mut model = config.model.init(&device);
-    let mut optim = crate::training::optimizer(config);
+    let mut optim = lstmuse::model::training::optimizer(config);
     let bs = config.batch_size.max(1);
     let mut next = 0usize;
     let (mut data, mut forward, mut backward, mut step) = (0.0, 0.0, 0.0, 0.0);
@@ -398,7 +398,7 @@ pub fn default_vocabulary() -> Vocabulary {
     Vocabulary::new(
         [Symbol::Delimiter, Symbol::Rest, Symbol::Hold]
             .into_iter()
-            .chain((45..=79).map(|m| Symbol::Note(crate::music::Pitch(m)))),
+            .chain((45..=79).map(|m| Symbol::Note(lstmuse::music::Pitch(m)))),
     )
 }
 

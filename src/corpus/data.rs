@@ -1,6 +1,6 @@
 //! Training data: songs as id sequences, cut into windows; batches with targets shifted by one.
 
-use crate::encoding::{Symbol, Vocabulary};
+use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::error::{Error, Result};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 

@@ -1,8 +1,8 @@
 //! The sampler: continue a primer with a trained model, one `step` per new symbol, with
 //! temperature, entropy-adaptive temperature, symbol biasing, top-k/top-p and constraints.
 
-use crate::data::SplitMix64;
-use crate::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
+use crate::corpus::data::SplitMix64;
+use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::error::{Error, Result};
 use crate::model::{LstmState, MelodyLstm, MelodyLstmConfig};
 use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
@@ -155,7 +155,7 @@ fn step() -> Ratio {
 
 /// Parses the seed's text form (`"67 _ 67 _ 65 r _"`) into a melody.
 pub fn primer_from_text(text: &str) -> Result<Melody> {
-    let symbols = crate::encoding::parse_symbols(text)?;
+    let symbols = crate::corpus::encoding::parse_symbols(text)?;
     Ok(decode(&symbols, step()))
 }
 

@@ -3,14 +3,14 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use lstmuse::artifact::ModelArtifact;
-use lstmuse::backend::{self, BackendChoice};
 use lstmuse::corpus;
-use lstmuse::data::SongIds;
-use lstmuse::encoding::Symbol;
+use lstmuse::corpus::data::SongIds;
+use lstmuse::corpus::encoding::Symbol;
+use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::model::MelodyLstmConfig;
-use lstmuse::preprocess::PreprocessConfig;
-use lstmuse::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
+use lstmuse::model::artifact::ModelArtifact;
+use lstmuse::model::backend::{self, BackendChoice};
+use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -261,9 +261,9 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         &device.device,
     );
     if let Some(name) = &args.record {
-        lstmuse::artifact::record_held_out(
+        lstmuse::model::artifact::record_held_out(
             &dir,
-            lstmuse::artifact::HeldOutScore {
+            lstmuse::model::artifact::HeldOutScore {
                 corpus: name.clone(),
                 songs: report.songs,
                 nll_per_step: report.nll_per_step,
@@ -282,7 +282,7 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
                 &device.device,
             )?;
             let reference = comparable_corpus(&loaded.melodies, &preprocess);
-            Some(lstmuse::melody_stats::compare(&generated, &reference))
+            Some(lstmuse::eval::melody_stats::compare(&generated, &reference))
         }
         None => None,
     };
@@ -317,7 +317,7 @@ fn comparable_corpus(
     melodies: &[lstmuse::Melody],
     config: &PreprocessConfig,
 ) -> Vec<lstmuse::Melody> {
-    use lstmuse::preprocess::{check_durations, transposition_to_c_or_a};
+    use lstmuse::corpus::preprocess::{check_durations, transposition_to_c_or_a};
     melodies
         .iter()
         .filter(|m| check_durations(m, config).is_ok() && m.sounding().next().is_some())
@@ -370,7 +370,7 @@ fn generate_for_eval(
     Ok(out)
 }
 
-fn print_comparison(c: &lstmuse::melody_stats::Comparison) {
+fn print_comparison(c: &lstmuse::eval::melody_stats::Comparison) {
     println!();
     println!(
         "melody statistics: {} generated vs {} corpus melodies",

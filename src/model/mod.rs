@@ -1,0 +1,13 @@
+//! The model: the LSTM, its training loop, the model folder on disk, and where it runs.
+//!
+//! - [`lstm`]: the melody LSTM (`forward` over a sequence, `step` for generation).
+//! - [`training`]: training with events, validation, early stopping and checkpoints.
+//! - [`artifact`]: the model folder (config, vocabulary, weights, card).
+//! - [`backend`]: the CPU/GPU choice.
+
+pub mod artifact;
+pub mod backend;
+pub mod lstm;
+pub mod training;
+
+pub use lstm::{LstmLayer, LstmState, MelodyLstm, MelodyLstmConfig};
