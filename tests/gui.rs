@@ -440,3 +440,106 @@ fn main_window_snapshot() {
     ));
     h.snapshot("main_window");
 }
+
+#[test]
+fn fill_two_bars_in_the_middle_of_the_seed_leaves_every_other_note_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/kuckuck.krn"));
+    h.state_mut().settings.sampler.seed = 3;
+    let before = notes_of(&h);
+    // Kuckuck is in 3/4 without a pickup: bars 3 and 4 are steps 24..48.
+    assert_eq!(h.state().doc.steps_per_bar(), 12);
+    let (start, end) = (24u32, 48u32);
+
+    // Drag over bars 3 and 4 on the ruler above the roll.
+    let view = h.state().settings.roll.clone();
+    let g = view.grid.unwrap();
+    let y = g.top() - 6.0;
+    let from = egui::pos2(view.x_of(g, start as f32 + 2.5), y);
+    let to = egui::pos2(view.x_of(g, end as f32 - 2.5), y);
+    drag(&mut h, from, to, 6);
+    assert_eq!(h.state().bar_range, Some((start, end)));
+
+    h.get_by_label("Fill selection").click();
+    h.run_steps(2);
+    wait(&mut h);
+    let variations = h.state().variations.clone();
+    assert_eq!(variations.len(), 4, "{}", h.state().status.text);
+    for v in &variations {
+        assert_eq!(v.replace_span, Some((start, end)));
+        assert!(!v.notes.is_empty());
+        assert!(
+            v.notes
+                .iter()
+                .all(|n| n.start >= start && n.start + n.len <= end),
+            "a note outside the span: {:?}",
+            v.notes
+        );
+        // The notes fill the span exactly: from its first step to its last.
+        let covered: u32 = v.notes.iter().map(|n| n.len).sum();
+        assert!(covered <= end - start);
+    }
+    assert_ne!(
+        variations[0].notes, variations[1].notes,
+        "variations differ"
+    );
+    // Auditioning shows the fill in place of bars 3 and 4, the rest as it was.
+    let shown = h.state().shown_document();
+    let outside = |notes: Vec<(u32, u32, u8)>| -> Vec<(u32, u32, u8)> {
+        notes
+            .into_iter()
+            .filter(|n| !(start..end).contains(&n.0))
+            .collect()
+    };
+    let shown_notes: Vec<_> = shown
+        .notes
+        .iter()
+        .map(|n| (n.start, n.len, n.pitch))
+        .collect();
+    let before_notes: Vec<_> = before.iter().map(|n| (n.0, n.1, n.2)).collect();
+    assert_eq!(outside(shown_notes), outside(before_notes.clone()));
+
+    // Keep 2: exactly the span changes, and undo brings the seed back.
+    h.get_by_label("Keep 2").click();
+    h.run_steps(2);
+    let after = notes_of(&h);
+    let after_notes: Vec<_> = after.iter().map(|n| (n.0, n.1, n.2)).collect();
+    assert_eq!(outside(after_notes), outside(before_notes));
+    let inside: Vec<_> = after
+        .iter()
+        .filter(|n| (start..end).contains(&n.0))
+        .map(|n| (n.0, n.1, n.2, n.3))
+        .collect();
+    let expected: Vec<_> = variations[1]
+        .notes
+        .iter()
+        .map(|n| (n.start, n.len, n.pitch, Origin::Generated))
+        .collect();
+    assert_eq!(inside, expected);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), before);
+
+    // The shortcut fills the selected notes (here: bar 6).
+    let bar6: std::collections::BTreeSet<u64> = h
+        .state()
+        .doc
+        .notes
+        .iter()
+        .filter(|n| (60..72).contains(&n.start))
+        .map(|n| n.id)
+        .collect();
+    h.state_mut().selection = bar6;
+    h.state_mut().bar_range = None;
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run_steps(2);
+    wait(&mut h);
+    let v = &h.state().variations[0];
+    assert_eq!(v.replace_span, Some((60, 72)));
+    assert!(
+        v.notes
+            .iter()
+            .all(|n| n.start >= 60 && n.start + n.len <= 72)
+    );
+}

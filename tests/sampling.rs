@@ -93,7 +93,7 @@ fn temperature_zero_is_the_argmax_path() {
     let mut logits = Vec::new();
     for id in ids {
         let t = Tensor::<1, Int>::from_data(TensorData::new(vec![id as i64], [1]), &device);
-        let (l, s) = a.model.step(t, state);
+        let (l, s) = a.model.step(t, None, state);
         state = s;
         logits = l.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
     }
@@ -107,7 +107,7 @@ fn temperature_zero_is_the_argmax_path() {
             .unwrap();
         expected.push(a.vocab.symbol(best).unwrap());
         let t = Tensor::<1, Int>::from_data(TensorData::new(vec![best as i64], [1]), &device);
-        let (l, s) = a.model.step(t, state);
+        let (l, s) = a.model.step(t, None, state);
         state = s;
         logits = l.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
     }

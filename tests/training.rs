@@ -45,7 +45,7 @@ fn logits(a: &ModelArtifact) -> Vec<f32> {
     let x =
         Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 3, 4, 2, 5, 1], [1, 6]), &device);
     a.model
-        .forward(x)
+        .forward(x, None)
         .into_data()
         .convert::<f32>()
         .try_to_vec()
@@ -61,7 +61,7 @@ fn checkpoint_logits(config: &TrainingConfig, dir: &Path, epoch: usize) -> Vec<f
         Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 3, 4, 2, 5, 1], [1, 6]), &device);
     model
         .valid()
-        .forward(x)
+        .forward(x, None)
         .into_data()
         .convert::<f32>()
         .try_to_vec()

@@ -20,7 +20,7 @@ fn losses(
     let mut model = weights_from_bytes(config, weights.to_vec(), path, &train).unwrap();
     let mut optim = AdamConfig::new().init();
     let refs: Vec<&Window> = ws.iter().collect();
-    let b = batch(&refs, &train);
+    let b = batch(&refs, None, &train);
     let mut out = Vec::new();
     for _ in 0..3 {
         let (loss, _) = masked_loss(&model, &b);
@@ -49,6 +49,7 @@ fn wgpu_training_steps_match_the_cpu() {
     eprintln!("wgpu adapter: {}", gpu.name);
     let songs = SongIds {
         songs: vec![vec![3, 4, 5, 2, 2, 6, 1, 2], vec![5, 5, 2, 4, 3, 2, 2, 1]],
+        ..SongIds::default()
     };
     let ws = windows(&songs, 8, 0);
     let config = TrainingConfig::new(

@@ -3,12 +3,13 @@
 
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData, s};
-use lstmuse::corpus::data::{SplitMix64, Window, batch};
+use lstmuse::corpus::data::{Window, batch};
 use lstmuse::corpus::encoding::{Symbol, Vocabulary};
 use lstmuse::error::{Error, Result};
 use lstmuse::model::training::{TrainingConfig, masked_loss};
 use lstmuse::model::{LstmState, MelodyLstm, MelodyLstmConfig};
 use lstmuse::music::Melody;
+use lstmuse::sampling::rng::SplitMix64;
 use lstmuse::sampling::{self, Length, SamplerConfig};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -59,6 +60,8 @@ pub fn random_windows(count: usize, seq_len: usize, vocab: usize, seed: u64) -> 
                 .map(|_| (rng.next_u64() % vocab.max(1) as u64) as usize)
                 .collect(),
             mask: vec![1.0; seq_len],
+            structure: Default::default(),
+            contexts: Vec::new(),
         })
         .collect()
 }
@@ -102,7 +105,7 @@ pub fn bench_train(
             .collect();
         next = (next + bs) % windows.len();
         let t0 = Instant::now();
-        let bt = batch(&ws, &device);
+        let bt = batch(&ws, None, &device);
         let t1 = Instant::now();
         let (loss, _right) = masked_loss(&model, &bt);
         let value = loss.clone().into_scalar::<f32>();
@@ -190,9 +193,9 @@ pub fn bench_overhead(config: &TrainingConfig, device: &Device) -> Result<Overhe
     let model = config.model.init(device);
     let ws = random_windows(b, t, v, 3);
     let refs: Vec<&Window> = ws.iter().collect();
-    let bt = batch(&refs, device);
+    let bt = batch(&refs, None, device);
     let inference_forward_ms = median_ms(5, || {
-        let _ = model.forward(bt.inputs.clone());
+        let _ = model.forward(bt.inputs.clone(), None);
     });
     let one = TrainingConfig {
         batch_size: 1,
@@ -356,7 +359,7 @@ pub fn seed_method(
         |contexts| {
             let ids: Vec<i64> = contexts.iter().flatten().map(|&i| i as i64).collect();
             let input = Tensor::<2, Int>::from_data(TensorData::new(ids, [rows, window]), device);
-            let logits = model.forward(input);
+            let logits = model.forward(input, None);
             let [_, _, vocab] = logits.dims();
             logits
                 .slice(s![.., window - 1..window, ..])
@@ -423,6 +426,24 @@ pub struct GenerateBench {
     pub matvec_512_ms: f64,
     /// 512 × 14 small element-wise ops on `[1, 4H]`, about the rest of a step's ops.
     pub small_ops_512_ms: f64,
+    /// `sampling::fill`: 8 variations of bars 5–6 of a 16-bar 4/4 melody (the model reads
+    /// the 14 other bars first); `None` for a model that cannot fill.
+    pub fill_2bars_8_ms: Option<f64>,
+}
+
+/// A 16-bar 4/4 melody of quarter notes on a C-major scale pattern, for the fill bench.
+fn bench_melody() -> Melody {
+    let mut m = Melody::new();
+    m.meter = lstmuse::music::Meter::new(4, 4);
+    m.key = lstmuse::music::Key::parse("C");
+    for i in 0..64 {
+        let pitch = [60, 62, 64, 65, 67, 65, 64, 62][i % 8];
+        m.notes.push(lstmuse::music::Note::new(
+            lstmuse::music::Pitch(pitch),
+            lstmuse::music::Ratio::ONE,
+        ));
+    }
+    m
 }
 
 /// Times `sampling::generate` and the seed's method with `model` on `device`.
@@ -453,13 +474,33 @@ pub fn bench_generate(
     if let Some(e) = failure {
         return Err(e);
     }
+    let fill_2bars_8_ms = if model_config.structure.is_some_and(|s| s.infill) {
+        let melody = bench_melody();
+        let c = SamplerConfig {
+            variations: 8,
+            ..SamplerConfig::default()
+        };
+        let mut failure = None;
+        let ms = median_ms(runs, || {
+            if let Err(e) = sampling::fill(model, model_config, vocab, &melody, 64..96, &c, device)
+            {
+                failure = Some(e);
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        Some(ms)
+    } else {
+        None
+    };
     let raw = |steps: usize, rows: usize, read: bool| {
         median_ms(runs, || {
             let mut state = LstmState::zeros(model_config, rows, device);
             for i in 0..steps {
                 let ids = vec![(i % vocab.len()) as i64; rows];
                 let t = Tensor::<1, Int>::from_data(TensorData::new(ids, [rows]), device);
-                let (logits, next) = model.step(t, state);
+                let (logits, next) = model.step(t, None, state);
                 state = next;
                 if read {
                     let _ = logits.into_data();
@@ -502,6 +543,7 @@ pub fn bench_generate(
         steps_16x256_ms,
         matvec_512_ms,
         small_ops_512_ms,
+        fill_2bars_8_ms,
     })
 }
 

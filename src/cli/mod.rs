@@ -467,6 +467,13 @@ fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
         g.one_512_ms
     );
     println!("generate 16 × 256 steps: {:>7.1} ms", g.batch_16x256_ms);
+    match g.fill_2bars_8_ms {
+        Some(ms) => println!(
+            "fill 2 bars × 8 variations (bars 5–6 of 16 in 4/4): {ms:>6.1} ms   ({} the 50 ms goal)",
+            if ms < 50.0 { "meets" } else { "misses" }
+        ),
+        None => println!("fill: this model was not trained to fill"),
+    }
     println!(
         "seed's method (re-read 64 steps per step) 1 × 512: {:>8.1} ms   speed-up {:.0}×",
         g.seed_one_512_ms,

@@ -5,8 +5,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lstmuse::corpus;
 use lstmuse::corpus::data::SongIds;
-use lstmuse::corpus::encoding::Symbol;
+use lstmuse::corpus::folder::EncodedSong;
 use lstmuse::corpus::preprocess::PreprocessConfig;
+use lstmuse::corpus::structure::StructureInputs;
 use lstmuse::model::MelodyLstmConfig;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
@@ -59,6 +60,17 @@ pub struct TrainArgs {
     /// Seed for initialisation, split, shuffling and dropout.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Read symbols only, as models before structure inputs did (no meter, bar position,
+    /// steps to the end or infilling); trains on fixed windows of --seq-len.
+    #[arg(long)]
+    pub symbols_only: bool,
+    /// Structure inputs to leave out, comma-separated: meter, bar-position,
+    /// metrical-level, steps-to-end, infill.
+    #[arg(long, value_delimiter = ',', value_name = "INPUTS")]
+    pub without: Vec<StructureInput>,
+    /// Infilling sequences per song and epoch (with the infill input).
+    #[arg(long, default_value_t = 1)]
+    pub infill_per_song: usize,
     /// auto (GPU if there is a hardware one), wgpu, or cpu.
     #[arg(long, default_value = "auto")]
     pub backend: BackendChoice,
@@ -68,6 +80,36 @@ pub struct TrainArgs {
     /// Print one JSON event per line instead of progress bars.
     #[arg(long)]
     pub json: bool,
+}
+
+/// One structure input, for `train --without`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StructureInput {
+    /// The song's meter.
+    Meter,
+    /// The position in the bar.
+    BarPosition,
+    /// Downbeat, beat, eighth or sixteenth.
+    MetricalLevel,
+    /// Steps until the song (or the span) ends.
+    StepsToEnd,
+    /// Infilling: the segment input and the infilling sequences.
+    Infill,
+}
+
+/// The structure inputs a `train` command line asks for.
+fn structure_inputs(args: &TrainArgs) -> Option<StructureInputs> {
+    if args.symbols_only {
+        return None;
+    }
+    let off = |i: StructureInput| !args.without.contains(&i);
+    Some(StructureInputs {
+        meter: off(StructureInput::Meter),
+        bar_position: off(StructureInput::BarPosition),
+        metrical_level: off(StructureInput::MetricalLevel),
+        steps_to_end: off(StructureInput::StepsToEnd),
+        infill: off(StructureInput::Infill),
+    })
 }
 
 /// `lstmuse eval`.
@@ -93,6 +135,10 @@ pub struct EvalArgs {
     /// With --generate: a primer in the seed's text form; only the continuation is compared.
     #[arg(long, requires = "generate")]
     pub primer_text: Option<String>,
+    /// Also mask BARS bars from bar 3 of every song with at least BARS + 4 bars, and report
+    /// the bits per note inside the span from the left context only and from both sides.
+    #[arg(long, value_name = "BARS")]
+    pub infill: Option<usize>,
     /// The sampler settings for --generate.
     #[command(flatten)]
     pub sampler: SamplerArgs,
@@ -102,9 +148,27 @@ pub struct EvalArgs {
     pub record: Option<String>,
 }
 
+/// A meter such as `3/4` or `6/8`.
+pub fn parse_meter(text: &str) -> Result<lstmuse::Meter, String> {
+    let (n, d) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not a meter: write it like 3/4 or 6/8"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}`: the upper number is not a number"))?;
+    let d: u32 = d
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}`: the lower number is not a number"))?;
+    lstmuse::Meter::new(n, d).ok_or_else(|| {
+        format!("`{text}` is not a meter: 1 to 64 beats of a power-of-two unit up to 64")
+    })
+}
+
 /// Loads a corpus (reporting the first bad files) and encodes the songs that pass the
 /// preprocessing; no passing song is an error.
-fn load_encoded(path: &Path) -> Result<(corpus::Corpus, Vec<Vec<Symbol>>)> {
+fn load_encoded(path: &Path) -> Result<(corpus::Corpus, Vec<EncodedSong>)> {
     let loaded = corpus::load(path)?;
     for e in loaded.errors.iter().take(5) {
         eprintln!("skipped: {e}");
@@ -116,19 +180,20 @@ fn load_encoded(path: &Path) -> Result<(corpus::Corpus, Vec<Vec<Symbol>>)> {
             path.display()
         );
     }
-    let songs = encoded.songs.into_iter().map(|s| s.symbols).collect();
-    Ok((loaded, songs))
+    Ok((loaded, encoded.songs))
 }
 
 /// Runs `lstmuse train`.
 pub fn run_train(args: TrainArgs) -> Result<()> {
     let (_, songs) = load_encoded(&args.corpus)?;
-    let data = TrainingData::from_songs(&songs, args.corpus.display().to_string());
+    let data = TrainingData::from_encoded(&songs, args.corpus.display().to_string());
+    let structure = structure_inputs(&args);
     let model = MelodyLstmConfig::new(data.vocab.len())
         .with_hidden_size(args.hidden)
         .with_layers(args.layers)
         .with_embedding_size(args.embedding)
-        .with_dropout(args.dropout);
+        .with_dropout(args.dropout)
+        .with_structure(structure);
     let config = TrainingConfig::new(model)
         .with_epochs(args.epochs)
         .with_batch_size(args.batch)
@@ -137,7 +202,12 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         .with_weight_decay(args.weight_decay)
         .with_patience(args.patience)
         .with_valid_fraction(args.valid_split)
-        .with_seed(args.seed);
+        .with_seed(args.seed)
+        .with_infill_per_song(
+            structure
+                .filter(|s| s.infill && args.infill_per_song > 0)
+                .map(|_| args.infill_per_song),
+        );
     let mut options = TrainOptions::new(&args.out, args.backend)?;
     options.resume = args.resume;
     let stop = AtomicBool::new(false);
@@ -251,15 +321,32 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
     let artifact = ModelArtifact::load(&dir, &device.device)?;
     let (loaded, songs) = load_encoded(&args.corpus)?;
     let preprocess = PreprocessConfig::default();
-    let (ids, skipped) = SongIds::from_symbols(songs.iter().map(Vec::as_slice), &artifact.vocab);
+    let (ids, skipped) = SongIds::from_symbols(
+        songs.iter().map(|s| (s.symbols.as_slice(), s.structure)),
+        &artifact.vocab,
+    );
+    let inputs = artifact.config.model.structure;
     let report = lstmuse::eval::evaluate(
         &artifact.model,
         &artifact.vocab,
+        inputs.as_ref(),
         &ids,
         skipped,
         64,
         &device.device,
-    );
+    )?;
+    let infill = match args.infill {
+        Some(0) => bail!("--infill needs at least one bar"),
+        Some(bars) => Some(lstmuse::eval::evaluate_infill(
+            &artifact.model,
+            &artifact.vocab,
+            inputs.as_ref(),
+            &ids,
+            bars,
+            &device.device,
+        )?),
+        None => None,
+    };
     if let Some(name) = &args.record {
         lstmuse::model::artifact::record_held_out(
             &dir,
@@ -281,17 +368,39 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
                 n,
                 &device.device,
             )?;
-            let reference = comparable_corpus(&loaded.melodies, &preprocess);
-            Some(lstmuse::eval::melody_stats::compare(&generated, &reference))
+            let mut reference = comparable_corpus(&loaded.melodies, &preprocess);
+            if let Some(meter) = args.sampler.meter {
+                reference.retain(|m| m.meter == Some(meter));
+                if reference.is_empty() {
+                    bail!("no song of {} is in {meter}", args.corpus.display());
+                }
+            }
+            let on_bar_line = generated.iter().filter(|(_, b)| *b).count();
+            let melodies: Vec<lstmuse::Melody> = generated.into_iter().map(|(m, _)| m).collect();
+            Some((
+                lstmuse::eval::melody_stats::compare(&melodies, &reference),
+                on_bar_line as f64 / n as f64,
+            ))
         }
         None => None,
     };
     if args.json {
         let mut value = serde_json::to_value(&report)?;
-        if let (Some(c), Some(object)) = (&comparison, value.as_object_mut())
-            && let serde_json::Value::Object(stats) = serde_json::to_value(c)?
-        {
-            object.extend(stats);
+        if let Some(object) = value.as_object_mut() {
+            if let Some((c, on_bar_line)) = &comparison
+                && let serde_json::Value::Object(stats) = serde_json::to_value(c)?
+            {
+                object.extend(stats);
+                object.insert("ends_on_bar_line".into(), serde_json::json!(on_bar_line));
+                if let Some(m) = args.sampler.meter {
+                    object.insert("meter".into(), serde_json::json!(m.to_string()));
+                }
+            }
+            if let Some(i) = &infill
+                && let serde_json::Value::Object(fields) = serde_json::to_value(i)?
+            {
+                object.extend(fields);
+            }
         }
         println!("{}", serde_json::to_string(&value)?);
     } else {
@@ -303,9 +412,27 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         );
         println!("nll_per_step   {:.4} nats", report.nll_per_step);
         println!("bits_per_note  {:.3}", report.bits_per_note);
+        println!(
+            "pitch_bits     {:.3} (per note, pitch only)",
+            report.pitch_bits_per_note
+        );
         println!("accuracy       {:.1}%", report.accuracy * 100.0);
-        if let Some(c) = &comparison {
+        if let Some(i) = &infill {
+            println!(
+                "infill         {} bars from bar 3 of {} songs, {} notes: {:.3} bits/note from the left, {}",
+                i.bars,
+                i.infill_songs,
+                i.infill_notes,
+                i.infill_left_bits_per_note,
+                i.infill_both_bits_per_note.map_or_else(
+                    || "this model cannot fill".to_string(),
+                    |b| format!("{b:.3} from both sides")
+                )
+            );
+        }
+        if let Some((c, on_bar_line)) = &comparison {
             print_comparison(c);
+            println!("ends on a bar line: {:.1}%", on_bar_line * 100.0);
         }
     }
     Ok(())
@@ -325,16 +452,26 @@ fn comparable_corpus(
         .collect()
 }
 
+/// True when a generated melody's length is a whole number of bars of its meter (counting
+/// from its pickup).
+fn ends_on_bar_line(g: &lstmuse::sampling::Generated) -> bool {
+    let m = &g.melody;
+    let structure = lstmuse::corpus::structure::SongStructure::new(m.meter, m.pickup);
+    let steps = (m.duration() / lstmuse::Ratio::new(1, 4)).floor().max(0) as usize;
+    structure.is_bar_line(steps)
+}
+
 /// Generates `n` melodies for `eval --generate`, at most 32 per sampler call, the seed
 /// moving up by one per call. Returns only the continuations (primer notes dropped),
-/// moved to C major / A minor like the corpus.
+/// moved to C major / A minor like the corpus, each with whether the whole melody ends
+/// on a bar line.
 fn generate_for_eval(
     artifact: &ModelArtifact,
     sampler: &SamplerArgs,
     primer_text: Option<&str>,
     n: usize,
     device: &burn::tensor::Device,
-) -> Result<Vec<lstmuse::Melody>> {
+) -> Result<Vec<(lstmuse::Melody, bool)>> {
     const BATCH: usize = 32;
     let primer = match primer_text {
         Some(t) => lstmuse::sampling::primer_from_text(t)?,
@@ -354,6 +491,7 @@ fn generate_for_eval(
             device,
         )?;
         for g in results {
+            let on_bar_line = ends_on_bar_line(&g);
             let mut m = g.melody;
             let start = g.primer_notes.min(m.notes.len());
             m.notes.drain(..start);
@@ -363,7 +501,7 @@ fn generate_for_eval(
             {
                 m = m.transposed(shift);
             }
-            out.push(m);
+            out.push((m, on_bar_line));
         }
         batch += 1;
     }
@@ -409,6 +547,10 @@ pub struct GenerateArgs {
     /// ABC: the tune X:N of the primer file.
     #[arg(long)]
     pub tune: Option<u32>,
+    /// Rewrite bars A to B (inclusive, 1-based; bar 1 is the first full bar) of the primer
+    /// file, conditioned on the notes before and after them; the rest stays as it is.
+    #[arg(long, value_name = "A-B", requires = "primer", value_parser = parse_bar_range)]
+    pub fill_bars: Option<(usize, usize)>,
     /// The sampler settings.
     #[command(flatten)]
     pub sampler: SamplerArgs,
@@ -429,9 +571,18 @@ pub struct SamplerArgs {
     /// Length in 16th-note steps.
     #[arg(long, conflicts_with = "bars")]
     pub steps: Option<usize>,
-    /// Length in bars of the primer's meter (default 8).
+    /// Length in whole bars of the melody's meter (default 8); the melody ends on a bar line.
     #[arg(long)]
     pub bars: Option<usize>,
+    /// The meter of an unprimed melody (or of a primer without one), e.g. 3/4 or 6/8; a
+    /// primer's own meter wins. With `eval --generate`, the corpus songs of this meter are
+    /// the reference.
+    #[arg(long, value_parser = parse_meter)]
+    pub meter: Option<lstmuse::Meter>,
+    /// Let a melody end where the model ends the song (always on a bar line) instead of
+    /// running to the full length.
+    #[arg(long)]
+    pub stop_at_end: bool,
     /// Softmax temperature (0 = always the most likely symbol).
     #[arg(long, default_value_t = 0.9)]
     pub temperature: f32,
@@ -471,6 +622,44 @@ pub fn load_model(dir: Option<PathBuf>, device: &burn::tensor::Device) -> Result
         None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
     };
     Ok(ModelArtifact::load(&dir, device)?)
+}
+
+/// A bar range `A-B` (or one bar `A`), 1-based and inclusive.
+fn parse_bar_range(text: &str) -> Result<(usize, usize), String> {
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| format!("`{text}` is not a bar range: write it like 3-4 (bars from 1)"))
+    };
+    let (a, b) = (parse(a)?, parse(b)?);
+    if a > b {
+        return Err(format!("the bar range {a}-{b} is empty"));
+    }
+    Ok((a, b))
+}
+
+/// The 16th-note steps of bars `a..=b` of `melody`.
+fn bar_span(melody: &lstmuse::Melody, (a, b): (usize, usize)) -> Result<std::ops::Range<usize>> {
+    let meter = melody
+        .meter
+        .context("the primer has no meter, so it has no bars to fill: give it a time signature")?;
+    let structure = lstmuse::corpus::structure::SongStructure::new(Some(meter), melody.pickup);
+    let total = (melody.duration() / lstmuse::Ratio::new(1, 4))
+        .floor()
+        .max(0) as usize;
+    let (Some(start), Some(end)) = (structure.bar_start(a), structure.bar_start(b + 1)) else {
+        bail!("{meter} bars are not whole 16th steps");
+    };
+    if start >= total {
+        bail!(
+            "the primer has no bar {a}: it ends in bar {}",
+            1 + total.saturating_sub(structure.pickup_steps) / structure.bar_steps().unwrap_or(1)
+        );
+    }
+    Ok(start..end.min(total))
 }
 
 fn parse_range(text: &str) -> Result<(u8, u8)> {
@@ -517,6 +706,8 @@ pub fn sampler_config(
             None => None,
         },
         end_on_tonic: args.end_on_tonic,
+        stop_at_end: args.stop_at_end,
+        meter: args.meter,
         seed: args.seed,
         variations,
         ..SamplerConfig::default()
@@ -561,14 +752,25 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
         (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,
         (None, None) => lstmuse::Melody::new(),
     };
-    let results = lstmuse::sampling::generate(
-        &artifact.model,
-        &artifact.config.model,
-        &artifact.vocab,
-        &primer,
-        &config,
-        &device.device,
-    )?;
+    let results = match args.fill_bars {
+        Some(bars) => lstmuse::sampling::fill(
+            &artifact.model,
+            &artifact.config.model,
+            &artifact.vocab,
+            &primer,
+            bar_span(&primer, bars)?,
+            &config,
+            &device.device,
+        )?,
+        None => lstmuse::sampling::generate(
+            &artifact.model,
+            &artifact.config.model,
+            &artifact.vocab,
+            &primer,
+            &config,
+            &device.device,
+        )?,
+    };
     let mut report = Vec::new();
     for (i, g) in results.iter().enumerate() {
         let path = variation_path(&args.out, i, results.len());
@@ -589,6 +791,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
             "path": path.display().to_string(),
             "notes": notes,
             "primer_notes": g.primer_notes,
+            "span_steps": [g.span.start, g.span.end],
             "mean_entropy": g.mean_entropy(),
             "mean_log_probability": g.mean_log_probability(),
         }));

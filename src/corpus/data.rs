@@ -1,28 +1,35 @@
 //! Training data: songs as id sequences, cut into windows; batches with targets shifted by one.
 
 use crate::corpus::encoding::{Symbol, Vocabulary};
+use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
+use crate::sampling::rng::SplitMix64;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-/// Songs as vocabulary ids, without delimiters.
+/// Songs as vocabulary ids, without delimiters, each with its meter and pickup.
 #[derive(Clone, Debug, Default)]
 pub struct SongIds {
     /// One id sequence per song.
     pub songs: Vec<Vec<usize>>,
+    /// Each song's meter and pickup (same order as `songs`; missing entries are unknown).
+    pub structure: Vec<SongStructure>,
 }
 
 impl SongIds {
     /// Maps encoded songs to ids. Songs with a symbol outside the vocabulary are skipped
     /// and counted in the second value.
     pub fn from_symbols<'a>(
-        songs: impl IntoIterator<Item = &'a [Symbol]>,
+        songs: impl IntoIterator<Item = (&'a [Symbol], SongStructure)>,
         vocab: &Vocabulary,
     ) -> (SongIds, usize) {
         let mut out = SongIds::default();
         let mut skipped = 0;
-        for s in songs {
+        for (s, structure) in songs {
             match vocab.encode(s) {
-                Ok(ids) => out.songs.push(ids),
+                Ok(ids) => {
+                    out.songs.push(ids);
+                    out.structure.push(structure);
+                }
                 Err(_) => skipped += 1,
             }
         }
@@ -32,6 +39,11 @@ impl SongIds {
     /// Total symbols.
     pub fn symbols(&self) -> usize {
         self.songs.iter().map(Vec::len).sum()
+    }
+
+    /// The meter and pickup of song `index` (unknown when not recorded).
+    pub fn structure_of(&self, index: usize) -> SongStructure {
+        self.structure.get(index).copied().unwrap_or_default()
     }
 
     /// Splits off `fraction` of the songs (at least one when there are two or more) for
@@ -54,19 +66,36 @@ impl SongIds {
         train_idx.sort_unstable();
         let pick = |idx: &[usize]| SongIds {
             songs: idx.iter().map(|&i| self.songs[i].clone()).collect(),
+            structure: idx.iter().map(|&i| self.structure_of(i)).collect(),
         };
         Ok((pick(&train_idx), pick(&valid_idx)))
     }
 }
 
-/// A training window: `len + 1` ids (inputs are the first `len`, targets the last `len`)
-/// and a mask that is 0 on padding targets.
+/// A training window: `len + 1` ids (inputs are the first `len`, targets the last `len`),
+/// a mask that is 0 on padding targets, and where each target sits in its song.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
     /// `len + 1` ids.
     pub ids: Vec<usize>,
     /// `len` weights: 1 for a real target, 0 for padding.
     pub mask: Vec<f32>,
+    /// The song's meter and pickup.
+    pub structure: SongStructure,
+    /// `len` contexts, one per target (empty for windows without structure).
+    pub contexts: Vec<StepContext>,
+}
+
+impl Window {
+    /// Steps in the window.
+    pub fn len(&self) -> usize {
+        self.mask.len()
+    }
+
+    /// True for a window without steps.
+    pub fn is_empty(&self) -> bool {
+        self.mask.is_empty()
+    }
 }
 
 /// Cuts every song, framed by delimiters (`/ song /`), into windows of `len` steps. The
@@ -75,24 +104,198 @@ pub struct Window {
 pub fn windows(songs: &SongIds, len: usize, delimiter: usize) -> Vec<Window> {
     let len = len.max(1);
     let mut out = Vec::new();
-    for song in &songs.songs {
+    for (index, song) in songs.songs.iter().enumerate() {
         let mut framed = Vec::with_capacity(song.len() + 2);
         framed.push(delimiter);
         framed.extend_from_slice(song);
         framed.push(delimiter);
+        let contexts = plain_contexts(song.len());
+        let structure = songs.structure_of(index);
         let targets = framed.len() - 1;
         let mut start = 0;
         while start < targets {
-            let mut ids: Vec<usize> = framed[start..(start + len + 1).min(framed.len())].to_vec();
+            let end = (start + len).min(targets);
+            let mut ids: Vec<usize> = framed[start..=end].to_vec();
             let real = ids.len() - 1;
             ids.resize(len + 1, delimiter);
             let mut mask = vec![1.0; real];
             mask.resize(len, 0.0);
-            out.push(Window { ids, mask });
+            let mut ctx = contexts[start..end].to_vec();
+            ctx.resize(len, PADDING);
+            out.push(Window {
+                ids,
+                mask,
+                structure,
+                contexts: ctx,
+            });
             start += len;
         }
     }
     out
+}
+
+/// The context of a padding target (never scored).
+const PADDING: StepContext = StepContext {
+    step: 0,
+    steps_to_end: 0,
+    segment: Segment::Plain,
+};
+
+/// The contexts of the targets of `/ song /`: steps `0..=len`, the last one the closing `/`.
+fn plain_contexts(len: usize) -> Vec<StepContext> {
+    (0..=len)
+        .map(|step| StepContext {
+            step,
+            steps_to_end: len - step,
+            segment: Segment::Plain,
+        })
+        .collect()
+}
+
+/// One whole song as a window: `/ song /`, every target scored, no cut.
+pub fn song_window(song: &[usize], structure: SongStructure, delimiter: usize) -> Window {
+    let mut ids = Vec::with_capacity(song.len() + 2);
+    ids.push(delimiter);
+    ids.extend_from_slice(song);
+    ids.push(delimiter);
+    Window {
+        ids,
+        mask: vec![1.0; song.len() + 1],
+        structure,
+        contexts: plain_contexts(song.len()),
+    }
+}
+
+/// Settings for [`sequences`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SequenceOptions {
+    /// The longest window; longer songs are cut into windows of this many steps.
+    pub max_len: usize,
+    /// Infilling sequences per song (0 = none).
+    pub infill_per_song: usize,
+    /// Seed for the spans.
+    pub seed: u64,
+}
+
+/// Training sequences: every song whole (`/ song /`, cut only when longer than
+/// `max_len`), plus `infill_per_song` infilling sequences per song, each for a random span
+/// (see [`infill_window`]). Windows have their own lengths; [`batch`] pads them.
+pub fn sequences(songs: &SongIds, delimiter: usize, options: &SequenceOptions) -> Vec<Window> {
+    let max_len = options.max_len.max(1);
+    let mut out = Vec::new();
+    let mut rng = SplitMix64(options.seed ^ 0x5EED_F111);
+    for (index, song) in songs.songs.iter().enumerate() {
+        if song.len() < max_len {
+            out.push(song_window(song, songs.structure_of(index), delimiter));
+        } else {
+            let single = SongIds {
+                songs: vec![song.clone()],
+                structure: vec![songs.structure_of(index)],
+            };
+            for mut w in windows(&single, max_len, delimiter) {
+                let real = w.mask.iter().filter(|&&m| m > 0.0).count();
+                w.ids.truncate(real + 1);
+                w.mask.truncate(real);
+                w.contexts.truncate(real);
+                out.push(w);
+            }
+        }
+        for _ in 0..options.infill_per_song {
+            let structure = songs.structure_of(index);
+            let Some((a, b)) = random_span(song.len(), &structure, &mut rng) else {
+                continue;
+            };
+            if let Some(w) = infill_window(song, structure, a..b, delimiter, max_len) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
+/// A random span `a..b` to fill: whole bars (1 to 4) when the meter is known, else 4 to
+/// 64 steps; the suffix after it is never empty.
+fn random_span(
+    len: usize,
+    structure: &SongStructure,
+    rng: &mut SplitMix64,
+) -> Option<(usize, usize)> {
+    if len < 3 {
+        return None;
+    }
+    let pick = |rng: &mut SplitMix64, n: usize| (rng.next_u64() % n.max(1) as u64) as usize;
+    if let Some(bar) = structure.bar_steps().filter(|_| rng.next_f64() < 0.75) {
+        let starts: Vec<usize> = (0..len).filter(|&s| structure.is_bar_line(s)).collect();
+        if !starts.is_empty() {
+            let a = starts[pick(rng, starts.len())];
+            let b = (a + bar * (1 + pick(rng, 4))).min(len - 1);
+            if b > a {
+                return Some((a, b));
+            }
+        }
+    }
+    let span = 4 + pick(rng, 61);
+    let a = pick(rng, len - 1);
+    let b = (a + span).min(len - 1);
+    (b > a).then_some((a, b))
+}
+
+/// The infilling sequence for `span` of a song: `/ suffix / prefix middle`, whose targets
+/// are `suffix / prefix middle s_b` (the last one is the suffix's first symbol, where the
+/// span must join). Suffix targets count their steps to the song's end, the others to the
+/// span's end. A suffix too long for `max_len` is cut, and its false closing `/` is not
+/// scored; `None` when even the prefix and middle do not fit.
+pub fn infill_window(
+    song: &[usize],
+    structure: SongStructure,
+    span: std::ops::Range<usize>,
+    delimiter: usize,
+    max_len: usize,
+) -> Option<Window> {
+    let (a, b) = (span.start, span.end);
+    let len = song.len();
+    if a >= b || b >= len || b + 1 >= max_len {
+        return None;
+    }
+    let suffix_room = max_len - (b + 1) - 1;
+    let suffix_end = len.min(b + suffix_room);
+    let cut = suffix_end < len;
+    let mut ids = Vec::with_capacity(len + 3);
+    let mut mask = Vec::with_capacity(len + 2);
+    let mut contexts = Vec::with_capacity(len + 2);
+    ids.push(delimiter);
+    for step in b..suffix_end {
+        ids.push(song[step]);
+        mask.push(1.0);
+        contexts.push(StepContext {
+            step,
+            steps_to_end: len - step,
+            segment: Segment::Suffix,
+        });
+    }
+    ids.push(delimiter);
+    mask.push(if cut { 0.0 } else { 1.0 });
+    contexts.push(StepContext {
+        step: len,
+        steps_to_end: 0,
+        segment: Segment::Suffix,
+    });
+    for step in 0..=b {
+        ids.push(song[step]);
+        mask.push(1.0);
+        contexts.push(StepContext {
+            step,
+            steps_to_end: b - step,
+            segment: Segment::Fill,
+        });
+    }
+    // The last id (s_b) is only a target.
+    Some(Window {
+        ids,
+        mask,
+        structure,
+        contexts,
+    })
 }
 
 /// A batch on a device.
@@ -104,48 +307,49 @@ pub struct Batch {
     pub targets: Tensor<2, Int>,
     /// Target weights `[batch, len]`.
     pub mask: Tensor<2>,
+    /// Structure inputs `[batch, len, width]`, when the model reads them.
+    pub features: Option<Tensor<3>>,
     /// Number of real targets (the mask's sum).
     pub targets_count: usize,
 }
 
-/// Builds a batch from windows (all of the same length).
-pub fn batch(windows: &[&Window], device: &Device) -> Batch {
+/// Builds a batch from windows, padded to the longest; with `inputs`, the structure
+/// inputs of every step too.
+pub fn batch(windows: &[&Window], inputs: Option<&StructureInputs>, device: &Device) -> Batch {
     let b = windows.len();
-    let len = windows.first().map_or(0, |w| w.mask.len());
-    let mut inputs = Vec::with_capacity(b * len);
+    let len = windows.iter().map(|w| w.len()).max().unwrap_or(0);
+    let pad = windows
+        .first()
+        .and_then(|w| w.ids.last().copied())
+        .unwrap_or(0);
+    let width = inputs.map_or(0, StructureInputs::width);
+    let mut ids_in = Vec::with_capacity(b * len);
     let mut targets = Vec::with_capacity(b * len);
     let mut mask = Vec::with_capacity(b * len);
-    for w in windows {
-        inputs.extend(w.ids[..len].iter().map(|&i| i as i64));
-        targets.extend(w.ids[1..=len].iter().map(|&i| i as i64));
+    let mut features = vec![0.0f32; b * len * width];
+    for (row, w) in windows.iter().enumerate() {
+        let n = w.len();
+        ids_in.extend(w.ids[..n].iter().map(|&i| i as i64));
+        ids_in.extend(std::iter::repeat_n(pad as i64, len - n));
+        targets.extend(w.ids[1..=n].iter().map(|&i| i as i64));
+        targets.extend(std::iter::repeat_n(pad as i64, len - n));
         mask.extend_from_slice(&w.mask);
+        mask.extend(std::iter::repeat_n(0.0, len - n));
+        if let Some(inputs) = inputs {
+            for (t, ctx) in w.contexts.iter().enumerate().take(n) {
+                let at = (row * len + t) * width;
+                inputs.write(&w.structure, *ctx, &mut features[at..at + width]);
+            }
+        }
     }
     let targets_count = mask.iter().filter(|&&m| m > 0.0).count();
     Batch {
-        inputs: Tensor::from_data(TensorData::new(inputs, [b, len]), device),
+        inputs: Tensor::from_data(TensorData::new(ids_in, [b, len]), device),
         targets: Tensor::from_data(TensorData::new(targets, [b, len]), device),
         mask: Tensor::from_data(TensorData::new(mask, [b, len]), device),
+        features: inputs
+            .map(|_| Tensor::from_data(TensorData::new(features, [b, len, width]), device)),
         targets_count,
-    }
-}
-
-/// SplitMix64: a small, fast, seedable generator for shuffles.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform float in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -166,6 +370,7 @@ mod tests {
     fn windows_frame_pad_and_mask() {
         let songs = SongIds {
             songs: vec![vec![5, 6, 7, 8, 9]],
+            ..SongIds::default()
         };
         let w = windows(&songs, 4, 0);
         // framed: 0 5 6 7 8 9 0  -> 6 targets -> windows at 0 and 4
@@ -180,6 +385,7 @@ mod tests {
     fn split_is_by_song_and_seeded() {
         let songs = SongIds {
             songs: (0..20).map(|i| vec![i]).collect(),
+            ..SongIds::default()
         };
         let (t1, v1) = songs.split(0.1, 3).unwrap();
         let (t2, v2) = songs.split(0.1, 3).unwrap();
@@ -187,5 +393,54 @@ mod tests {
         assert_eq!(v1.songs, v2.songs);
         assert_eq!(t1.songs, t2.songs);
         assert!(songs.split(1.5, 0).is_err());
+    }
+
+    #[test]
+    fn infill_window_reads_suffix_then_prefix_and_joins() {
+        // Song 10 11 12 13 14 15, span 2..4 (12 13): `/ 14 15 / 10 11 12 13` -> `14 15 / 10 11 12 13 14`.
+        let song = vec![10, 11, 12, 13, 14, 15];
+        let w = infill_window(&song, SongStructure::default(), 2..4, 0, 64).unwrap();
+        assert_eq!(w.ids, vec![0, 14, 15, 0, 10, 11, 12, 13, 14]);
+        assert_eq!(w.mask, vec![1.0; 8]);
+        assert_eq!(w.contexts[0].segment, Segment::Suffix);
+        assert_eq!(w.contexts[2].steps_to_end, 0, "the closing `/`");
+        let last = w.contexts[7];
+        assert_eq!(
+            (last.step, last.steps_to_end, last.segment),
+            (4, 0, Segment::Fill)
+        );
+        // A cut suffix leaves its false `/` unscored.
+        let w = infill_window(&song, SongStructure::default(), 2..3, 0, 6).unwrap();
+        assert_eq!(w.ids, vec![0, 13, 0, 10, 11, 12, 13]);
+        assert_eq!(w.mask[1], 0.0);
+        assert!(infill_window(&song, SongStructure::default(), 2..5, 0, 5).is_none());
+    }
+
+    #[test]
+    fn batches_pad_to_the_longest_window() {
+        let songs = SongIds {
+            songs: vec![vec![5, 6], vec![5, 6, 7, 8]],
+            ..SongIds::default()
+        };
+        let options = SequenceOptions {
+            max_len: 64,
+            infill_per_song: 1,
+            seed: 1,
+        };
+        let ws = sequences(&songs, 0, &options);
+        assert_eq!(ws[0].len(), 3);
+        let refs: Vec<&Window> = ws.iter().collect();
+        let inputs = StructureInputs::default();
+        let b = batch(&refs, Some(&inputs), &Device::flex());
+        let [n, len] = b.inputs.dims();
+        assert_eq!(n, ws.len());
+        assert_eq!(len, ws.iter().map(Window::len).max().unwrap());
+        assert_eq!(b.features.unwrap().dims(), [n, len, inputs.width()]);
+        assert_eq!(
+            b.targets_count,
+            ws.iter()
+                .map(|w| w.mask.iter().filter(|&&m| m > 0.0).count())
+                .sum::<usize>()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::corpus::encoding::{Symbol, Vocabulary, symbols_to_string};
 use crate::corpus::preprocess::{Exclusion, PreprocessConfig, prepare};
+use crate::corpus::structure::SongStructure;
 use crate::error::{Error, Result};
 use crate::formats::{Format, ReadOptions, read_tunes};
 use crate::fsutil::write_atomic;
@@ -93,6 +94,8 @@ pub fn load(root: &Path) -> Result<Corpus> {
 pub struct EncodedSong {
     /// The encoded song.
     pub symbols: Vec<Symbol>,
+    /// Its meter and pickup (the features live beside the symbols, not inside them).
+    pub structure: SongStructure,
     /// The file and tune.
     pub source: Source,
 }
@@ -154,6 +157,7 @@ pub fn encode(melodies: &[Melody], config: &PreprocessConfig) -> EncodedCorpus {
         match r {
             Ok(symbols) => songs.push(EncodedSong {
                 symbols,
+                structure: SongStructure::new(m.meter, m.pickup),
                 source: m.source.clone(),
             }),
             Err(e) => excluded.push((m.source.clone(), e)),

@@ -3,7 +3,8 @@
 //! - [`folder`]: load every melody under a folder in parallel, with per-file errors and statistics.
 //! - [`preprocess`]: the seed's duration filter and transposition to C major / A minor.
 //! - [`encoding`]: the 16th-note symbol encoding and the symbol↔integer [`encoding::Vocabulary`].
-//! - [`data`]: songs as id sequences, cut into windows and batches.
+//! - [`structure`]: each song's meter and pickup, and the per-step structure inputs.
+//! - [`data`]: songs as id sequences, cut into windows (plain and infilling) and batches.
 //! - [`fetch`]: get the Essen Folksong Collection from the music21 package.
 
 pub mod data;
@@ -11,6 +12,7 @@ pub mod encoding;
 pub mod fetch;
 pub mod folder;
 pub mod preprocess;
+pub mod structure;
 
 pub use folder::{
     Corpus, CorpusStats, EncodedCorpus, EncodedSong, encode, find_files, load, source_label, stats,

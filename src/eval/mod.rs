@@ -1,9 +1,10 @@
 //! Evaluation: held-out scoring of a model, and statistics of generated melodies.
 //!
-//! - [`heldout`]: cross-entropy per step and per note onset on songs the model did not train on.
+//! - [`heldout`]: cross-entropy per step, per note onset and per pitch on songs the model did
+//!   not train on, and the bits of a masked span from one side or both.
 //! - [`melody_stats`]: melody features and mgeval-style comparison of a generated set with a corpus.
 
 pub mod heldout;
 pub mod melody_stats;
 
-pub use heldout::{EvalReport, evaluate};
+pub use heldout::{EvalReport, InfillReport, evaluate, evaluate_infill, infill_spans};

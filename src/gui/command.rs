@@ -72,6 +72,9 @@ pub enum Command {
     Generate,
     /// Sample new variations from the cursor onward, keeping what comes before it.
     RegenerateFromHere,
+    /// Write new notes for the selected notes (or bar range), conditioned on the notes
+    /// before and after it.
+    FillSelection,
     /// Keep variation N.
     Keep(usize),
     /// Audition variation N (show and play it).
@@ -106,6 +109,7 @@ impl Command {
             Command::Delete => KeyboardShortcut::new(none, Key::Delete),
             Command::SelectAll => KeyboardShortcut::new(c, Key::A),
             Command::Generate => KeyboardShortcut::new(c, Key::G),
+            Command::FillSelection => KeyboardShortcut::new(c, Key::F),
             Command::PlayStop => KeyboardShortcut::new(none, Key::Space),
             Command::Transpose(1) => KeyboardShortcut::new(none, Key::ArrowUp),
             Command::Transpose(-1) => KeyboardShortcut::new(none, Key::ArrowDown),
@@ -119,7 +123,7 @@ impl Command {
     }
 
     /// Commands with shortcuts, most specific first (Ctrl+Shift+Z before Ctrl+Z).
-    pub const WITH_SHORTCUTS: [Command; 17] = [
+    pub const WITH_SHORTCUTS: [Command; 18] = [
         Command::Redo,
         Command::Undo,
         Command::Open,
@@ -129,6 +133,7 @@ impl Command {
         Command::Delete,
         Command::SelectAll,
         Command::Generate,
+        Command::FillSelection,
         Command::PlayStop,
         Command::Transpose(12),
         Command::Transpose(-12),
@@ -138,6 +143,16 @@ impl Command {
         Command::Nudge(-1),
         Command::Fit,
     ];
+
+    /// The name shown on buttons and in menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Command::FillSelection => "Fill selection",
+            Command::RegenerateFromHere => "Regenerate from here",
+            Command::Generate => "Generate",
+            _ => "",
+        }
+    }
 
     /// Whether the shortcut is a bare key that a focused text field should get instead.
     pub fn is_bare_key(self) -> bool {

@@ -256,6 +256,17 @@ impl Document {
         Some((start, end))
     }
 
+    /// Clears the steps `start..end` for a fill: notes starting inside go, a note from
+    /// before that sounds into the span is cut at `start`; nothing else changes.
+    pub fn clear_span(&mut self, start: u32, end: u32) {
+        self.notes.retain(|n| !(start..end).contains(&n.start));
+        for n in &mut self.notes {
+            if n.start < start && n.end() > start {
+                n.len = start - n.start;
+            }
+        }
+    }
+
     /// Removes the notes with these ids.
     pub fn remove(&mut self, ids: &std::collections::BTreeSet<u64>) {
         self.notes.retain(|n| !ids.contains(&n.id));

@@ -19,6 +19,8 @@ pub struct Variation {
     pub steps: u32,
     /// Replace the document from this step on Keep ("regenerate from here").
     pub replace_from: Option<u32>,
+    /// A fill: Keep replaces exactly these steps `(start, end)` and nothing else.
+    pub replace_span: Option<(u32, u32)>,
     /// Mean probability of its chosen symbols.
     pub mean_probability: f64,
     /// Mean entropy (nats).
@@ -28,13 +30,15 @@ pub struct Variation {
 }
 
 impl Variation {
-    /// The continuation of `generated` placed at document step `anchor`.
+    /// The new notes of `generated` (those starting inside its span), placed so that the
+    /// span starts at document step `anchor`.
     pub fn from_generated(g: &Generated, anchor: u32, replace_from: Option<u32>) -> Variation {
         let mut notes = Vec::new();
         let mut pos = 0u32;
-        for (i, n) in g.melody.notes.iter().enumerate() {
+        let (first, last) = (g.span.start as u32, g.span.end as u32);
+        for n in &g.melody.notes {
             let len = (n.duration.to_f64() * 4.0).round().max(1.0) as u32;
-            if i >= g.primer_notes
+            if (first..last.max(first + 1)).contains(&pos)
                 && let Some(p) = n.pitch
             {
                 let rel = pos.saturating_sub(g.primer_steps as u32) as usize;
@@ -56,12 +60,13 @@ impl Variation {
             }
             pos += len;
         }
-        let steps = (pos.saturating_sub(g.primer_steps as u32)).max(g.steps.len() as u32);
+        let steps = (last.min(pos).saturating_sub(first)).max(g.steps.len() as u32);
         Variation {
             notes,
             anchor,
             steps,
             replace_from,
+            replace_span: None,
             mean_probability: g.mean_log_probability().exp(),
             mean_entropy: g.mean_entropy(),
             kept: false,
@@ -103,6 +108,8 @@ pub struct PanelState<'a> {
     pub has_seed: bool,
     /// The cursor is set (for "regenerate from here").
     pub cursor: Option<u32>,
+    /// Notes are selected, or a bar range on the ruler (for "Fill selection").
+    pub can_fill: bool,
     /// Key name of the melody, for the scale lock label.
     pub key_name: String,
 }
@@ -193,7 +200,15 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
             });
             ui.end_row();
             ui.label("");
-            ui.checkbox(&mut set.end_on_tonic, "End on the tonic");
+            ui.checkbox(&mut set.end_on_tonic, "End on the tonic")
+                .on_hover_text("The last note is the tonic, from a strong beat to the end");
+            ui.end_row();
+            ui.label("");
+            ui.checkbox(&mut set.stop_at_end, "Stop at the song end")
+                .on_hover_text("End where the model ends the song (always on a bar line)");
+            ui.end_row();
+            ui.label("Meter");
+            meter_ui(ui, &mut set.meter, s.has_seed);
             ui.end_row();
         });
     ui.add_space(6.0);
@@ -231,6 +246,18 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
             commands.push(Command::RegenerateFromHere);
         }
     });
+    let fill = ui
+        .add_enabled(
+            s.model_ready && !s.busy && s.can_fill,
+            egui::Button::new(Command::FillSelection.label()),
+        )
+        .on_hover_text(
+            "Write new notes for the selected notes or bars, leading into what follows (Ctrl+F)",
+        )
+        .on_disabled_hover_text("Select notes, or drag over bars on the ruler above the roll");
+    if fill.clicked() {
+        commands.push(Command::FillSelection);
+    }
     if !s.variations.is_empty() {
         ui.separator();
         ui.label(RichText::new("Variations").strong());
@@ -299,6 +326,28 @@ fn variation_card(
         });
 }
 
+/// Meters offered for a melody started from scratch.
+const METERS: [(u32, u32); 7] = [(2, 4), (3, 4), (4, 4), (6, 8), (3, 8), (9, 8), (2, 2)];
+
+/// The meter picker; a seed's own meter is used instead, which the hint says.
+fn meter_ui(ui: &mut egui::Ui, meter: &mut crate::music::Meter, has_seed: bool) {
+    let combo = egui::ComboBox::from_id_salt("meter")
+        .selected_text(meter.to_string())
+        .show_ui(ui, |ui| {
+            for (n, d) in METERS {
+                if let Some(m) = crate::music::Meter::new(n, d) {
+                    ui.selectable_value(meter, m, m.to_string());
+                }
+            }
+        });
+    let hint = if has_seed {
+        "Used when there is no seed: a seed brings its own meter"
+    } else {
+        "The meter of a melody started from scratch; Length counts its bars"
+    };
+    combo.response.on_hover_text(hint);
+}
+
 fn pitch_name(v: f64) -> String {
     Pitch::from_midi(v as i32).map_or_else(|| format!("{v}"), |p| p.to_string())
 }
@@ -308,6 +357,6 @@ pub fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let mut r = crate::corpus::data::SplitMix64(nanos);
+    let mut r = crate::sampling::rng::SplitMix64(nanos);
     r.next_u64() % 1_000_000
 }

@@ -38,6 +38,9 @@ pub struct GenerateRequest {
     pub anchor: u32,
     /// For "regenerate from here": the step from which the document is replaced on Keep.
     pub replace_from: Option<u32>,
+    /// For "Fill selection": the primer's steps `(start, end)` to rewrite; the primer is
+    /// then the whole document from step 0.
+    pub fill: Option<(u32, u32)>,
 }
 
 /// A result from a background job.
@@ -210,14 +213,25 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
                 let result = match &model {
                     None => Err("no model is loaded".to_string()),
                     Some(a) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        sampling::generate(
-                            &a.model,
-                            &a.config.model,
-                            &a.vocab,
-                            &request.primer,
-                            &request.config,
-                            &dev.device,
-                        )
+                        match request.fill {
+                            Some((start, end)) => sampling::fill(
+                                &a.model,
+                                &a.config.model,
+                                &a.vocab,
+                                &request.primer,
+                                start as usize..end as usize,
+                                &request.config,
+                                &dev.device,
+                            ),
+                            None => sampling::generate(
+                                &a.model,
+                                &a.config.model,
+                                &a.vocab,
+                                &request.primer,
+                                &request.config,
+                                &dev.device,
+                            ),
+                        }
                     }))
                     .map_err(|p| format!("internal error: {}", panic_message(&p)))
                     .and_then(|r| r.map_err(|e| e.to_string())),

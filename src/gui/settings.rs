@@ -1,7 +1,7 @@
 //! What the app remembers between runs (through eframe's persistence).
 
 use super::piano_roll::RollView;
-use crate::music::{Key, Mode, PitchName};
+use crate::music::{Key, Meter, Mode, PitchName};
 use crate::sampling::{AdaptiveTemperature, Length, SamplerConfig};
 use crate::synth::Voice;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,10 @@ pub struct SamplerSettings {
     pub range: (u8, u8),
     /// End on the tonic.
     pub end_on_tonic: bool,
+    /// End where the model ends the song (on a bar line) rather than at the full length.
+    pub stop_at_end: bool,
+    /// The meter of a melody started from scratch (a seed brings its own).
+    pub meter: Meter,
 }
 
 impl Default for SamplerSettings {
@@ -49,6 +53,8 @@ impl Default for SamplerSettings {
             limit_range: false,
             range: (60, 81),
             end_on_tonic: false,
+            stop_at_end: false,
+            meter: Meter::default(),
         }
     }
 }
@@ -68,6 +74,8 @@ impl SamplerSettings {
             range: self.limit_range.then_some(self.range),
             scale: self.lock_scale.then_some(key),
             end_on_tonic: self.end_on_tonic,
+            stop_at_end: self.stop_at_end,
+            meter: Some(self.meter),
             output_key: None,
             ..SamplerConfig::default()
         }

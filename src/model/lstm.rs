@@ -1,6 +1,7 @@
 //! The melody LSTM: a fused LSTM cell written from tensor ops, with `forward` for training
 //! and a stateful `step` for O(n) generation.
 
+use crate::corpus::structure::StructureInputs;
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
@@ -24,6 +25,16 @@ pub struct MelodyLstmConfig {
     /// Dropout between layers and before the output layer (training only).
     #[config(default = 0.2)]
     pub dropout: f64,
+    /// The structure inputs read beside the symbol (meter, bar position, …); `None` (and
+    /// a `config.json` from before they existed) reads symbols only.
+    pub structure: Option<StructureInputs>,
+}
+
+impl MelodyLstmConfig {
+    /// Values of structure input per step (0 without structure inputs).
+    pub fn structure_width(&self) -> usize {
+        self.structure.as_ref().map_or(0, StructureInputs::width)
+    }
 }
 
 /// One LSTM layer with the four gates fused into one `[·, 4H]` product (gate order:
@@ -61,6 +72,9 @@ impl LstmState {
 pub struct MelodyLstm {
     /// Optional embedding `[vocab, E]`.
     pub embedding: Option<Param<Tensor<2>>>,
+    /// Structure-input weights `[width, 4H]` into the first layer's gates, when the model
+    /// reads structure inputs.
+    pub structure_weights: Option<Param<Tensor<2>>>,
     /// The LSTM layers, bottom first.
     pub layers: Vec<LstmLayer>,
     /// Dropout on layer outputs.
@@ -113,8 +127,11 @@ impl MelodyLstmConfig {
                 }
             })
             .collect();
+        let width = self.structure_width();
+        let structure_weights = (width > 0).then(|| uniform.init([width, 4 * h], device));
         MelodyLstm {
             embedding,
+            structure_weights,
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
             output: LinearConfig::new(h, self.vocab_size).init(device),
@@ -166,8 +183,32 @@ impl MelodyLstm {
         self.layers.len()
     }
 
-    /// Runs the LSTM layers for one step: tokens `[B]` → top hidden state `[B, H]`.
-    fn advance(&self, tokens: Tensor<1, Int>, state: LstmState) -> (Tensor<2>, LstmState) {
+    /// True when the model reads structure inputs beside the symbols.
+    pub fn reads_structure(&self) -> bool {
+        self.structure_weights.is_some()
+    }
+
+    /// The structure inputs' contribution to the first layer's gates: `[.., width]` →
+    /// `[.., 4H]`; `None` for a model without structure inputs.
+    fn structure_gates<const D: usize>(&self, features: Option<Tensor<D>>) -> Option<Tensor<D>> {
+        let w = self.structure_weights.as_ref()?;
+        let f = features?;
+        let dims = f.dims();
+        let width = dims[D - 1];
+        let rows: usize = dims[..D - 1].iter().product();
+        let mut out_dims = dims;
+        out_dims[D - 1] = 4 * self.hidden_size;
+        Some(f.reshape([rows, width]).matmul(w.val()).reshape(out_dims))
+    }
+
+    /// Runs the LSTM layers for one step: tokens `[B]` (plus the structure inputs'
+    /// gate contribution `[B, 4H]`) → top hidden state `[B, H]`.
+    fn advance(
+        &self,
+        tokens: Tensor<1, Int>,
+        extra: Option<Tensor<2>>,
+        state: LstmState,
+    ) -> (Tensor<2>, LstmState) {
         let hidden = self.hidden_size;
         let mut next = Vec::with_capacity(self.layers.len());
         let mut below: Option<Tensor<2>> = None;
@@ -184,6 +225,10 @@ impl MelodyLstm {
                     .matmul(layer.input_weights.val()),
                 _ => unreachable!("layers above the first always have an input"),
             };
+            let input_gates = match (l, &extra) {
+                (0, Some(x)) => input_gates + x.clone(),
+                _ => input_gates,
+            };
             let (h, c) = layer.cell(input_gates, hc, hidden);
             below = Some(h.clone());
             next.push((h, c));
@@ -192,8 +237,9 @@ impl MelodyLstm {
         (top, LstmState { layers: next })
     }
 
-    /// Training: token ids `[batch, seq]` → logits `[batch, seq, vocab]`, from a zero state.
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+    /// Training: token ids `[batch, seq]` and, for a model that reads them, structure
+    /// inputs `[batch, seq, width]` → logits `[batch, seq, vocab]`, from a zero state.
+    pub fn forward(&self, tokens: Tensor<2, Int>, features: Option<Tensor<3>>) -> Tensor<3> {
         let [batch, seq] = tokens.dims();
         let device = tokens.device();
         let mut state = LstmState {
@@ -204,10 +250,17 @@ impl MelodyLstm {
                 })
                 .collect(),
         };
+        let extra = self.structure_gates(features);
+        let gates = 4 * self.hidden_size;
         let mut outputs = Vec::with_capacity(seq);
         for t in 0..seq {
             let tok = tokens.clone().slice(s![.., t..t + 1]).reshape([batch]);
-            let (h, next) = self.advance(tok, state);
+            let x = extra.as_ref().map(|e| {
+                e.clone()
+                    .slice(s![.., t..t + 1, ..])
+                    .reshape([batch, gates])
+            });
+            let (h, next) = self.advance(tok, x, state);
             state = next;
             outputs.push(h);
         }
@@ -216,10 +269,17 @@ impl MelodyLstm {
         self.output.forward(hs)
     }
 
-    /// Generation: one token per row `[batch]` and the state → logits `[batch, vocab]` and
-    /// the new state. Applied token by token it gives the same logits as [`forward`](Self::forward).
-    pub fn step(&self, tokens: Tensor<1, Int>, state: LstmState) -> (Tensor<2>, LstmState) {
-        let (h, state) = self.advance(tokens, state);
+    /// Generation: one token per row `[batch]`, its structure inputs `[batch, width]`
+    /// (for a model that reads them) and the state → logits `[batch, vocab]` and the new
+    /// state. Applied token by token it gives the same logits as [`forward`](Self::forward).
+    pub fn step(
+        &self,
+        tokens: Tensor<1, Int>,
+        features: Option<Tensor<2>>,
+        state: LstmState,
+    ) -> (Tensor<2>, LstmState) {
+        let extra = self.structure_gates(features);
+        let (h, state) = self.advance(tokens, extra, state);
         let logits = self.output.forward(self.dropout.forward(h));
         (logits, state)
     }
@@ -235,17 +295,26 @@ mod tests {
 
     #[test]
     fn step_equals_forward() {
-        for embedding_size in [0, 8] {
+        for (embedding_size, structure) in
+            [(0, None), (8, None), (0, Some(StructureInputs::default()))]
+        {
             let device = Device::flex();
             device.seed(7);
             let config = MelodyLstmConfig::new(6)
                 .with_hidden_size(16)
                 .with_layers(2)
-                .with_embedding_size(embedding_size);
+                .with_embedding_size(embedding_size)
+                .with_structure(structure);
             let model = config.init(&device).valid();
             let tokens = ids(&[0, 3, 4, 2, 5, 1, 1, 2, 0, 5], [2, 5], &device);
+            let width = config.structure_width();
+            let values: Vec<f32> = (0..2 * 5 * width)
+                .map(|i| ((i * 7) % 3) as f32 / 2.0)
+                .collect();
+            let features = (width > 0)
+                .then(|| Tensor::<3>::from_data(TensorData::new(values, [2, 5, width]), &device));
             let full: Vec<f32> = model
-                .forward(tokens.clone())
+                .forward(tokens.clone(), features.clone())
                 .into_data()
                 .try_to_vec()
                 .unwrap();
@@ -253,7 +322,10 @@ mod tests {
             let mut stepped = vec![Vec::new(); 2];
             for t in 0..5 {
                 let tok = tokens.clone().slice(s![.., t..t + 1]).reshape([2]);
-                let (logits, next) = model.step(tok, state);
+                let f = features
+                    .as_ref()
+                    .map(|f| f.clone().slice(s![.., t..t + 1, ..]).reshape([2, width]));
+                let (logits, next) = model.step(tok, f, state);
                 state = next;
                 let v: Vec<f32> = logits.into_data().try_to_vec().unwrap();
                 for b in 0..2 {

@@ -1,8 +1,12 @@
 //! Training: `TrainingConfig`, and one `train` function with events, a stop flag,
 //! per-epoch checkpoints and resume, shared by the app and the CLI.
 
-use crate::corpus::data::{Batch, SongIds, Window, batch, shuffle, windows};
+use crate::corpus::data::{
+    Batch, SequenceOptions, SongIds, Window, batch, sequences, shuffle, windows,
+};
 use crate::corpus::encoding::{Symbol, Vocabulary};
+use crate::corpus::folder::EncodedSong;
+use crate::corpus::structure::SongStructure;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::model::artifact::{
@@ -38,7 +42,8 @@ pub struct TrainingConfig {
     /// Windows per batch.
     #[config(default = 64)]
     pub batch_size: usize,
-    /// Steps per window.
+    /// Steps per window. A model with structure inputs trains on whole songs and
+    /// infilling sequences, and this is the longest window (longer songs are cut).
     #[config(default = 64)]
     pub seq_len: usize,
     /// Maximum epochs.
@@ -53,6 +58,9 @@ pub struct TrainingConfig {
     /// Seed for initialisation, the split, shuffling and dropout.
     #[config(default = 42)]
     pub seed: u64,
+    /// Infilling sequences per song and epoch (spans drawn anew each epoch), for a model
+    /// with structure inputs; `None` or 0 trains left to right only.
+    pub infill_per_song: Option<usize>,
 }
 
 impl TrainingConfig {
@@ -93,16 +101,71 @@ pub struct TrainingData {
 }
 
 impl TrainingData {
-    /// From encoded songs; the vocabulary is built from them.
+    /// From encoded songs without their meters (every meter unknown); the vocabulary is
+    /// built from them.
     pub fn from_songs(songs: &[Vec<Symbol>], corpus: impl Into<String>) -> TrainingData {
-        let vocab = Vocabulary::from_songs(songs.iter().map(Vec::as_slice));
-        let (ids, _) = SongIds::from_symbols(songs.iter().map(Vec::as_slice), &vocab);
+        let with_structure: Vec<(&[Symbol], SongStructure)> = songs
+            .iter()
+            .map(|s| (s.as_slice(), SongStructure::default()))
+            .collect();
+        TrainingData::build(&with_structure, corpus.into())
+    }
+
+    /// From a corpus's encoded songs with their meters and pickups.
+    pub fn from_encoded(songs: &[EncodedSong], corpus: impl Into<String>) -> TrainingData {
+        let with_structure: Vec<(&[Symbol], SongStructure)> = songs
+            .iter()
+            .map(|s| (s.symbols.as_slice(), s.structure))
+            .collect();
+        TrainingData::build(&with_structure, corpus.into())
+    }
+
+    fn build(songs: &[(&[Symbol], SongStructure)], corpus: String) -> TrainingData {
+        let vocab = Vocabulary::from_songs(songs.iter().map(|(s, _)| *s));
+        let (ids, _) = SongIds::from_symbols(songs.iter().copied(), &vocab);
         TrainingData {
             vocab,
             songs: ids,
-            corpus: corpus.into(),
+            corpus,
         }
     }
+}
+
+/// The windows of one epoch: fixed windows of `seq_len` for a symbols-only model; whole
+/// songs plus infilling sequences (spans drawn with `seed`) for one with structure inputs.
+fn epoch_windows(
+    config: &TrainingConfig,
+    songs: &SongIds,
+    delimiter: usize,
+    seed: u64,
+) -> Vec<Window> {
+    if config.model.structure.is_none() {
+        return windows(songs, config.seq_len, delimiter);
+    }
+    let options = SequenceOptions {
+        max_len: config.seq_len,
+        infill_per_song: config.infill_per_song.unwrap_or(0),
+        seed,
+    };
+    sequences(songs, delimiter, &options)
+}
+
+/// Batches of window indices for one epoch: shuffled; windows of different lengths are
+/// grouped by length inside blocks of 32 batches, so padding stays small.
+fn epoch_batches(ws: &[Window], batch_size: usize, seed: u64) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..ws.len()).collect();
+    shuffle(&mut order, seed);
+    let uniform = ws.windows(2).all(|p| p[0].len() == p[1].len());
+    if !uniform {
+        for block in order.chunks_mut(batch_size * 32) {
+            block.sort_by_key(|&i| ws[i].len());
+        }
+    }
+    let mut batches: Vec<Vec<usize>> = order.chunks(batch_size).map(<[usize]>::to_vec).collect();
+    if !uniform {
+        shuffle(&mut batches, seed.rotate_left(17));
+    }
+    batches
 }
 
 /// Loss and accuracy of one epoch.
@@ -276,15 +339,16 @@ fn train_inner(
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let delimiter = data.vocab.id(Symbol::Delimiter).unwrap_or(0);
     let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
-    let train_windows = windows(&train_songs, config.seq_len, delimiter);
-    let valid_windows = windows(&valid_songs, config.seq_len, delimiter);
+    let mut train_windows = epoch_windows(config, &train_songs, delimiter, config.seed);
+    let valid_windows = epoch_windows(config, &valid_songs, delimiter, config.seed ^ 0xA11D);
     let batches_per_epoch = train_windows.len().div_ceil(config.batch_size);
+    let structure = config.model.structure;
 
     let device = options.device.device.clone();
     let train_device = device.clone().autodiff();
     train_device.seed(config.seed);
     let mut model = config.model.init(&train_device);
-    touch(&model, &train_device);
+    touch(&model, &config.model, &train_device);
     // Start from the weights exactly as a checkpoint stores them, so a fresh run and a
     // resumed one compute with identical parameter tensors (resume is bit for bit).
     let initial = weights_to_bytes(&model)?;
@@ -330,15 +394,16 @@ fn train_inner(
         }
         let started = Instant::now();
         train_device.seed(config.seed.wrapping_add(epoch as u64 * 7919));
-        let mut order: Vec<usize> = (0..train_windows.len()).collect();
-        shuffle(
-            &mut order,
-            config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9),
-        );
+        let epoch_seed = config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9);
+        if epoch > 1 && config.infill_per_song.unwrap_or(0) > 0 {
+            // Fresh infilling spans every epoch.
+            train_windows = epoch_windows(config, &train_songs, delimiter, epoch_seed);
+        }
         let (mut loss_sum, mut correct, mut count) = (0.0f64, 0usize, 0usize);
-        for (b, chunk) in order.chunks(config.batch_size).enumerate() {
+        let batches = epoch_batches(&train_windows, config.batch_size, epoch_seed);
+        for (b, chunk) in batches.iter().enumerate() {
             let ws: Vec<&Window> = chunk.iter().map(|&i| &train_windows[i]).collect();
-            let bt = batch(&ws, &train_device);
+            let bt = batch(&ws, structure.as_ref(), &train_device);
             let (loss, right) = masked_loss(&model, &bt);
             let value = f64::from(loss.clone().into_scalar::<f32>());
             if !value.is_finite() {
@@ -382,7 +447,13 @@ fn train_inner(
         let (valid_loss, valid_accuracy) = if valid_windows.is_empty() {
             (train_loss, train_accuracy)
         } else {
-            evaluate_windows(&model.valid(), &valid_windows, config.batch_size, &device)
+            evaluate_windows(
+                &model.valid(),
+                &valid_windows,
+                config.batch_size,
+                config.model.structure.as_ref(),
+                &device,
+            )
         };
         if !valid_loss.is_finite() {
             return Err(Error::Invalid(format!(
@@ -429,9 +500,11 @@ fn train_inner(
 }
 
 /// Forces lazy parameters to initialise now, so the seed decides them.
-fn touch(model: &MelodyLstm, device: &Device) {
+fn touch(model: &MelodyLstm, config: &MelodyLstmConfig, device: &Device) {
     let t = Tensor::<2, Int>::from_data(TensorData::new(vec![0i64], [1, 1]), device);
-    let _ = model.forward(t);
+    let width = config.structure_width();
+    let f = (width > 0).then(|| Tensor::<3>::zeros([1, 1, width], device));
+    let _ = model.forward(t, f);
 }
 
 /// The optimizer a run uses: Adam with the config's weight decay and gradient clipping.
@@ -450,7 +523,7 @@ pub fn optimizer(config: &TrainingConfig) -> ModuleOptimizer {
 
 /// Mean cross-entropy over the masked targets `[1]`, and the number predicted right.
 pub fn masked_loss(model: &MelodyLstm, b: &Batch) -> (Tensor<1>, usize) {
-    let logits = model.forward(b.inputs.clone());
+    let logits = model.forward(b.inputs.clone(), b.features.clone());
     let [n, len, vocab] = logits.dims();
     let logp = log_softmax(logits.reshape([n * len, vocab]), 1);
     let targets = b.targets.clone().reshape([n * len, 1]);
@@ -487,17 +560,20 @@ pub fn masked_loss(model: &MelodyLstm, b: &Batch) -> (Tensor<1>, usize) {
     (loss, right)
 }
 
-/// Loss (nats per step) and accuracy over windows, in inference mode.
+/// Loss (nats per step) and accuracy over windows, in inference mode; `structure`: the
+/// model's structure inputs, if it reads them.
 pub fn evaluate_windows(
     model: &MelodyLstm,
     ws: &[Window],
     batch_size: usize,
+    structure: Option<&crate::corpus::structure::StructureInputs>,
     device: &Device,
 ) -> (f64, f64) {
     let (mut sum, mut right, mut count) = (0.0, 0, 0);
-    for chunk in ws.chunks(batch_size.max(1)) {
-        let refs: Vec<&Window> = chunk.iter().collect();
-        let b = batch(&refs, device);
+    let mut order: Vec<&Window> = ws.iter().collect();
+    order.sort_by_key(|w| w.len());
+    for refs in order.chunks(batch_size.max(1)) {
+        let b = batch(refs, structure, device);
         let (loss, r) = masked_loss(model, &b);
         sum += f64::from(loss.into_scalar::<f32>()) * b.targets_count as f64;
         right += r;

@@ -1,9 +1,13 @@
-//! Sampling: continue a primer with a trained model.
+//! Sampling: continue a primer, or fill a span between notes, with a trained model.
 //!
-//! - [`sampler`]: temperature, entropy-adaptive temperature, biasing, top-k/top-p, constraints.
+//! - [`sampler`]: continuations and fills, with temperature, entropy-adaptive temperature,
+//!   biasing, top-k/top-p, and constraints (range, scale, meter, bar lines, tonic).
+//! - [`rng`]: the seedable random generator (also used to shuffle training data).
 
+pub mod rng;
 pub mod sampler;
 
 pub use sampler::{
-    AdaptiveTemperature, Generated, Length, SamplerConfig, StepInfo, generate, primer_from_text,
+    AdaptiveTemperature, Generated, Length, SamplerConfig, StepInfo, fill, generate,
+    primer_from_text,
 };

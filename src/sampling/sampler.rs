@@ -1,13 +1,15 @@
 //! The sampler: continue a primer with a trained model, one `step` per new symbol, with
 //! temperature, entropy-adaptive temperature, symbol biasing, top-k/top-p and constraints.
 
-use crate::corpus::data::SplitMix64;
 use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
+use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
 use crate::model::{LstmState, MelodyLstm, MelodyLstmConfig};
 use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
+use crate::sampling::rng::SplitMix64;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// How long to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -15,7 +17,9 @@ use serde::{Deserialize, Serialize};
 pub enum Length {
     /// A number of 16th-note steps.
     Steps(usize),
-    /// A number of bars of the primer's meter (4/4 when it has none).
+    /// Whole bars of the melody's meter: the continuation ends on a bar line, this many
+    /// bars after the bar the primer ends in (exactly this many bars when the primer ends
+    /// on a bar line or is empty).
     Bars(usize),
 }
 
@@ -78,6 +82,9 @@ pub struct SamplerConfig {
     pub end_on_tonic: bool,
     /// Key of the output; default: the primer's key.
     pub output_key: Option<Key>,
+    /// The meter of a melody whose primer has none (an unprimed one); default 4/4. A
+    /// primer's own meter always wins.
+    pub meter: Option<Meter>,
 }
 
 impl Default for SamplerConfig {
@@ -98,6 +105,7 @@ impl Default for SamplerConfig {
             scale: None,
             end_on_tonic: false,
             output_key: None,
+            meter: None,
         }
     }
 }
@@ -117,12 +125,16 @@ pub struct StepInfo {
 /// One generated melody.
 #[derive(Clone, Debug)]
 pub struct Generated {
-    /// Primer and continuation, in the output key, with the primer's meter and tempo.
+    /// Primer and continuation (or, for a fill, the whole melody with the span rewritten),
+    /// in the output key, with the primer's meter and tempo.
     pub melody: Melody,
-    /// How many of the melody's notes are the primer's.
+    /// How many of the melody's notes come before the generated steps.
     pub primer_notes: usize,
-    /// The primer's length in steps.
+    /// The generated steps' first step (the primer's length for a continuation).
     pub primer_steps: usize,
+    /// The steps the model wrote, as a range of 16th steps of `melody`; notes starting
+    /// inside it are new, every other note is the input's.
+    pub span: Range<usize>,
     /// Every generated step.
     pub steps: Vec<StepInfo>,
 }
@@ -170,22 +182,222 @@ pub fn generate(
 ) -> Result<Vec<Generated>> {
     validate(config)?;
     let plan = Plan::new(vocab, primer, config)?;
+    let schedule = Schedule::continuation(&plan, config)?;
+    let rows = run(model, model_config, &plan, &schedule, config, device)?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(r, (chosen, infos))| plan.finish(primer, &chosen, infos, r))
+        .collect())
+}
+
+/// Writes `config.variations` new versions of the 16th steps `span` of `melody`, each
+/// conditioned on the notes before and after the span; everything outside the span stays
+/// as it was. Needs a model trained to fill (structure inputs with infilling).
+pub fn fill(
+    model: &MelodyLstm,
+    model_config: &MelodyLstmConfig,
+    vocab: &Vocabulary,
+    melody: &Melody,
+    span: Range<usize>,
+    config: &SamplerConfig,
+    device: &Device,
+) -> Result<Vec<Generated>> {
+    validate(config)?;
+    if !model_config.structure.is_some_and(|s| s.infill) {
+        return Err(Error::Invalid(
+            "this model was trained before infilling: fill needs a model trained with \
+             structure inputs (retrain it, or use the bundled model)"
+                .into(),
+        ));
+    }
+    // A fill keeps the melody's own key.
+    let config = &SamplerConfig {
+        output_key: None,
+        ..config.clone()
+    };
+    let plan = Plan::new(vocab, melody, config)?;
+    let (schedule, symbols) = Schedule::fill(&plan, span.clone())?;
+    let rows = run(model, model_config, &plan, &schedule, config, device)?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(r, (chosen, infos))| {
+            plan.finish_fill(melody, &symbols, span.clone(), &chosen, infos, r)
+        })
+        .collect())
+}
+
+/// What the model reads before it writes, and where the written steps sit in the song.
+struct Schedule {
+    /// The song's meter and pickup.
+    structure: SongStructure,
+    /// Inputs fed before the first choice, each with the context of the step it predicts.
+    prelude: Vec<(usize, StepContext)>,
+    /// Song step of the first written symbol.
+    first: usize,
+    /// Symbols to write.
+    steps: usize,
+    /// Song step where the song (or the span) ends.
+    end: usize,
+    /// The segment of the written steps.
+    segment: Segment,
+    /// Step (of the written ones) from which end-on-tonic places the final note.
+    tail_start: usize,
+    /// Filling: the first written step must start a note or rest.
+    onset_first: bool,
+}
+
+impl Schedule {
+    fn context(&self, step: usize) -> StepContext {
+        StepContext {
+            step,
+            steps_to_end: self.end.saturating_sub(step),
+            segment: self.segment,
+        }
+    }
+
+    /// Continue the primer: `/ primer` then the new steps, up to the planned end.
+    fn continuation(plan: &Plan, config: &SamplerConfig) -> Result<Schedule> {
+        let first = plan.primer_steps;
+        let steps = match config.length {
+            Length::Steps(n) => n,
+            Length::Bars(b) => {
+                let bar = plan.structure.bar_steps().unwrap_or(16);
+                let into = plan.structure.bar_position(first).unwrap_or(0);
+                let rest_of_bar = if into == 0 { 0 } else { bar - into };
+                b.checked_sub(usize::from(into != 0))
+                    .and_then(|full| full.checked_mul(bar))
+                    .and_then(|n| n.checked_add(rest_of_bar))
+                    .ok_or_else(|| Error::Invalid(format!("{b} bars is too long")))?
+            }
+        };
+        if steps == 0 {
+            return Err(Error::Invalid(
+                "the length must be at least one step".into(),
+            ));
+        }
+        let end = first + steps;
+        let mut schedule = Schedule {
+            structure: plan.structure,
+            prelude: Vec::with_capacity(first + 1),
+            first,
+            steps,
+            end,
+            segment: Segment::Plain,
+            tail_start: 0,
+            onset_first: false,
+        };
+        for (j, &id) in plan.primer_ids.iter().enumerate() {
+            schedule.prelude.push((id, schedule.context(j)));
+        }
+        schedule.tail_start = schedule.strong_tail_start();
+        Ok(schedule)
+    }
+
+    /// Fill `span` of the plan's melody: `/ suffix / prefix`, then the span's steps. With
+    /// nothing after the span, it is a continuation of the prefix that ends with the span.
+    fn fill(plan: &Plan, span: Range<usize>) -> Result<(Schedule, Vec<usize>)> {
+        let ids = &plan.primer_ids[1..];
+        let (a, b) = (span.start, span.end);
+        if a >= b || b > ids.len() {
+            return Err(Error::Invalid(format!(
+                "the span {}..{} is not inside the melody's {} steps",
+                a,
+                b,
+                ids.len()
+            )));
+        }
+        let mut schedule = Schedule {
+            structure: plan.structure,
+            prelude: Vec::with_capacity(ids.len() + 2),
+            first: a,
+            steps: b - a,
+            end: b,
+            segment: Segment::Fill,
+            tail_start: b - a,
+            onset_first: true,
+        };
+        let mut song = ids.to_vec();
+        // A note that the span's end cuts sounds again from the span's end.
+        if b < song.len() && Some(song[b]) == plan.hold {
+            let onset = song[..b]
+                .iter()
+                .rev()
+                .find(|&&i| Some(i) != plan.hold)
+                .copied();
+            song[b] = onset.unwrap_or(plan.rest.unwrap_or(plan.delimiter));
+        }
+        if b == song.len() {
+            schedule.segment = Segment::Plain;
+        } else {
+            let len = song.len();
+            let suffix_ctx = |step: usize| StepContext {
+                step,
+                steps_to_end: len - step,
+                segment: Segment::Suffix,
+            };
+            schedule.prelude.push((plan.delimiter, suffix_ctx(b)));
+            for (step, &id) in song.iter().enumerate().skip(b) {
+                schedule.prelude.push((id, suffix_ctx(step + 1)));
+            }
+        }
+        schedule.prelude.push((plan.delimiter, schedule.context(0)));
+        for (step, &id) in song.iter().enumerate().take(a) {
+            schedule.prelude.push((id, schedule.context(step + 1)));
+        }
+        Ok((schedule, song))
+    }
+
+    /// Where end-on-tonic puts the final note: the last downbeat when the note from it to
+    /// the end is at most a dotted half, else the last beat; 4 steps before the end without
+    /// a meter.
+    fn strong_tail_start(&self) -> usize {
+        let fallback = self.steps - 4.min(self.steps);
+        let candidates = (self.first..self.end).rev();
+        let level = |s: usize| self.structure.metrical_level(s);
+        let downbeat = candidates
+            .clone()
+            .find(|&s| level(s) == Some(0))
+            .filter(|&s| self.end - s <= 12 && self.end - s >= 2);
+        let beat = candidates
+            .clone()
+            .find(|&s| level(s).is_some_and(|l| l <= 1) && self.end - s >= 2);
+        downbeat.or(beat).map_or(fallback, |s| s - self.first)
+    }
+}
+
+/// Chosen ids and step infos per row.
+type Rows = Vec<(Vec<usize>, Vec<StepInfo>)>;
+
+/// Feeds the schedule's prelude, then writes its steps for every row.
+fn run(
+    model: &MelodyLstm,
+    model_config: &MelodyLstmConfig,
+    plan: &Plan,
+    schedule: &Schedule,
+    config: &SamplerConfig,
+    device: &Device,
+) -> Result<Rows> {
     let rows = config.variations;
+    let inputs = model_config.structure.filter(|_| model.reads_structure());
+    let features =
+        |ctx: StepContext| features_tensor(inputs.as_ref(), &schedule.structure, ctx, rows, device);
     let mut state = LstmState::zeros(model_config, rows, device);
     let mut logits = Vec::new();
-    for &id in &plan.primer_ids {
-        let (l, s) = model.step(ids_tensor(&vec![id; rows], device), state);
+    for &(id, ctx) in &schedule.prelude {
+        let (l, s) = model.step(ids_tensor(&vec![id; rows], device), features(ctx), state);
         state = s;
-        logits = to_host(l);
+        logits = to_host(l)?;
     }
     let mut rngs: Vec<SplitMix64> = (0..rows)
         .map(|r| SplitMix64(config.seed.wrapping_mul(0x9E37_79B9).wrapping_add(r as u64)))
         .collect();
-    let mut chosen: Vec<Vec<usize>> = vec![Vec::with_capacity(plan.steps); rows];
-    let mut infos: Vec<Vec<StepInfo>> = vec![Vec::with_capacity(plan.steps); rows];
+    let mut chosen: Vec<Vec<usize>> = vec![Vec::with_capacity(schedule.steps); rows];
+    let mut infos: Vec<Vec<StepInfo>> = vec![Vec::with_capacity(schedule.steps); rows];
     let mut done = vec![false; rows];
-    let v = vocab.len();
-    for t in 0..plan.steps {
+    let v = plan.symbols.len();
+    for t in 0..schedule.steps {
         let mut next = Vec::with_capacity(rows);
         for r in 0..rows {
             if done[r] {
@@ -193,7 +405,7 @@ pub fn generate(
                 continue;
             }
             let row = &logits[r * v..(r + 1) * v];
-            let (id, info) = plan.choose(row, t, &chosen[r], config, &mut rngs[r])?;
+            let (id, info) = plan.choose(row, t, &chosen[r], schedule, config, &mut rngs[r])?;
             if id == plan.delimiter {
                 done[r] = true;
             } else {
@@ -202,16 +414,35 @@ pub fn generate(
             }
             next.push(id);
         }
-        if done.iter().all(|&d| d) || t + 1 == plan.steps {
+        if done.iter().all(|&d| d) || t + 1 == schedule.steps {
             break;
         }
-        let (l, s) = model.step(ids_tensor(&next, device), state);
+        let ctx = schedule.context(schedule.first + t + 1);
+        let (l, s) = model.step(ids_tensor(&next, device), features(ctx), state);
         state = s;
-        logits = to_host(l);
+        logits = to_host(l)?;
     }
-    Ok((0..rows)
-        .map(|r| plan.finish(primer, &chosen[r], std::mem::take(&mut infos[r]), r))
-        .collect())
+    Ok(chosen.into_iter().zip(infos).collect())
+}
+
+/// One step's structure inputs for every row `[rows, width]`, or `None` for a model that
+/// reads symbols only.
+fn features_tensor(
+    inputs: Option<&StructureInputs>,
+    structure: &SongStructure,
+    ctx: StepContext,
+    rows: usize,
+    device: &Device,
+) -> Option<Tensor<2>> {
+    let inputs = inputs?;
+    let width = inputs.width();
+    let mut one = vec![0.0f32; width];
+    inputs.write(structure, ctx, &mut one);
+    let all: Vec<f32> = one.iter().copied().cycle().take(width * rows).collect();
+    Some(Tensor::from_data(
+        TensorData::new(all, [rows, width]),
+        device,
+    ))
 }
 
 fn validate(config: &SamplerConfig) -> Result<()> {
@@ -252,20 +483,20 @@ fn ids_tensor(ids: &[usize], device: &Device) -> Tensor<1, Int> {
     Tensor::from_data(TensorData::new(v, [ids.len()]), device)
 }
 
-fn to_host(t: Tensor<2>) -> Vec<f32> {
+fn to_host(t: Tensor<2>) -> Result<Vec<f32>> {
     t.into_data()
         .convert::<f32>()
         .try_to_vec()
-        .unwrap_or_default()
+        .map_err(|e| Error::Invalid(format!("cannot read the model's output: {e:?}")))
 }
 
-/// Everything fixed for one call: the primer in model space, masks, the step count.
+/// Everything fixed for one call: the primer in model space, masks, the meter.
 struct Plan {
     /// Semitones from the output key into the model's key space.
     shift: i32,
+    /// `/` and the primer's symbols, as ids.
     primer_ids: Vec<usize>,
     primer_steps: usize,
-    steps: usize,
     delimiter: usize,
     rest: Option<usize>,
     hold: Option<usize>,
@@ -281,6 +512,8 @@ struct Plan {
     tonic: Vec<bool>,
     is_note: Vec<bool>,
     meter: Meter,
+    /// The melody's meter and pickup.
+    structure: SongStructure,
 }
 
 impl Plan {
@@ -316,19 +549,8 @@ impl Plan {
         for s in &primer_symbols {
             primer_ids.push(fit_to_vocab(*s, vocab)?);
         }
-        let meter = primer.meter.unwrap_or_default();
-        let steps = match config.length {
-            Length::Steps(n) => n,
-            Length::Bars(b) => {
-                let per_bar = (meter.bar_length() / step()).floor().max(1) as usize;
-                b * per_bar
-            }
-        };
-        if steps == 0 {
-            return Err(Error::Invalid(
-                "the length must be at least one step".into(),
-            ));
-        }
+        let meter = primer.meter.or(config.meter).unwrap_or_default();
+        let structure = SongStructure::new(Some(meter), primer.pickup);
         let scale = config.scale;
         let tonic_pc = scale.unwrap_or(output_key).tonic.pitch_class();
         let mut allowed = Vec::with_capacity(vocab.len());
@@ -375,7 +597,6 @@ impl Plan {
             shift,
             primer_steps: primer_symbols.len(),
             primer_ids,
-            steps,
             delimiter,
             rest: vocab.id(Symbol::Rest),
             hold: vocab.id(Symbol::Hold),
@@ -383,6 +604,7 @@ impl Plan {
             tonic,
             is_note,
             meter,
+            structure,
         })
     }
 
@@ -392,6 +614,7 @@ impl Plan {
         logits: &[f32],
         t: usize,
         so_far: &[usize],
+        schedule: &Schedule,
         config: &SamplerConfig,
         rng: &mut SplitMix64,
     ) -> Result<(usize, StepInfo)> {
@@ -411,7 +634,7 @@ impl Plan {
                 *a += config.note_bias;
             }
         }
-        let legal = self.legal(t, so_far, config);
+        let legal = self.legal(t, so_far, schedule, config);
         for (a, ok) in adjusted.iter_mut().zip(&legal) {
             if !ok {
                 *a = f32::NEG_INFINITY;
@@ -420,7 +643,7 @@ impl Plan {
         if adjusted.iter().all(|a| *a == f32::NEG_INFINITY) {
             return Err(Error::Invalid(format!(
                 "no symbol satisfies the constraints at step {} (range {:?}, scale {:?}, end on tonic {}): widen the range or drop the scale lock",
-                self.primer_steps + t + 1,
+                schedule.first + t + 1,
                 config.range,
                 config.scale,
                 config.end_on_tonic
@@ -450,15 +673,34 @@ impl Plan {
         ))
     }
 
-    /// Which ids may come at generated step `t`.
-    fn legal(&self, t: usize, so_far: &[usize], config: &SamplerConfig) -> Vec<bool> {
+    /// Which ids may come at generated step `t`: the song may end only on a bar line
+    /// (with "stop at the song end"), a fill starts with an onset and never ends the song,
+    /// and end-on-tonic holds the tonic from a strong beat to the end.
+    fn legal(
+        &self,
+        t: usize,
+        so_far: &[usize],
+        schedule: &Schedule,
+        config: &SamplerConfig,
+    ) -> Vec<bool> {
         let mut legal = self.allowed.clone();
-        if !config.stop_at_end || config.end_on_tonic {
+        let step = schedule.first + t;
+        let may_end = config.stop_at_end
+            && !config.end_on_tonic
+            && !schedule.onset_first
+            && schedule.segment == Segment::Plain
+            && (schedule.structure.bar_steps().is_none() || schedule.structure.is_bar_line(step));
+        if !may_end {
             legal[self.delimiter] = false;
         }
-        if config.end_on_tonic {
-            let tail = 4.min(self.steps);
-            let tail_start = self.steps - tail;
+        if schedule.onset_first
+            && t == 0
+            && let Some(h) = self.hold
+        {
+            legal[h] = false;
+        }
+        if config.end_on_tonic && schedule.segment == Segment::Plain {
+            let tail_start = schedule.tail_start;
             let tonic_placed =
                 so_far.len() > tail_start && so_far[tail_start..].iter().any(|&i| self.tonic[i]);
             if t == tail_start || (t > tail_start && !tonic_placed) {
@@ -492,6 +734,7 @@ impl Plan {
                 other => *other,
             };
         }
+        let span = self.primer_steps..self.primer_steps + chosen.len();
         let mut melody = primer.transposed(self.primer_to_output);
         let mut notes = continuation.notes.into_iter();
         // Holds at the very start continue the primer's last note.
@@ -520,6 +763,56 @@ impl Plan {
             melody,
             primer_notes: primer.notes.len(),
             primer_steps: self.primer_steps,
+            span,
+            steps,
+        }
+    }
+
+    /// The melody with `span` rewritten by `chosen` (model ids of the span's steps);
+    /// `song` is the input melody's ids in the model's key.
+    fn finish_fill(
+        &self,
+        input: &Melody,
+        song: &[usize],
+        span: Range<usize>,
+        chosen: &[usize],
+        mut steps: Vec<StepInfo>,
+        row: usize,
+    ) -> Generated {
+        let ids = song[..span.start]
+            .iter()
+            .chain(chosen)
+            .chain(&song[span.end.min(song.len())..]);
+        let symbols: Vec<Symbol> = ids.filter_map(|&i| self.symbols.get(i).copied()).collect();
+        for (info, sym) in steps.iter_mut().zip(&symbols[span.start..]) {
+            info.symbol = match sym {
+                Symbol::Note(p) => p.transposed(-self.shift).map_or(*sym, Symbol::Note),
+                other => *other,
+            };
+        }
+        let decoded = decode(&symbols, step()).transposed(-self.shift);
+        let primer_notes = decode(&symbols[..span.start], step()).notes.len();
+        let mut melody = Melody {
+            notes: decoded.notes,
+            ..input.clone()
+        };
+        if melody.meter.is_none() {
+            melody.meter = Some(self.meter);
+        }
+        if self.primer_to_output != 0 || melody.key.is_none() {
+            melody.key = Some(self.output_key);
+            melody.key_signature = Some(self.output_key.signature_fifths());
+        }
+        let title = input
+            .title
+            .clone()
+            .unwrap_or_else(|| "LSTMuse melody".into());
+        melody.title = Some(format!("{title} (fill {})", row + 1));
+        Generated {
+            melody,
+            primer_notes,
+            primer_steps: span.start,
+            span,
             steps,
         }
     }

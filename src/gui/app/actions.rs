@@ -151,10 +151,16 @@ impl LstmuseApp {
                 config,
                 anchor: end,
                 replace_from: None,
+                fill: None,
             },
             None => {
                 let mut primer = Melody::new();
-                primer.meter = Some(self.doc.meter);
+                // From scratch: the Generate panel's meter; with notes, the document's.
+                primer.meter = Some(if self.doc.notes.is_empty() {
+                    self.settings.sampler.meter
+                } else {
+                    self.doc.meter
+                });
                 primer.key = self.doc.key;
                 let end = self.doc.end();
                 let bar = self.doc.steps_per_bar();
@@ -163,6 +169,7 @@ impl LstmuseApp {
                     config,
                     anchor: end.div_ceil(bar) * bar,
                     replace_from: None,
+                    fill: None,
                 }
             }
         }
@@ -259,10 +266,16 @@ impl LstmuseApp {
                     return;
                 }
                 let request = self.generate_request();
+                if self.doc.notes.is_empty() {
+                    // Bar lines and exports follow the meter the melody is written in.
+                    self.doc.meter = request.primer.meter.unwrap_or_default();
+                    self.doc.pickup = 0;
+                }
                 self.generating = true;
                 self.info("Generating…");
                 self.jobs.generate(request);
             }
+            Command::FillSelection => self.fill_selection(),
             Command::RegenerateFromHere => {
                 let Some(cursor) = self.cursor else {
                     self.error(
@@ -285,6 +298,7 @@ impl LstmuseApp {
                 request.primer = self.doc.to_melody_range(start, Some(cursor), |_| true);
                 request.anchor = cursor;
                 request.replace_from = Some(cursor);
+                request.fill = None;
                 self.generating = true;
                 self.info("Generating from the cursor…");
                 self.jobs.generate(request);
@@ -346,14 +360,48 @@ impl LstmuseApp {
         }
     }
 
-    /// Keeps variation `i`: after the seed, in place of the selection, or from the cursor.
+    /// The steps "Fill selection" rewrites: the selected notes' span, else the bar range
+    /// dragged on the ruler.
+    pub fn fill_span(&self) -> Option<(u32, u32)> {
+        self.doc.span(&self.selection).or(self.bar_range)
+    }
+
+    /// Starts "Fill selection": new notes for exactly the selected span, conditioned on
+    /// the whole document before and after it.
+    fn fill_selection(&mut self) {
+        let Some((start, end)) = self.fill_span() else {
+            self.error(
+                "Select the notes to rewrite, or drag over bars on the ruler above the roll",
+            );
+            return;
+        };
+        if self.model.is_none() || self.generating {
+            return;
+        }
+        let mut request = self.generate_request();
+        request.primer = self
+            .doc
+            .to_melody_range(0, Some(end.max(self.doc.end())), |_| true);
+        request.anchor = start;
+        request.replace_from = None;
+        request.fill = Some((start, end));
+        self.generating = true;
+        self.info("Filling the selection…");
+        self.jobs.generate(request);
+    }
+
+    /// Keeps variation `i`: after the seed, in place of the selection, in its fill span,
+    /// or from the cursor.
     pub fn keep(&mut self, i: usize) {
         let Some(v) = self.variations.get(i).cloned() else {
             return;
         };
         let selection = self.selection.clone();
         self.edit(|doc, sel| {
-            let (at, notes_shift) = if let Some(from) = v.replace_from {
+            let (at, notes_shift) = if let Some((s, e)) = v.replace_span {
+                doc.clear_span(s, e);
+                (s, 0i64)
+            } else if let Some(from) = v.replace_from {
                 doc.notes.retain(|n| n.start < from);
                 for n in &mut doc.notes {
                     n.len = n.len.min(from - n.start).max(1);

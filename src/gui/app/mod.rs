@@ -85,6 +85,8 @@ pub struct LstmuseApp {
     pub selection: BTreeSet<u64>,
     /// The edit cursor (for "regenerate from here"), in steps.
     pub cursor: Option<u32>,
+    /// Whole bars dragged on the ruler, `(start, end)` in steps (for "Fill selection").
+    pub bar_range: Option<(u32, u32)>,
     /// The last generated variations.
     pub variations: Vec<Variation>,
     /// The variation shown in the roll.
@@ -171,6 +173,7 @@ impl LstmuseApp {
             history: History::default(),
             selection: BTreeSet::new(),
             cursor: None,
+            bar_range: None,
             variations: Vec::new(),
             selected_variation: None,
             model: None,
@@ -245,6 +248,12 @@ impl LstmuseApp {
     /// What is shown and heard: the document plus the auditioned variation.
     pub fn shown_document(&self) -> Document {
         let mut doc = self.doc.clone();
+        if let Some(v) = self.selected_variation.and_then(|i| self.variations.get(i))
+            && !v.kept
+            && let Some((s, e)) = v.replace_span
+        {
+            doc.clear_span(s, e);
+        }
         for n in self.ghost_notes() {
             doc.push(
                 n.start,
@@ -291,11 +300,13 @@ impl LstmuseApp {
                             self.variations = melodies
                                 .iter()
                                 .map(|g| {
-                                    Variation::from_generated(
+                                    let mut v = Variation::from_generated(
                                         g,
                                         request.anchor,
                                         request.replace_from,
-                                    )
+                                    );
+                                    v.replace_span = request.fill;
+                                    v
                                 })
                                 .collect();
                             self.selected_variation = Some(0);
@@ -362,9 +373,11 @@ impl eframe::App for LstmuseApp {
                                 .doc
                                 .key
                                 .map_or_else(|| "C major".into(), |k| k.to_string());
+                            let can_fill = self.fill_span().is_some();
                             let commands = generate_panel::show(
                                 ui,
                                 PanelState {
+                                    can_fill,
                                     settings: &mut self.settings.sampler,
                                     variations: &self.variations,
                                     selected: self.selected_variation,

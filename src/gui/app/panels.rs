@@ -280,6 +280,7 @@ impl LstmuseApp {
             .playhead(playhead)
             .cursor(self.cursor)
             .loop_range(loop_range)
+            .bar_range(self.bar_range)
             .show(ui);
         self.roll_id = Some(out.response.id);
         if out.response.clicked() || out.response.drag_started() {
@@ -302,6 +303,11 @@ impl LstmuseApp {
         }
         if let Some(step) = out.ruler_click {
             self.cursor = Some(step);
+            self.bar_range = None;
+        }
+        if let Some(range) = out.ruler_bars {
+            self.bar_range = Some(range);
+            self.cursor = Some(range.0);
         }
         if let Some(payload) = out
             .response
@@ -313,6 +319,16 @@ impl LstmuseApp {
         }
         let hover = out.hover_step;
         out.response.context_menu(|ui| {
+            if ui
+                .add_enabled(
+                    self.fill_span().is_some() && self.model.is_some(),
+                    egui::Button::new(Command::FillSelection.label()),
+                )
+                .clicked()
+            {
+                self.execute(&ctx, Command::FillSelection);
+                ui.close();
+            }
             if ui.button("Regenerate from here").clicked() {
                 self.cursor = hover.or(self.cursor);
                 self.execute(&ctx, Command::RegenerateFromHere);

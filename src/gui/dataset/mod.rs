@@ -6,7 +6,9 @@ use super::jobs::{Jobs, Msg, done};
 use super::piano_roll::{PianoRoll, RollView};
 use crate::corpus;
 use crate::corpus::encoding::Symbol;
+use crate::corpus::folder::EncodedSong;
 use crate::corpus::preprocess::{self, PreprocessConfig};
+use crate::corpus::structure::SongStructure;
 use crate::music::Melody;
 use eframe::egui::{self, Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
@@ -182,14 +184,20 @@ impl DatasetBrowser {
     }
 
     /// The included tunes' symbols among `rows` (all included tunes when empty).
-    pub fn training_songs(&self, rows: &[usize]) -> Vec<Vec<Symbol>> {
+    pub fn training_songs(&self, rows: &[usize]) -> Vec<EncodedSong> {
         let pick: Box<dyn Iterator<Item = &TuneRow>> = if rows.is_empty() {
             Box::new(self.rows.iter())
         } else {
             Box::new(rows.iter().filter_map(|&i| self.rows.get(i)))
         };
-        pick.filter_map(|r| r.symbols.as_ref().map(|s| (**s).clone()))
-            .collect()
+        pick.filter_map(|r| {
+            r.symbols.as_ref().map(|s| EncodedSong {
+                symbols: (**s).clone(),
+                structure: SongStructure::new(r.melody.meter, r.melody.pickup),
+                source: r.melody.source.clone(),
+            })
+        })
+        .collect()
     }
 
     /// Draws the browser; returns what the user asked for.

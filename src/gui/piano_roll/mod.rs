@@ -32,6 +32,8 @@ pub const GENERATED_COLOUR: Color32 = Color32::from_rgb(48, 170, 205);
 pub const USER_COLOUR: Color32 = Color32::from_rgb(150, 112, 222);
 /// Selected notes.
 pub const SELECTED_COLOUR: Color32 = Color32::from_rgb(236, 78, 92);
+/// Bars chosen on the ruler.
+const BAR_RANGE_COLOUR: Color32 = Color32::from_rgba_premultiplied(60, 120, 60, 40);
 
 /// What the thin lane under the roll shows for generated steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +84,9 @@ pub struct RollView {
     pub new_note_len: u32,
     #[serde(skip)]
     drag: Option<Drag>,
+    /// A drag on the ruler: the steps where it started and where the pointer is.
+    #[serde(skip)]
+    ruler_drag: Option<(u32, u32)>,
     #[serde(skip)]
     fit_pending: bool,
     /// Where the note grid was drawn in the last frame (for tests and hit-testing).
@@ -100,6 +105,7 @@ impl Default for RollView {
             lane: LaneMode::Probability,
             new_note_len: 4,
             drag: None,
+            ruler_drag: None,
             fit_pending: false,
             grid: None,
         }
@@ -210,8 +216,62 @@ pub struct RollOutput {
     pub edits: Vec<RollEdit>,
     /// Step clicked in the ruler (set the cursor there).
     pub ruler_click: Option<u32>,
+    /// Whole bars dragged over on the ruler, `(start, end)` in steps, when a drag ends.
+    pub ruler_bars: Option<(u32, u32)>,
     /// Step under the pointer, if it is over the grid.
     pub hover_step: Option<u32>,
+}
+
+/// The whole bars from the one holding step `a` to the one holding step `b` (either
+/// order), as `(start, end)` steps.
+pub fn bars_between(doc: &Document, a: u32, b: u32) -> (u32, u32) {
+    let bar = doc.steps_per_bar();
+    let offset = doc.pickup % bar;
+    let bar_start = |s: u32| {
+        if s < offset {
+            0
+        } else {
+            offset + (s - offset) / bar * bar
+        }
+    };
+    let (lo, hi) = (a.min(b), a.max(b));
+    let end = if hi < offset {
+        offset
+    } else {
+        bar_start(hi) + bar
+    };
+    (bar_start(lo), end)
+}
+
+/// A drag on the ruler chooses whole bars; the range is reported when the drag ends.
+fn handle_ruler_drag(
+    ui: &Ui,
+    response: &Response,
+    doc: &Document,
+    view: &mut RollView,
+    grid: Rect,
+    out: &mut RollOutput,
+) {
+    let origin = ui.input(|i| i.pointer.press_origin());
+    if response.drag_started_by(egui::PointerButton::Primary)
+        && let Some(p) = origin
+        && p.y < grid.top()
+        && p.x >= grid.left()
+    {
+        let s = view.at(grid, p).0.max(0.0) as u32;
+        view.ruler_drag = Some((s, s));
+    }
+    let Some((start, _)) = view.ruler_drag else {
+        return;
+    };
+    if let Some(p) = response.interact_pointer_pos() {
+        view.ruler_drag = Some((start, view.at(grid, p).0.max(0.0) as u32));
+    }
+    if response.drag_stopped() {
+        if let Some((a, b)) = view.ruler_drag.take() {
+            out.ruler_bars = Some(bars_between(doc, a, b));
+        }
+    }
 }
 
 /// A piano roll over one document.
@@ -223,6 +283,7 @@ pub struct PianoRoll<'a> {
     playhead: Option<f32>,
     cursor: Option<u32>,
     loop_range: Option<(u32, u32)>,
+    bar_range: Option<(u32, u32)>,
     height: Option<f32>,
     label: &'a str,
 }
@@ -238,6 +299,7 @@ impl<'a> PianoRoll<'a> {
             playhead: None,
             cursor: None,
             loop_range: None,
+            bar_range: None,
             height: None,
             label: "Piano roll",
         }
@@ -273,6 +335,12 @@ impl<'a> PianoRoll<'a> {
         self
     }
 
+    /// Bars chosen on the ruler, in steps, to shade.
+    pub fn bar_range(mut self, range: Option<(u32, u32)>) -> Self {
+        self.bar_range = range;
+        self
+    }
+
     /// Fixed height (default: all the space left).
     pub fn height(mut self, h: f32) -> Self {
         self.height = Some(h);
@@ -295,6 +363,7 @@ impl<'a> PianoRoll<'a> {
             playhead,
             cursor,
             loop_range,
+            bar_range,
             height,
             label,
         } = self;
@@ -338,8 +407,10 @@ impl<'a> PianoRoll<'a> {
             response: response.clone(),
             edits: Vec::new(),
             ruler_click: None,
+            ruler_bars: None,
             hover_step: None,
         };
+        handle_ruler_drag(ui, &response, doc, view, grid, &mut out);
         handle_scroll(ui, &response, view, grid);
         if let Some(sel) = selection.as_deref_mut() {
             handle_pointer(ui, &response, doc, sel, view, grid, &mut out);
@@ -364,6 +435,14 @@ impl<'a> PianoRoll<'a> {
             let painter = ui.painter_at(rect);
             let sel = selection.as_deref();
             draw_background(&painter, doc, view, rect, grid, lane, loop_range);
+            let dragging = view.ruler_drag.map(|(a, b)| bars_between(doc, a, b));
+            if let Some((s, e)) = dragging.or(bar_range) {
+                let r = Rect::from_x_y_ranges(
+                    view.x_of(grid, s as f32)..=view.x_of(grid, e as f32),
+                    rect.top()..=grid.bottom(),
+                );
+                painter.rect_filled(r.intersect(grid.union(rect)), 0.0, BAR_RANGE_COLOUR);
+            }
             draw_notes(&painter, doc, ghost, sel, view, grid);
             draw_lane(&painter, doc, ghost, view, grid, lane);
             if let Some(Drag::Select { from, to, .. }) = &view.drag {

@@ -2,7 +2,8 @@
 
 use super::dataset::DatasetBrowser;
 use super::jobs::{Jobs, Msg};
-use crate::corpus::encoding::Symbol;
+use crate::corpus::folder::EncodedSong;
+use crate::corpus::structure::StructureInputs;
 use crate::model::MelodyLstmConfig;
 use crate::model::artifact::ModelCard;
 use crate::model::backend::BackendChoice;
@@ -72,7 +73,8 @@ impl TrainingSettings {
         let model = MelodyLstmConfig::new(vocab_size)
             .with_hidden_size(self.hidden)
             .with_layers(self.layers)
-            .with_dropout(self.dropout);
+            .with_dropout(self.dropout)
+            .with_structure(Some(StructureInputs::default()));
         TrainingConfig::new(model)
             .with_epochs(self.epochs)
             .with_batch_size(self.batch_size)
@@ -80,6 +82,7 @@ impl TrainingSettings {
             .with_learning_rate(self.learning_rate)
             .with_valid_fraction(self.valid_fraction)
             .with_patience(self.patience)
+            .with_infill_per_song(Some(1))
     }
 }
 
@@ -142,7 +145,7 @@ pub struct RunFigures {
 #[derive(Default)]
 pub struct TrainingPanel {
     /// A training set chosen in the dataset browser (None: all usable tunes).
-    pub training_set: Option<(String, Vec<Vec<Symbol>>)>,
+    pub training_set: Option<(String, Vec<EncodedSong>)>,
     /// Live figures of the current or last run.
     pub figures: RunFigures,
     /// The last run's folder, once it has finished or stopped.
@@ -233,7 +236,7 @@ impl TrainingPanel {
                 songs.len()
             ));
         }
-        let data = TrainingData::from_songs(&songs, name);
+        let data = TrainingData::from_encoded(&songs, name);
         let config = settings.to_config(data.vocab.len());
         config.validate().map_err(|e| e.to_string())?;
         let backend = settings.backend;
