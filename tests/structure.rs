@@ -101,6 +101,19 @@ fn a_structure_model_trains_saves_and_records_its_inputs() {
             .unwrap();
     assert!(infill.infill_songs > 0, "{infill:?}");
     assert!(infill.infill_both_bits_per_note.is_some());
+    let joins = lstmuse::eval::join_intervals(
+        &a.model,
+        &a.config.model,
+        &a.vocab,
+        &ids,
+        2,
+        &SamplerConfig::default(),
+        &device,
+    )
+    .unwrap();
+    assert!(joins.join_songs > 0, "{joins:?}");
+    assert!(joins.corpus_mean_interval > 0.5 && joins.corpus_mean_interval < 6.0);
+    assert!(joins.fill_join_interval.is_finite() && joins.continuation_join_interval.is_finite());
 }
 
 #[test]

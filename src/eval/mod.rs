@@ -2,9 +2,12 @@
 //!
 //! - [`heldout`]: cross-entropy per step, per note onset and per pitch on songs the model did
 //!   not train on, and the bits of a masked span from one side or both.
+//! - [`joins`]: how well fills and continuations lead into the notes after their span.
 //! - [`melody_stats`]: melody features and mgeval-style comparison of a generated set with a corpus.
 
 pub mod heldout;
+pub mod joins;
 pub mod melody_stats;
 
 pub use heldout::{EvalReport, InfillReport, evaluate, evaluate_infill, infill_spans};
+pub use joins::{JoinReport, join_intervals};

@@ -250,16 +250,18 @@ impl MelodyLstm {
                 })
                 .collect(),
         };
-        let extra = self.structure_gates(features);
-        let gates = 4 * self.hidden_size;
+        let width = features.as_ref().map_or(0, |f| f.dims()[2]);
         let mut outputs = Vec::with_capacity(seq);
         for t in 0..seq {
             let tok = tokens.clone().slice(s![.., t..t + 1]).reshape([batch]);
-            let x = extra.as_ref().map(|e| {
-                e.clone()
+            // Slice the inputs (which need no gradient) and multiply per step: slicing a
+            // product over the whole sequence would make every step's backward pass write
+            // a zero-padded [batch, seq, 4H] gradient, quadratic in the sequence length.
+            let x = self.structure_gates(features.as_ref().map(|f| {
+                f.clone()
                     .slice(s![.., t..t + 1, ..])
-                    .reshape([batch, gates])
-            });
+                    .reshape([batch, width])
+            }));
             let (h, next) = self.advance(tok, x, state);
             state = next;
             outputs.push(h);
