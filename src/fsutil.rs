@@ -1,8 +1,23 @@
-//! Atomic file writes: write a temporary file beside the target, then rename it.
+//! Atomic file writes (write a temporary file beside the target, then rename it), and
+//! the app's data folder.
 
 use crate::error::{Error, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The platform's data folder for LSTMuse, which holds trained models
+/// ([`default_models_dir`]) and fetched corpora
+/// ([`crate::corpus::fetch::default_corpus_dir`]): `~/.local/share/lstmuse` on Linux,
+/// `~/Library/Application Support/lstmuse` on macOS, `%APPDATA%\lstmuse\data` on
+/// Windows. `None` when the platform has no home folder.
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "lstmuse").map(|d| d.data_dir().to_path_buf())
+}
+
+/// Where the app puts the models it trains: the `models` folder of [`data_dir`].
+pub fn default_models_dir() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("models"))
+}
 
 /// Writes `bytes` to `path` atomically: a crash never leaves a half-written file,
 /// and a previous file at `path` stays intact until the new one is complete.

@@ -57,6 +57,6 @@ pub fn default_model_dir() -> Option<std::path::PathBuf> {
     candidates
         .into_iter()
         .flatten()
-        .find(|p| p.join("config.json").is_file())
+        .find(|p| model::artifact::ModelArtifact::is_model_folder(p))
 }
 pub use music::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};

@@ -245,3 +245,33 @@ fn closing_during_training_asks_first_then_stops_cleanly_and_resume_continues() 
     let after: serde_json::Value = serde_json::from_str(&checkpoint).unwrap();
     assert_eq!(after["epoch"].as_u64(), Some(epochs_done + 1));
 }
+
+/// Models the app trains and corpora the fetcher downloads go to one app-data folder
+/// (on macOS and Windows they used to land in two).
+#[test]
+fn trained_models_and_fetched_corpora_share_the_app_data_folder() {
+    let Some(corpora) = lstmuse::corpus::fetch::default_corpus_dir() else {
+        eprintln!("SKIP: this platform has no home folder");
+        return;
+    };
+    let options = lstmuse::gui::AppOptions {
+        audio: false,
+        restore: false,
+        ..lstmuse::gui::AppOptions::default()
+    };
+    let h = Harness::builder().build_eframe(move |cc| LstmuseApp::new(cc, options));
+    let models = &h.state().models_dir;
+    assert_eq!(models.parent(), corpora.parent());
+    assert_eq!(models.parent(), lstmuse::fsutil::data_dir().as_deref());
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("XDG_DATA_HOME").is_none()
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        let linux = std::path::Path::new(&home).join(".local/share/lstmuse");
+        assert_eq!(
+            models.parent(),
+            Some(linux.as_path()),
+            "the Linux path is unchanged"
+        );
+    }
+}

@@ -324,7 +324,10 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
     use lstmuse::model::training::{TrainingConfig, TrainingData};
 
     const WARMUP: usize = 3;
-    let mut config = TrainingConfig::new(MelodyLstmConfig::new(38));
+    // The shape benches/pytorch_lstm.py measures: batches of 64 windows of 64 steps.
+    let mut config = TrainingConfig::new(MelodyLstmConfig::new(38))
+        .with_batch_size(64)
+        .with_seq_len(64);
     let (train_windows, source) = match corpus_dir {
         Some(dir) => {
             let (_, encoded, _) = load_and_encode(dir)?;
@@ -425,7 +428,7 @@ fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
     let device = lstmuse::model::backend::cpu();
     let dir = model_dir.or_else(lstmuse::default_model_dir).or_else(|| {
         let fallback = PathBuf::from("/tmp/erk-b");
-        fallback.join("config.json").is_file().then_some(fallback)
+        ModelArtifact::is_model_folder(&fallback).then_some(fallback)
     });
     let (model, model_config, vocab, what) = match dir {
         Some(dir) => {

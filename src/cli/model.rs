@@ -8,7 +8,6 @@ use lstmuse::corpus::data::SongIds;
 use lstmuse::corpus::folder::EncodedSong;
 use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::corpus::structure::StructureInputs;
-use lstmuse::model::MelodyLstmConfig;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
 use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
@@ -24,42 +23,45 @@ pub struct TrainArgs {
     /// The model folder to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// Maximum epochs (training stops earlier when validation stops improving).
-    #[arg(long, default_value_t = 50)]
-    pub epochs: usize,
-    /// Windows per batch.
-    #[arg(long, default_value_t = 64)]
-    pub batch: usize,
-    /// Steps per window.
-    #[arg(long, default_value_t = 64)]
-    pub seq_len: usize,
-    /// Hidden units per layer.
-    #[arg(long, default_value_t = 256)]
-    pub hidden: usize,
-    /// LSTM layers.
-    #[arg(long, default_value_t = 1)]
-    pub layers: usize,
-    /// Input embedding size (0 = one-hot input, as the seed).
-    #[arg(long, default_value_t = 0)]
-    pub embedding: usize,
-    /// Dropout.
-    #[arg(long, default_value_t = 0.2)]
-    pub dropout: f64,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
-    /// L2 weight decay.
-    #[arg(long, default_value_t = 1e-6)]
-    pub weight_decay: f64,
-    /// Epochs without validation improvement before stopping (0 = never stop early).
-    #[arg(long, default_value_t = 5)]
-    pub patience: usize,
-    /// Fraction of songs held back for validation.
-    #[arg(long, default_value_t = 0.1)]
-    pub valid_split: f64,
-    /// Seed for initialisation, split, shuffling and dropout.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Maximum epochs (training stops earlier when validation stops improving)
+    /// [default: 40].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Windows per batch [default: 32].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Steps per window: the longest training sequence; longer songs are cut
+    /// [default: 400].
+    #[arg(long)]
+    pub seq_len: Option<usize>,
+    /// Hidden units per layer [default: 256].
+    #[arg(long)]
+    pub hidden: Option<usize>,
+    /// LSTM layers [default: 1].
+    #[arg(long)]
+    pub layers: Option<usize>,
+    /// Input embedding size (0 = one-hot input, as the seed) [default: 0].
+    #[arg(long)]
+    pub embedding: Option<usize>,
+    /// Dropout [default: 0.35].
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// Adam learning rate [default: 3e-3].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// L2 weight decay [default: 1e-5].
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Epochs without validation improvement before stopping (0 = never stop early)
+    /// [default: 4].
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Fraction of songs held back for validation [default: 0.1].
+    #[arg(long)]
+    pub valid_split: Option<f64>,
+    /// Seed for initialisation, split, shuffling and dropout [default: 42].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Read symbols only, as models before structure inputs did (no meter, bar position,
     /// steps to the end or infilling); trains on fixed windows of --seq-len.
     #[arg(long)]
@@ -68,9 +70,9 @@ pub struct TrainArgs {
     /// metrical-level, steps-to-end, infill.
     #[arg(long, value_delimiter = ',', value_name = "INPUTS")]
     pub without: Vec<StructureInput>,
-    /// Infilling sequences per song and epoch (with the infill input).
-    #[arg(long, default_value_t = 1)]
-    pub infill_per_song: usize,
+    /// Infilling sequences per song and epoch (with the infill input) [default: 1].
+    #[arg(long)]
+    pub infill_per_song: Option<usize>,
     /// auto (GPU if there is a hardware one), wgpu, or cpu.
     #[arg(long, default_value = "auto")]
     pub backend: BackendChoice,
@@ -95,6 +97,33 @@ pub enum StructureInput {
     StepsToEnd,
     /// Infilling: the segment input and the infilling sequences.
     Infill,
+}
+
+/// The training configuration a `train` command line asks for: the recommended one
+/// ([`TrainingConfig::recommended`]) with the given flags overriding it.
+fn training_config(args: &TrainArgs, vocab_size: usize) -> TrainingConfig {
+    let mut config = TrainingConfig::recommended(vocab_size);
+    let m = &mut config.model;
+    let set = |value: Option<usize>, field: &mut usize| *field = value.unwrap_or(*field);
+    set(args.hidden, &mut m.hidden_size);
+    set(args.layers, &mut m.layers);
+    set(args.embedding, &mut m.embedding_size);
+    m.dropout = args.dropout.unwrap_or(m.dropout);
+    m.structure = structure_inputs(args);
+    set(args.epochs, &mut config.epochs);
+    set(args.batch, &mut config.batch_size);
+    set(args.seq_len, &mut config.seq_len);
+    set(args.patience, &mut config.patience);
+    config.learning_rate = args.lr.unwrap_or(config.learning_rate);
+    config.weight_decay = args.weight_decay.unwrap_or(config.weight_decay);
+    config.valid_fraction = args.valid_split.unwrap_or(config.valid_fraction);
+    config.seed = args.seed.unwrap_or(config.seed);
+    let infill = args
+        .infill_per_song
+        .or(config.infill_per_song)
+        .filter(|&n| n > 0);
+    config.infill_per_song = config.model.structure.filter(|s| s.infill).and(infill);
+    config
 }
 
 /// The structure inputs a `train` command line asks for.
@@ -187,27 +216,7 @@ fn load_encoded(path: &Path) -> Result<(corpus::Corpus, Vec<EncodedSong>)> {
 pub fn run_train(args: TrainArgs) -> Result<()> {
     let (_, songs) = load_encoded(&args.corpus)?;
     let data = TrainingData::from_encoded(&songs, args.corpus.display().to_string());
-    let structure = structure_inputs(&args);
-    let model = MelodyLstmConfig::new(data.vocab.len())
-        .with_hidden_size(args.hidden)
-        .with_layers(args.layers)
-        .with_embedding_size(args.embedding)
-        .with_dropout(args.dropout)
-        .with_structure(structure);
-    let config = TrainingConfig::new(model)
-        .with_epochs(args.epochs)
-        .with_batch_size(args.batch)
-        .with_seq_len(args.seq_len)
-        .with_learning_rate(args.lr)
-        .with_weight_decay(args.weight_decay)
-        .with_patience(args.patience)
-        .with_valid_fraction(args.valid_split)
-        .with_seed(args.seed)
-        .with_infill_per_song(
-            structure
-                .filter(|s| s.infill && args.infill_per_song > 0)
-                .map(|_| args.infill_per_song),
-        );
+    let config = training_config(&args, data.vocab.len());
     let mut options = TrainOptions::new(&args.out, args.backend)?;
     options.resume = args.resume;
     let stop = AtomicBool::new(false);
@@ -809,4 +818,84 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{Args, Parser};
+
+    #[derive(Parser)]
+    struct Train {
+        #[command(flatten)]
+        args: TrainArgs,
+    }
+
+    fn parse(flags: &[&str]) -> TrainArgs {
+        let fixed = ["train", "--corpus", "c", "--out", "o"];
+        Train::parse_from(fixed.iter().chain(flags)).args
+    }
+
+    fn json(config: &TrainingConfig) -> String {
+        serde_json::to_string(config).unwrap_or_default()
+    }
+
+    #[test]
+    fn no_flags_train_the_recommended_model() {
+        let config = training_config(&parse(&[]), 40);
+        assert_eq!(json(&config), json(&TrainingConfig::recommended(40)));
+    }
+
+    #[test]
+    fn flags_override_the_recommended_settings() {
+        let args = parse(&["--epochs", "3", "--lr", "0.01", "--dropout", "0.1"]);
+        let config = training_config(&args, 40);
+        assert_eq!(config.epochs, 3);
+        assert_eq!(config.learning_rate, 0.01);
+        assert_eq!(config.model.dropout, 0.1);
+        assert_eq!(
+            config.batch_size,
+            TrainingConfig::recommended(40).batch_size
+        );
+        let symbols_only = training_config(&parse(&["--symbols-only"]), 40);
+        assert_eq!(symbols_only.model.structure, None);
+        assert_eq!(symbols_only.infill_per_song, None);
+        let no_infill = training_config(&parse(&["--infill-per-song", "0"]), 40);
+        assert_eq!(no_infill.infill_per_song, None);
+    }
+
+    /// The `[default: …]` in each flag's help is the recommended value.
+    #[test]
+    fn help_names_the_recommended_defaults() {
+        let r = TrainingConfig::recommended(40);
+        let m = &r.model;
+        let expected: [(&str, f64); 13] = [
+            ("epochs", r.epochs as f64),
+            ("batch", r.batch_size as f64),
+            ("seq_len", r.seq_len as f64),
+            ("hidden", m.hidden_size as f64),
+            ("layers", m.layers as f64),
+            ("embedding", m.embedding_size as f64),
+            ("dropout", m.dropout),
+            ("lr", r.learning_rate),
+            ("weight_decay", r.weight_decay),
+            ("patience", r.patience as f64),
+            ("valid_split", r.valid_fraction),
+            ("seed", r.seed as f64),
+            ("infill_per_song", r.infill_per_song.unwrap_or(0) as f64),
+        ];
+        let command = TrainArgs::augment_args(clap::Command::new("train"));
+        for (id, value) in expected {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no --{id}"));
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            let shown = help
+                .split_once("[default: ")
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .and_then(|(v, _)| v.parse::<f64>().ok());
+            assert_eq!(shown, Some(value), "--{id}: {help}");
+        }
+    }
 }

@@ -140,6 +140,9 @@ pub fn decode(symbols: &[Symbol], time_step: Ratio) -> Melody {
     melody
 }
 
+/// The file a [`Vocabulary`] is saved as, in a model folder or an encoded corpus.
+pub const VOCAB_FILE: &str = "vocab.json";
+
 /// The symbol↔integer mapping. Ids follow a fixed order (delimiter, rest, hold, then
 /// pitches from low to high), so the same symbol set always gives the same ids.
 #[derive(Clone, Debug, PartialEq, Eq)]

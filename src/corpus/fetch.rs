@@ -19,10 +19,10 @@ pub struct FetchReport {
     pub tunes: usize,
 }
 
-/// The platform's data folder for corpora, e.g. `~/.local/share/lstmuse/corpora`.
+/// The platform's data folder for corpora, e.g. `~/.local/share/lstmuse/corpora`: the
+/// `corpora` folder of [`crate::fsutil::data_dir`], beside the app's trained models.
 pub fn default_corpus_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("org", "LSTMuse", "lstmuse")
-        .map(|d| d.data_dir().join("corpora"))
+    crate::fsutil::data_dir().map(|d| d.join("corpora"))
 }
 
 /// Downloads the music21 wheel with `pip download --no-deps` into a temporary folder and
@@ -101,12 +101,8 @@ fn find_wheel(dir: &Path) -> Result<PathBuf> {
 /// (a zip) into `dir`, each file written atomically.
 pub fn extract_essen(wheel: &Path, dir: &Path) -> Result<FetchReport> {
     let file = std::fs::File::open(wheel).map_err(|e| Error::io(wheel, e))?;
-    let bad_zip = |e: zip::result::ZipError| Error::Parse {
-        message: format!("not a readable wheel: {e}"),
-        location: crate::error::Location {
-            path: Some(wheel.to_path_buf()),
-            ..Default::default()
-        },
+    let bad_zip = |e: zip::result::ZipError| {
+        Error::parse(None, format!("not a readable wheel: {e}")).in_file(wheel)
     };
     let mut archive = zip::ZipArchive::new(file).map_err(bad_zip)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

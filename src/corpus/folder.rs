@@ -131,7 +131,8 @@ impl EncodedCorpus {
         }
         write_atomic(&dir.join("songs.txt"), songs.as_bytes())?;
         write_atomic(&dir.join("sources.txt"), sources.as_bytes())?;
-        self.vocabulary.save(&dir.join("vocab.json"))
+        self.vocabulary
+            .save(&dir.join(crate::corpus::encoding::VOCAB_FILE))
     }
 }
 

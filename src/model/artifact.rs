@@ -12,14 +12,18 @@ use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// File names inside a model folder.
+/// The training configuration (and the network's shape) inside a model folder.
 pub const CONFIG_FILE: &str = "config.json";
 /// The vocabulary.
-pub const VOCAB_FILE: &str = "vocab.json";
-/// The weights (Burn's burnpack format, full precision).
+pub use crate::corpus::encoding::VOCAB_FILE;
+/// The weights (Burn's burnpack format, full precision); also inside each checkpoint.
 pub const WEIGHTS_FILE: &str = "model.bpk";
 /// The model card.
 pub const CARD_FILE: &str = "card.json";
+/// The optimizer state inside each checkpoint.
+pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
+/// The resume point: which checkpoint is the last one, and the run so far.
+pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 
 /// What a model is and how it was made.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -115,28 +119,30 @@ pub fn weights_from_bytes(
     path: &Path,
     device: &Device,
 ) -> Result<MelodyLstm> {
-    let record =
-        ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| Error::Parse {
-            message: format!("corrupt weights: {e}"),
-            location: crate::error::Location {
-                path: Some(path.to_path_buf()),
-                ..Default::default()
-            },
-        })?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| Error::parse(None, format!("corrupt weights: {e}")).in_file(path))?;
     config
         .model
         .init(device)
         .try_load_record(record)
-        .map_err(|e| Error::Parse {
-            message: format!("weights do not fit the model in config.json: {e}"),
-            location: crate::error::Location {
-                path: Some(path.to_path_buf()),
-                ..Default::default()
-            },
+        .map_err(|e| {
+            Error::parse(
+                None,
+                format!("weights do not fit the model in {CONFIG_FILE}: {e}"),
+            )
+            .in_file(path)
         })
 }
 
 impl ModelArtifact {
+    /// Whether `dir` looks like a model folder (it has a `config.json`); [`load`] says
+    /// what else is missing or corrupt.
+    ///
+    /// [`load`]: ModelArtifact::load
+    pub fn is_model_folder(dir: &Path) -> bool {
+        dir.join(CONFIG_FILE).is_file()
+    }
+
     /// Writes the folder: weights first, then config, vocabulary and card; each file
     /// atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {

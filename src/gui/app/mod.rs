@@ -14,6 +14,7 @@ use super::settings::Settings;
 use super::training_panel::{TrainingAction, TrainingPanel};
 use super::transport::Audio;
 use crate::formats::{self, Format, ReadOptions};
+use crate::model::artifact::ModelArtifact;
 use crate::music::Melody;
 use crate::synth::{RenderConfig, Voice};
 use eframe::egui::{self, Color32, RichText};
@@ -140,7 +141,7 @@ impl LstmuseApp {
                 settings
                     .model_dir
                     .clone()
-                    .filter(|d| d.join("config.json").is_file())
+                    .filter(|d| ModelArtifact::is_model_folder(d))
             })
             .or_else(crate::default_model_dir);
         let mut status = Status::default();
@@ -162,10 +163,7 @@ impl LstmuseApp {
         let models_dir = options
             .models_dir
             .clone()
-            .or_else(|| {
-                directories::ProjectDirs::from("", "", "lstmuse")
-                    .map(|d| d.data_dir().join("models"))
-            })
+            .or_else(crate::fsutil::default_models_dir)
             .unwrap_or_else(|| PathBuf::from("models"));
         let dataset = DatasetBrowser::default();
         let mut app = LstmuseApp {

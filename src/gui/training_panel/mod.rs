@@ -3,9 +3,7 @@
 use super::dataset::DatasetBrowser;
 use super::jobs::{Jobs, Msg};
 use crate::corpus::folder::EncodedSong;
-use crate::corpus::structure::StructureInputs;
-use crate::model::MelodyLstmConfig;
-use crate::model::artifact::ModelCard;
+use crate::model::artifact::{CARD_FILE, ModelArtifact, ModelCard, WEIGHTS_FILE};
 use crate::model::backend::BackendChoice;
 use crate::model::training::{self, TrainOptions, TrainingConfig, TrainingData, TrainingEvent};
 use eframe::egui::{self, Color32, RichText};
@@ -49,17 +47,19 @@ pub struct TrainingSettings {
 }
 
 impl Default for TrainingSettings {
+    /// The recommended settings ([`TrainingConfig::recommended`]).
     fn default() -> Self {
+        let r = TrainingConfig::recommended(0);
         TrainingSettings {
-            epochs: 30,
-            batch_size: 32,
-            seq_len: 64,
-            hidden: 256,
-            layers: 1,
-            dropout: 0.3,
-            learning_rate: 3e-3,
-            valid_fraction: 0.1,
-            patience: 5,
+            epochs: r.epochs,
+            batch_size: r.batch_size,
+            seq_len: r.seq_len,
+            hidden: r.model.hidden_size,
+            layers: r.model.layers,
+            dropout: r.model.dropout,
+            learning_rate: r.learning_rate,
+            valid_fraction: r.valid_fraction,
+            patience: r.patience,
             backend: BackendChoice::Auto,
             model_name: "my-model".into(),
             log_scale: false,
@@ -68,21 +68,20 @@ impl Default for TrainingSettings {
 }
 
 impl TrainingSettings {
-    /// The library's training configuration for a vocabulary size.
+    /// The library's training configuration for a vocabulary size: the recommended one
+    /// with the panel's settings.
     pub fn to_config(&self, vocab_size: usize) -> TrainingConfig {
-        let model = MelodyLstmConfig::new(vocab_size)
-            .with_hidden_size(self.hidden)
-            .with_layers(self.layers)
-            .with_dropout(self.dropout)
-            .with_structure(Some(StructureInputs::default()));
-        TrainingConfig::new(model)
-            .with_epochs(self.epochs)
-            .with_batch_size(self.batch_size)
-            .with_seq_len(self.seq_len)
-            .with_learning_rate(self.learning_rate)
-            .with_valid_fraction(self.valid_fraction)
-            .with_patience(self.patience)
-            .with_infill_per_song(Some(1))
+        let mut config = TrainingConfig::recommended(vocab_size);
+        config.model.hidden_size = self.hidden;
+        config.model.layers = self.layers;
+        config.model.dropout = self.dropout;
+        config.epochs = self.epochs;
+        config.batch_size = self.batch_size;
+        config.seq_len = self.seq_len;
+        config.learning_rate = self.learning_rate;
+        config.valid_fraction = self.valid_fraction;
+        config.patience = self.patience;
+        config
     }
 }
 
@@ -193,7 +192,7 @@ impl TrainingPanel {
             if let Ok(entries) = std::fs::read_dir(&root) {
                 for e in entries.flatten() {
                     let p = e.path();
-                    if p.join("config.json").is_file() && !dirs.contains(&p) {
+                    if ModelArtifact::is_model_folder(&p) && !dirs.contains(&p) {
                         dirs.push(p);
                     }
                 }
@@ -203,7 +202,7 @@ impl TrainingPanel {
         self.models = dirs
             .into_iter()
             .map(|dir| {
-                let card = std::fs::read_to_string(dir.join("card.json"))
+                let card = std::fs::read_to_string(dir.join(CARD_FILE))
                     .ok()
                     .and_then(|t| serde_json::from_str(&t).ok());
                 ModelEntry { dir, card }
@@ -299,7 +298,7 @@ impl TrainingPanel {
         if let Some(h) = self.thread.take() {
             let _ = h.join();
         }
-        if ok && out_dir.join("model.bpk").is_file() {
+        if ok && out_dir.join(WEIGHTS_FILE).is_file() {
             self.finished = Some((out_dir, stopped));
         }
     }
@@ -380,4 +379,16 @@ fn corpus_name(dataset: &DatasetBrowser) -> String {
         .map(|c| c.path.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_settings_train_the_recommended_model() {
+        let config = TrainingSettings::default().to_config(40);
+        let json = |c: &TrainingConfig| serde_json::to_string(c).unwrap_or_default();
+        assert_eq!(json(&config), json(&TrainingConfig::recommended(40)));
+    }
 }
