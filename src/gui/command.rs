@@ -1,6 +1,6 @@
 //! Every user action as one `Command`, shared by menus, buttons and keyboard shortcuts.
 
-use eframe::egui::{Key, KeyboardShortcut, Modifiers};
+use eframe::egui::{Context, Key, KeyboardShortcut, Modifiers};
 
 /// A file format to export to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -94,6 +94,118 @@ pub enum Command {
 }
 
 impl Command {
+    /// Every command, with the parameters the menus and shortcuts use. `Keep` and
+    /// `Audition` belong to a variation card and stand here for the first card.
+    pub const ALL: [Command; 32] = [
+        Command::New,
+        Command::Open,
+        Command::Export(ExportKind::Midi),
+        Command::Export(ExportKind::MusicXml),
+        Command::Export(ExportKind::Wav),
+        Command::Export(ExportKind::Abc),
+        Command::Export(ExportKind::Kern),
+        Command::Copy(ExportKind::Abc),
+        Command::Copy(ExportKind::Kern),
+        Command::Quit,
+        Command::Undo,
+        Command::Redo,
+        Command::SelectAll,
+        Command::Delete,
+        Command::UseAsSeed,
+        Command::Transpose(1),
+        Command::Transpose(-1),
+        Command::Transpose(12),
+        Command::Transpose(-12),
+        Command::Nudge(1),
+        Command::Nudge(-1),
+        Command::Generate,
+        Command::RegenerateFromHere,
+        Command::FillSelection,
+        Command::Keep(0),
+        Command::Audition(0),
+        Command::PlayStop,
+        Command::Fit,
+        Command::ZoomIn,
+        Command::ZoomOut,
+        Command::TallerRows,
+        Command::ShorterRows,
+    ];
+
+    /// The name shown on buttons and in menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Command::New => "New",
+            Command::Open => "Open seed…",
+            Command::Export(kind) => match kind {
+                ExportKind::Midi => "Export MIDI…",
+                ExportKind::MusicXml => "Export MusicXML…",
+                ExportKind::Wav => "Export WAV audio…",
+                ExportKind::Abc => "Export ABC…",
+                ExportKind::Kern => "Export kern…",
+            },
+            Command::Copy(ExportKind::Abc) => "Copy as ABC text",
+            Command::Copy(ExportKind::Kern) => "Copy as kern text",
+            Command::Copy(_) => "Copy as text",
+            Command::Quit => "Quit",
+            Command::Undo => "Undo",
+            Command::Redo => "Redo",
+            Command::SelectAll => "Select all",
+            Command::Delete => "Delete",
+            Command::UseAsSeed => "Use selection as seed",
+            Command::Transpose(1) => "Transpose up",
+            Command::Transpose(-1) => "Transpose down",
+            Command::Transpose(12) => "Octave up",
+            Command::Transpose(-12) => "Octave down",
+            Command::Transpose(_) => "Transpose",
+            Command::Nudge(by) if by < 0 => "Nudge earlier",
+            Command::Nudge(_) => "Nudge later",
+            Command::Generate => "Generate",
+            Command::RegenerateFromHere => "Regenerate from here",
+            Command::FillSelection => "Fill selection",
+            Command::Keep(_) => "Keep",
+            Command::Audition(_) => "Audition",
+            Command::PlayStop => "Play / Stop",
+            Command::Fit => "Fit the melody",
+            Command::ZoomIn => "Zoom in",
+            Command::ZoomOut => "Zoom out",
+            Command::TallerRows => "Taller rows",
+            Command::ShorterRows => "Shorter rows",
+        }
+    }
+
+    /// What the command does, for hover text.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            Command::New => "Start a new, empty melody",
+            Command::Open => "Open a melody file as the seed",
+            Command::Export(_) => "Save the melody to a file",
+            Command::Copy(_) => "Copy the melody to the clipboard as text",
+            Command::Quit => "Leave the app",
+            Command::Undo => "Undo the last edit",
+            Command::Redo => "Redo the last undone edit",
+            Command::SelectAll => "Select every note",
+            Command::Delete => "Delete the selected notes",
+            Command::UseAsSeed => "Make the selected notes the seed",
+            Command::Transpose(_) => "Move the selected notes up or down",
+            Command::Nudge(_) => "Move the selected notes in time by a sixteenth",
+            Command::Generate => "Sample new variations from the seed",
+            Command::RegenerateFromHere => {
+                "Keep everything before the cursor and sample the rest again"
+            }
+            Command::FillSelection => {
+                "Write new notes for the selected notes or bars, leading into what follows"
+            }
+            Command::Keep(_) => "Put it after the seed (or in place of the selected notes)",
+            Command::Audition(_) => "Show it in the roll and play it",
+            Command::PlayStop => "Play the melody, or stop",
+            Command::Fit => "Show the whole melody",
+            Command::ZoomIn => "Show less time, wider",
+            Command::ZoomOut => "Show more time, narrower",
+            Command::TallerRows => "Taller pitch rows",
+            Command::ShorterRows => "Shorter pitch rows",
+        }
+    }
+
     /// The keyboard shortcut, if it has one.
     pub fn shortcut(self) -> Option<KeyboardShortcut> {
         let c = Modifiers::COMMAND;
@@ -122,36 +234,25 @@ impl Command {
         })
     }
 
-    /// Commands with shortcuts, most specific first (Ctrl+Shift+Z before Ctrl+Z).
-    pub const WITH_SHORTCUTS: [Command; 18] = [
-        Command::Redo,
-        Command::Undo,
-        Command::Open,
-        Command::Export(ExportKind::Midi),
-        Command::New,
-        Command::Quit,
-        Command::Delete,
-        Command::SelectAll,
-        Command::Generate,
-        Command::FillSelection,
-        Command::PlayStop,
-        Command::Transpose(12),
-        Command::Transpose(-12),
-        Command::Transpose(1),
-        Command::Transpose(-1),
-        Command::Nudge(1),
-        Command::Nudge(-1),
-        Command::Fit,
-    ];
-
-    /// The name shown on buttons and in menus.
-    pub fn label(self) -> &'static str {
-        match self {
-            Command::FillSelection => "Fill selection",
-            Command::RegenerateFromHere => "Regenerate from here",
-            Command::Generate => "Generate",
-            _ => "",
+    /// The tooltip with the shortcut, as the platform writes it: "Show the whole melody
+    /// (Ctrl+0)".
+    pub fn tooltip_with_shortcut(self, ctx: &Context) -> String {
+        match self.shortcut() {
+            Some(s) => format!("{} ({})", self.tooltip(), ctx.format_shortcut(&s)),
+            None => self.tooltip().to_owned(),
         }
+    }
+
+    /// The commands that have shortcuts, most specific first: egui matches Ctrl+Z on
+    /// Ctrl+Shift+Z and an arrow on Shift+arrow, so the shortcut with more modifiers
+    /// must be tried first.
+    pub fn with_shortcuts() -> Vec<Command> {
+        let mut commands: Vec<(Command, KeyboardShortcut)> = Command::ALL
+            .into_iter()
+            .filter_map(|c| Some((c, c.shortcut()?)))
+            .collect();
+        commands.sort_by_key(|(_, s)| std::cmp::Reverse(modifier_count(s.modifiers)));
+        commands.into_iter().map(|(c, _)| c).collect()
     }
 
     /// Whether the shortcut is a bare key that a focused text field should get instead.
@@ -161,20 +262,54 @@ impl Command {
     }
 }
 
+/// How many modifier keys a shortcut needs (Ctrl and Cmd count as one).
+fn modifier_count(m: Modifiers) -> usize {
+    [m.alt, m.shift, m.ctrl || m.command || m.mac_cmd]
+        .into_iter()
+        .filter(|&down| down)
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn shortcuts_are_unique() {
-        let all: Vec<_> = Command::WITH_SHORTCUTS
-            .iter()
-            .map(|c| c.shortcut().unwrap())
+        let all: Vec<KeyboardShortcut> = Command::with_shortcuts()
+            .into_iter()
+            .filter_map(Command::shortcut)
             .collect();
+        assert_eq!(all.len(), 18);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);
             }
+        }
+    }
+
+    #[test]
+    fn more_modifiers_come_first() {
+        let order = Command::with_shortcuts();
+        let at = |c: Command| order.iter().position(|&o| o == c);
+        assert!(at(Command::Redo) < at(Command::Undo));
+        assert!(at(Command::Transpose(12)) < at(Command::Transpose(1)));
+        assert!(at(Command::Transpose(-12)) < at(Command::Transpose(-1)));
+    }
+
+    #[test]
+    fn every_command_has_a_label_and_a_tooltip() {
+        for c in Command::ALL {
+            assert!(!c.label().is_empty(), "{c:?}");
+            assert!(!c.tooltip().is_empty(), "{c:?}");
+        }
+        for kind in [ExportKind::Midi, ExportKind::MusicXml, ExportKind::Wav] {
+            let label = Command::Export(kind).label();
+            assert_eq!(label, format!("Export {}…", kind.label()));
+        }
+        let labels: Vec<&str> = Command::ALL.iter().map(|c| c.label()).collect();
+        for (i, a) in labels.iter().enumerate() {
+            assert!(!labels[i + 1..].contains(a), "two commands are called {a}");
         }
     }
 }

@@ -223,9 +223,10 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
         let b = ui
             .add_enabled(
                 why.is_none(),
-                egui::Button::new(RichText::new("Generate").strong()).min_size(vec2(100.0, 28.0)),
+                egui::Button::new(RichText::new(Command::Generate.label()).strong())
+                    .min_size(vec2(100.0, 28.0)),
             )
-            .on_hover_text("Ctrl+G");
+            .on_hover_text(Command::Generate.tooltip_with_shortcut(ui.ctx()));
         if let Some(w) = why {
             b.clone().on_disabled_hover_text(w);
         }
@@ -238,9 +239,9 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
         let regen = ui
             .add_enabled(
                 why.is_none() && s.cursor.is_some(),
-                egui::Button::new("Regenerate from here"),
+                egui::Button::new(Command::RegenerateFromHere.label()),
             )
-            .on_hover_text("Keep everything before the cursor and sample the rest again")
+            .on_hover_text(Command::RegenerateFromHere.tooltip())
             .on_disabled_hover_text("Click the bar ruler above the roll to set the cursor");
         if regen.clicked() {
             commands.push(Command::RegenerateFromHere);
@@ -251,9 +252,7 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
             s.model_ready && !s.busy && s.can_fill,
             egui::Button::new(Command::FillSelection.label()),
         )
-        .on_hover_text(
-            "Write new notes for the selected notes or bars, leading into what follows (Ctrl+F)",
-        )
+        .on_hover_text(Command::FillSelection.tooltip_with_shortcut(ui.ctx()))
         .on_disabled_hover_text("Select notes, or drag over bars on the ruler above the roll");
     if fill.clicked() {
         commands.push(Command::FillSelection);
@@ -291,7 +290,7 @@ fn variation_card(
             ui.horizontal(|ui| {
                 let thumb =
                     piano_roll::thumbnail(ui, &v.notes, vec2(110.0, 40.0), GENERATED_COLOUR);
-                let thumb = thumb.on_hover_text("Audition");
+                let thumb = thumb.on_hover_text(Command::Audition(i).label());
                 ui.vertical(|ui| {
                     let title = if v.kept {
                         format!("Variation {} (kept)", i + 1)
@@ -302,17 +301,15 @@ fn variation_card(
                     ui.small(v.summary());
                     ui.horizontal(|ui| {
                         if ui
-                            .button(format!("Audition {}", i + 1))
-                            .on_hover_text("Show it in the roll and play it")
+                            .button(format!("{} {}", Command::Audition(i).label(), i + 1))
+                            .on_hover_text(Command::Audition(i).tooltip())
                             .clicked()
                         {
                             commands.push(Command::Audition(i));
                         }
                         if ui
-                            .button(format!("Keep {}", i + 1))
-                            .on_hover_text(
-                                "Put it after the seed (or in place of the selected notes)",
-                            )
+                            .button(format!("{} {}", Command::Keep(i).label(), i + 1))
+                            .on_hover_text(Command::Keep(i).tooltip())
                             .clicked()
                         {
                             commands.push(Command::Keep(i));

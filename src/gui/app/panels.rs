@@ -36,7 +36,7 @@ impl LstmuseApp {
         let typing = text_focus || (focus.is_some() && focus != self.roll_id);
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
-            for c in Command::WITH_SHORTCUTS {
+            for c in Command::with_shortcuts() {
                 let editing_key = matches!(c, Command::SelectAll | Command::Undo | Command::Redo);
                 if (typing && c.is_bare_key()) || (text_focus && editing_key) {
                     continue;
@@ -61,18 +61,16 @@ impl LstmuseApp {
         }
     }
 
-    pub(super) fn menu_item(
-        &mut self,
-        ui: &mut egui::Ui,
-        label: &str,
-        command: Command,
-        enabled: bool,
-    ) {
-        let mut button = egui::Button::new(label);
+    pub(super) fn menu_item(&mut self, ui: &mut egui::Ui, command: Command, enabled: bool) {
+        let mut button = egui::Button::new(command.label());
         if let Some(s) = command.shortcut() {
             button = button.shortcut_text(ui.ctx().format_shortcut(&s));
         }
-        if ui.add_enabled(enabled, button).clicked() {
+        if ui
+            .add_enabled(enabled, button)
+            .on_hover_text(command.tooltip())
+            .clicked()
+        {
             let ctx = ui.ctx().clone();
             self.execute(&ctx, command);
             ui.close();
@@ -82,8 +80,8 @@ impl LstmuseApp {
     pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                self.menu_item(ui, "New", Command::New, true);
-                self.menu_item(ui, "Open seed…", Command::Open, true);
+                self.menu_item(ui, Command::New, true);
+                self.menu_item(ui, Command::Open, true);
                 let recent = self.settings.recent_files.clone();
                 ui.menu_button("Open recent", |ui| {
                     if recent.is_empty() {
@@ -104,52 +102,37 @@ impl LstmuseApp {
                     ExportKind::Abc,
                     ExportKind::Kern,
                 ] {
-                    self.menu_item(
-                        ui,
-                        &format!("Export {}…", kind.label()),
-                        Command::Export(kind),
-                        true,
-                    );
+                    self.menu_item(ui, Command::Export(kind), true);
                 }
-                self.menu_item(ui, "Copy as ABC text", Command::Copy(ExportKind::Abc), true);
-                self.menu_item(
-                    ui,
-                    "Copy as kern text",
-                    Command::Copy(ExportKind::Kern),
-                    true,
-                );
+                self.menu_item(ui, Command::Copy(ExportKind::Abc), true);
+                self.menu_item(ui, Command::Copy(ExportKind::Kern), true);
                 ui.separator();
-                self.menu_item(ui, "Quit", Command::Quit, true);
+                self.menu_item(ui, Command::Quit, true);
             });
             ui.menu_button("Edit", |ui| {
                 let can_undo = self.history.can_undo();
                 let can_redo = self.history.can_redo();
                 let has_sel = !self.selection.is_empty();
-                self.menu_item(ui, "Undo", Command::Undo, can_undo);
-                self.menu_item(ui, "Redo", Command::Redo, can_redo);
+                self.menu_item(ui, Command::Undo, can_undo);
+                self.menu_item(ui, Command::Redo, can_redo);
                 ui.separator();
-                self.menu_item(ui, "Select all", Command::SelectAll, true);
-                self.menu_item(ui, "Delete", Command::Delete, has_sel);
-                self.menu_item(ui, "Use selection as seed", Command::UseAsSeed, has_sel);
-                self.menu_item(ui, "Transpose up", Command::Transpose(1), has_sel);
-                self.menu_item(ui, "Transpose down", Command::Transpose(-1), has_sel);
-                self.menu_item(ui, "Octave up", Command::Transpose(12), has_sel);
-                self.menu_item(ui, "Octave down", Command::Transpose(-12), has_sel);
+                self.menu_item(ui, Command::SelectAll, true);
+                self.menu_item(ui, Command::Delete, has_sel);
+                self.menu_item(ui, Command::UseAsSeed, has_sel);
+                self.menu_item(ui, Command::Transpose(1), has_sel);
+                self.menu_item(ui, Command::Transpose(-1), has_sel);
+                self.menu_item(ui, Command::Transpose(12), has_sel);
+                self.menu_item(ui, Command::Transpose(-12), has_sel);
             });
             ui.menu_button("Melody", |ui| {
                 let ready = self.model.is_some() && !self.generating;
-                self.menu_item(ui, "Generate", Command::Generate, ready);
+                self.menu_item(ui, Command::Generate, ready);
                 let regen = ready && self.cursor.is_some();
-                self.menu_item(
-                    ui,
-                    "Regenerate from here",
-                    Command::RegenerateFromHere,
-                    regen,
-                );
+                self.menu_item(ui, Command::RegenerateFromHere, regen);
             });
             ui.menu_button("Playback", |ui| {
                 let ok = self.audio.available();
-                self.menu_item(ui, "Play / Stop", Command::PlayStop, ok);
+                self.menu_item(ui, Command::PlayStop, ok);
                 ui.checkbox(
                     &mut self.settings.transport.loop_selection,
                     "Loop the selection",
@@ -157,11 +140,11 @@ impl LstmuseApp {
                 ui.checkbox(&mut self.settings.roll.follow, "Follow the playhead");
             });
             ui.menu_button("View", |ui| {
-                self.menu_item(ui, "Fit the melody", Command::Fit, true);
-                self.menu_item(ui, "Zoom in", Command::ZoomIn, true);
-                self.menu_item(ui, "Zoom out", Command::ZoomOut, true);
-                self.menu_item(ui, "Taller rows", Command::TallerRows, true);
-                self.menu_item(ui, "Shorter rows", Command::ShorterRows, true);
+                self.menu_item(ui, Command::Fit, true);
+                self.menu_item(ui, Command::ZoomIn, true);
+                self.menu_item(ui, Command::ZoomOut, true);
+                self.menu_item(ui, Command::TallerRows, true);
+                self.menu_item(ui, Command::ShorterRows, true);
                 ui.separator();
                 ui.checkbox(&mut self.settings.show_dataset, "Dataset browser");
                 ui.radio_value(
@@ -218,7 +201,7 @@ impl LstmuseApp {
             let b = ui.add_enabled(self.audio.available(), egui::Button::new(label));
             let b = match &self.audio.unavailable {
                 Some(why) => b.on_disabled_hover_text(why.as_str()),
-                None => b.on_hover_text("Space"),
+                None => b.on_hover_text(Command::PlayStop.tooltip_with_shortcut(&ctx)),
             };
             if b.clicked() {
                 self.execute(&ctx, Command::PlayStop);
@@ -254,14 +237,14 @@ impl LstmuseApp {
             ui.checkbox(&mut self.settings.roll.follow, "Follow");
             if ui
                 .button("Fit")
-                .on_hover_text("Show the whole melody (Ctrl+0)")
+                .on_hover_text(Command::Fit.tooltip_with_shortcut(&ctx))
                 .clicked()
             {
                 self.execute(&ctx, Command::Fit);
             }
             let seed_btn = ui
                 .add_enabled(!self.selection.is_empty(), egui::Button::new("Use as seed"))
-                .on_hover_text("Make the selected notes the seed")
+                .on_hover_text(Command::UseAsSeed.tooltip())
                 .on_disabled_hover_text("Select notes in the roll first");
             if seed_btn.clicked() {
                 self.execute(&ctx, Command::UseAsSeed);
@@ -329,7 +312,7 @@ impl LstmuseApp {
                 self.execute(&ctx, Command::FillSelection);
                 ui.close();
             }
-            if ui.button("Regenerate from here").clicked() {
+            if ui.button(Command::RegenerateFromHere.label()).clicked() {
                 self.cursor = hover.or(self.cursor);
                 self.execute(&ctx, Command::RegenerateFromHere);
                 ui.close();
@@ -337,7 +320,7 @@ impl LstmuseApp {
             if ui
                 .add_enabled(
                     !self.selection.is_empty(),
-                    egui::Button::new("Use selection as seed"),
+                    egui::Button::new(Command::UseAsSeed.label()),
                 )
                 .clicked()
             {
@@ -345,7 +328,10 @@ impl LstmuseApp {
                 ui.close();
             }
             if ui
-                .add_enabled(!self.selection.is_empty(), egui::Button::new("Delete"))
+                .add_enabled(
+                    !self.selection.is_empty(),
+                    egui::Button::new(Command::Delete.label()),
+                )
                 .clicked()
             {
                 self.execute(&ctx, Command::Delete);
