@@ -1,6 +1,7 @@
 //! Background work: a model thread (load, generate) and one-off threads (files, corpora,
 //! training), all reporting over one channel and waking the UI with `request_repaint`.
 
+use super::error::GuiError;
 use crate::model::artifact::{ModelArtifact, ModelCard};
 use crate::model::backend::{self, BackendChoice, ChosenDevice};
 use crate::music::Melody;
@@ -46,13 +47,13 @@ pub struct GenerateRequest {
 /// A result from a background job.
 pub enum Msg {
     /// A model finished loading (or failed).
-    ModelLoaded(Result<ModelInfo, String>),
+    ModelLoaded(Result<ModelInfo, GuiError>),
     /// A generation finished.
     Generated {
         /// What was asked.
         request: GenerateRequest,
         /// The melodies, or why not.
-        result: Result<Vec<Generated>, String>,
+        result: Result<Vec<Generated>, GuiError>,
         /// Wall time in milliseconds.
         millis: f64,
     },
@@ -203,15 +204,12 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
                     model = Some(a);
                     Msg::ModelLoaded(Ok(info))
                 }
-                Err(e) => Msg::ModelLoaded(Err(format!(
-                    "could not load the model in {}: {e}",
-                    dir.display()
-                ))),
+                Err(error) => Msg::ModelLoaded(Err(GuiError::ModelLoad { dir, error })),
             },
             ModelJob::Generate(request) => {
                 let t = Instant::now();
                 let result = match &model {
-                    None => Err("no model is loaded".to_string()),
+                    None => Err(GuiError::NoModel),
                     Some(a) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         match request.fill {
                             Some((start, end)) => sampling::fill(
@@ -233,8 +231,8 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
                             ),
                         }
                     }))
-                    .map_err(|p| format!("internal error: {}", panic_message(&p)))
-                    .and_then(|r| r.map_err(|e| e.to_string())),
+                    .map_err(|p| GuiError::Panicked(panic_message(&p)))
+                    .and_then(|r| r.map_err(GuiError::from)),
                 };
                 Msg::Generated {
                     request: *request,

@@ -17,6 +17,8 @@ pub mod dataset;
 #[cfg(feature = "gui")]
 pub mod document;
 #[cfg(feature = "gui")]
+pub mod error;
+#[cfg(feature = "gui")]
 pub mod file_dialog;
 #[cfg(feature = "gui")]
 pub mod generate_panel;
@@ -33,6 +35,8 @@ pub mod transport;
 
 #[cfg(feature = "gui")]
 pub use app::{AppOptions, LstmuseApp};
+#[cfg(feature = "gui")]
+pub use error::GuiError;
 
 /// Opens the app window and runs until it is closed. Tries the wgpu renderer first and
 /// falls back to OpenGL when wgpu finds no adapter.
@@ -57,10 +61,40 @@ pub fn run(options: AppOptions) -> Result<(), eframe::Error> {
         )
     };
     match start(eframe::Renderer::Wgpu, options.clone()) {
-        Err(e) if !e.to_string().contains("DISPLAY") => {
+        Err(e) if fallback_after(&e) == RendererFallback::OpenGl => {
             eprintln!("lstmuse: the wgpu renderer failed ({e}); trying OpenGL");
             start(eframe::Renderer::Glow, options)
         }
         other => other,
+    }
+}
+
+/// What to do when the wgpu renderer did not start.
+#[cfg(feature = "gui")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RendererFallback {
+    /// Try OpenGL: wgpu found no adapter, or its window or surface failed.
+    OpenGl,
+    /// Give up: the event loop could not start (no display: neither `DISPLAY` nor a
+    /// Wayland socket), and OpenGL needs it as much as wgpu does.
+    GiveUp,
+}
+
+#[cfg(feature = "gui")]
+fn fallback_after(error: &eframe::Error) -> RendererFallback {
+    match error {
+        eframe::Error::WinitEventLoop(_) => RendererFallback::GiveUp,
+        _ => RendererFallback::OpenGl,
+    }
+}
+
+#[cfg(all(test, feature = "gui"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_renderer_failure_falls_back_to_opengl() {
+        let failed = eframe::Error::AppCreation("no adapter".into());
+        assert_eq!(fallback_after(&failed), RendererFallback::OpenGl);
     }
 }

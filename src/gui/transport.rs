@@ -1,5 +1,6 @@
 //! Playback: render with the built-in synth, play through the sound device, track the playhead.
 
+use super::error::GuiError;
 use crate::music::Melody;
 use crate::synth::{self, RenderConfig, Rendered};
 
@@ -64,28 +65,30 @@ impl Audio {
         melody: &Melody,
         config: &RenderConfig,
         loop_steps: Option<(u32, u32)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), GuiError> {
         let rendered = synth::render(melody, config);
         #[cfg(feature = "audio")]
         {
             let player = self
                 .player
                 .as_mut()
-                .ok_or_else(|| self.unavailable.clone().unwrap_or_default())?;
+                .ok_or_else(|| GuiError::NoSound(self.unavailable.clone().unwrap_or_default()))?;
             let range = loop_steps.map(|(a, b)| {
                 (
                     rendered.frame_at_quarter(f64::from(a) / 4.0),
                     rendered.frame_at_quarter(f64::from(b) / 4.0),
                 )
             });
-            player.play(&rendered, range).map_err(|e| e.to_string())?;
+            player.play(&rendered, range)?;
             self.playing = Some(Playing { rendered });
             Ok(())
         }
         #[cfg(not(feature = "audio"))]
         {
             let _ = (rendered, loop_steps);
-            Err(self.unavailable.clone().unwrap_or_default())
+            Err(GuiError::NoSound(
+                self.unavailable.clone().unwrap_or_default(),
+            ))
         }
     }
 

@@ -97,16 +97,16 @@ impl LstmuseApp {
     }
 
     /// Writes the shown melody to `path` in `kind`'s format (atomically).
-    pub fn export_to(&mut self, path: &Path, kind: ExportKind) -> Result<(), String> {
+    pub fn export_to(&mut self, path: &Path, kind: ExportKind) -> Result<(), GuiError> {
         let melody = self.shown_melody();
         if melody.sounding().next().is_none() {
-            return Err("there are no notes to export".into());
+            return Err(GuiError::NothingToExport);
         }
         let result = match kind {
             ExportKind::Wav => {
                 let config = self.render_config();
                 let rendered = crate::synth::render(&melody, &config);
-                crate::synth::write_wav(&rendered, path).map_err(|e| e.to_string())
+                crate::synth::write_wav(&rendered, path).map_err(GuiError::from)
             }
             _ => {
                 let format = match kind {
@@ -117,7 +117,7 @@ impl LstmuseApp {
                 };
                 formats::to_bytes(&melody, format)
                     .and_then(|bytes| crate::fsutil::write_atomic(path, &bytes))
-                    .map_err(|e| e.to_string())
+                    .map_err(GuiError::from)
             }
         };
         match &result {
@@ -125,7 +125,7 @@ impl LstmuseApp {
                 self.settings.export_dir = path.parent().map(Path::to_path_buf);
                 self.info(format!("Exported {}", path.display()));
             }
-            Err(e) => self.error(format!("Export to {} failed: {e}", path.display())),
+            Err(e) => self.error(format!("Export to {} failed: {e:#}", path.display())),
         }
         result
     }
@@ -356,7 +356,7 @@ impl LstmuseApp {
         let loop_steps = self.loop_range();
         let config = self.render_config();
         if let Err(e) = self.audio.play(&melody, &config, loop_steps) {
-            self.error(format!("Cannot play: {e}"));
+            self.error(format!("Cannot play: {e:#}"));
         }
     }
 
@@ -503,7 +503,7 @@ impl LstmuseApp {
                     m.tempo_qpm = Some(self.settings.transport.bpm);
                     let config = self.render_config();
                     if let Err(e) = self.audio.play(&m, &config, None) {
-                        self.error(format!("Cannot play: {e}"));
+                        self.error(format!("Cannot play: {e:#}"));
                     }
                 }
             }
@@ -535,7 +535,7 @@ impl LstmuseApp {
                     resume,
                     &self.jobs,
                 ) {
-                    self.error(e);
+                    self.error(format!("{e:#}"));
                 }
             }
             TrainingAction::Stop => self.training.stop(),

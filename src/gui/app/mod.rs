@@ -6,6 +6,7 @@ mod panels;
 use super::command::{Command, ExportKind};
 use super::dataset::{DatasetAction, DatasetBrowser};
 use super::document::{Document, History, Origin, RollNote};
+use super::error::GuiError;
 use super::file_dialog::{self, DialogAction, PathDialog, Purpose};
 use super::generate_panel::{self, PanelState, Variation};
 use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg, done};
@@ -284,7 +285,7 @@ impl LstmuseApp {
                 }
                 Msg::ModelLoaded(Err(e)) => {
                     self.model_loading = false;
-                    self.error(e);
+                    self.error(format!("{e:#}"));
                 }
                 Msg::Generated {
                     request,
@@ -315,7 +316,7 @@ impl LstmuseApp {
                                 if self.variations.len() == 1 { "" } else { "s" },
                             ));
                         }
-                        Err(e) => self.error(format!("Generation failed: {e}")),
+                        Err(e) => self.error(format!("Generation failed: {e:#}")),
                     }
                 }
                 Msg::Apply(f) => f(self),

@@ -21,7 +21,7 @@ impl DatasetBrowser {
         });
     }
 
-    fn loaded(&mut self, path: &Path, loaded: Result<Loaded, String>) {
+    fn loaded(&mut self, path: &Path, loaded: Result<Loaded, GuiError>) {
         let Some(entry) = self.corpora.iter_mut().find(|c| c.path == path) else {
             return;
         };
@@ -37,7 +37,7 @@ impl DatasetBrowser {
             }
             Err(e) => {
                 entry.failed = 1;
-                self.errors.push((path.to_path_buf(), e));
+                self.errors.push((path.to_path_buf(), format!("{e:#}")));
             }
         }
         self.refresh_stats();
@@ -95,8 +95,11 @@ struct Loaded {
     errors: Vec<String>,
 }
 
-fn load_rows(path: &Path) -> Result<Loaded, String> {
-    let c = corpus::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn load_rows(path: &Path) -> Result<Loaded, GuiError> {
+    let c = corpus::load(path).map_err(|error| GuiError::Corpus {
+        path: path.to_path_buf(),
+        error,
+    })?;
     let config = PreprocessConfig::default();
     let rows = c
         .melodies
@@ -119,15 +122,13 @@ fn load_rows(path: &Path) -> Result<Loaded, String> {
                 .clone()
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or_else(|| file.clone());
-            let key = m
-                .key_or_estimate()
-                .map_or_else(|| "?".into(), |k| k.to_string());
-            let meter = m.meter.map_or_else(|| "?".into(), |x| x.to_string());
+            let key = m.key_or_estimate();
+            let meter = m.meter;
             let bar = m.meter.unwrap_or_default().bar_length().to_f64();
             let bars = (m.duration().to_f64() / bar.max(0.25)) as f32;
             let (excluded, symbols) = match preprocess::prepare(&m, &config) {
                 Ok(s) => (None, Some(Arc::new(s))),
-                Err(e) => (Some(e.to_string()), None),
+                Err(e) => (Some(e), None),
             };
             TuneRow {
                 corpus: path.to_path_buf(),

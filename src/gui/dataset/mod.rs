@@ -2,14 +2,15 @@
 //! tune is excluded, per-file errors, statistics plots, and a preview roll.
 
 use super::document::{Document, Origin};
+use super::error::GuiError;
 use super::jobs::{Jobs, Msg, done};
 use super::piano_roll::{PianoRoll, RollView};
 use crate::corpus;
 use crate::corpus::encoding::Symbol;
 use crate::corpus::folder::EncodedSong;
-use crate::corpus::preprocess::{self, PreprocessConfig};
+use crate::corpus::preprocess::{self, Exclusion, PreprocessConfig};
 use crate::corpus::structure::SongStructure;
-use crate::music::Melody;
+use crate::music::{Key, Melody, Meter};
 use eframe::egui::{self, Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Plot};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod loading;
+mod order;
 mod stats;
 mod table;
 
@@ -39,18 +41,30 @@ pub struct TuneRow {
     pub title: String,
     /// File (relative to the corpus) and tune number.
     pub file: String,
-    /// Key name.
-    pub key: String,
-    /// Meter.
-    pub meter: String,
+    /// The key (written, else estimated from the notes); `None` without notes.
+    pub key: Option<Key>,
+    /// The meter; `None` for free meter.
+    pub meter: Option<Meter>,
     /// Length in bars.
     pub bars: f32,
     /// Why the preprocessing leaves it out, if it does.
-    pub excluded: Option<String>,
+    pub excluded: Option<Exclusion>,
     /// The melody.
     pub melody: Arc<Melody>,
     /// Its training symbols, if it is included.
     pub symbols: Option<Arc<Vec<Symbol>>>,
+}
+
+impl TuneRow {
+    /// The key as the table shows it ("?" when unknown).
+    pub fn key_text(&self) -> String {
+        self.key.map_or_else(|| "?".into(), |k| k.to_string())
+    }
+
+    /// The meter as the table shows it ("?" for free meter).
+    pub fn meter_text(&self) -> String {
+        self.meter.map_or_else(|| "?".into(), |m| m.to_string())
+    }
 }
 
 /// A corpus in the list.
@@ -165,15 +179,7 @@ impl DatasetBrowser {
             if let Some((by, ascending)) = self.sort {
                 let rows = &self.rows;
                 order.sort_by(|&a, &b| {
-                    let (a, b) = (&rows[a], &rows[b]);
-                    let o = match by {
-                        SortBy::Title => a.title.cmp(&b.title),
-                        SortBy::File => a.file.cmp(&b.file),
-                        SortBy::Key => a.key.cmp(&b.key),
-                        SortBy::Meter => a.meter.cmp(&b.meter),
-                        SortBy::Bars => a.bars.total_cmp(&b.bars),
-                        SortBy::Status => a.excluded.cmp(&b.excluded),
-                    };
+                    let o = order::compare(&rows[a], &rows[b], by);
                     if ascending { o } else { o.reverse() }
                 });
             }

@@ -1,6 +1,7 @@
 //! Statistics of the usable tunes and their plots.
 
 use super::*;
+use std::collections::HashMap;
 
 /// Statistics of the included tunes.
 #[derive(Clone, Debug, Default)]
@@ -9,8 +10,8 @@ pub struct DatasetStats {
     pub pitches: BTreeMap<u8, usize>,
     /// Notes per length in 16ths.
     pub lengths: BTreeMap<u32, usize>,
-    /// Tunes per key.
-    pub keys: BTreeMap<String, usize>,
+    /// Tunes per key, most common first.
+    pub keys: Vec<(Option<Key>, usize)>,
     /// Tunes per length in bars (rounded).
     pub bars: BTreeMap<u32, usize>,
 }
@@ -18,8 +19,9 @@ pub struct DatasetStats {
 impl DatasetBrowser {
     pub(super) fn refresh_stats(&mut self) {
         let mut s = DatasetStats::default();
+        let mut keys: HashMap<Option<Key>, usize> = HashMap::new();
         for r in self.rows.iter().filter(|r| r.excluded.is_none()) {
-            *s.keys.entry(r.key.clone()).or_default() += 1;
+            *keys.entry(r.key).or_default() += 1;
             *s.bars.entry(r.bars.round() as u32).or_default() += 1;
             for n in &r.melody.notes {
                 if let Some(p) = n.pitch {
@@ -29,6 +31,11 @@ impl DatasetBrowser {
                 }
             }
         }
+        s.keys = keys.into_iter().collect();
+        s.keys.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| order::key_order(a.0).cmp(&order::key_order(b.0)))
+        });
         self.stats = s;
     }
 
@@ -87,27 +94,25 @@ impl DatasetBrowser {
             Color32::from_rgb(232, 160, 48),
             &number,
         );
-        let mut keys: Vec<(&String, &usize)> = s.keys.iter().collect();
-        keys.sort_by(|a, b| b.1.cmp(a.1));
-        let key_bars = keys
+        let key_bars = s
+            .keys
             .iter()
             .enumerate()
-            .map(|(i, (k, c))| Bar::new(i as f64, **c as f64).width(0.8).name(k))
+            .map(|(i, (k, c))| {
+                let name = k.map_or_else(|| "?".into(), |k| k.to_string());
+                Bar::new(i as f64, *c as f64).width(0.8).name(name)
+            })
             .collect();
         // Short names under the bars: F (major), g (minor).
-        let names: Vec<String> = keys
+        let names: Vec<String> = s
+            .keys
             .iter()
-            .map(|(k, _)| {
-                let mut words = k.split_whitespace();
-                let tonic = words.next().unwrap_or("?");
-                if words
-                    .next()
-                    .is_some_and(|m| m.eq_ignore_ascii_case("minor"))
-                {
-                    tonic.to_lowercase()
-                } else {
-                    tonic.to_string()
+            .map(|(k, _)| match k {
+                Some(k) if k.mode == crate::music::Mode::Minor => {
+                    k.tonic.to_string().to_lowercase()
                 }
+                Some(k) => k.tonic.to_string(),
+                None => "?".into(),
             })
             .collect();
         chart(

@@ -72,10 +72,10 @@ impl DatasetBrowser {
                                 ui.label(&r.file);
                             });
                             row.col(|ui| {
-                                ui.label(&r.key);
+                                ui.label(r.key_text());
                             });
                             row.col(|ui| {
-                                ui.label(&r.meter);
+                                ui.label(r.meter_text());
                             });
                             row.col(|ui| {
                                 ui.label(format!("{:.0}", r.bars));
@@ -83,7 +83,8 @@ impl DatasetBrowser {
                             row.col(|ui| match &r.excluded {
                                 Some(why) => {
                                     ui.label(
-                                        RichText::new(why).color(Color32::from_rgb(230, 150, 90)),
+                                        RichText::new(why.to_string())
+                                            .color(Color32::from_rgb(230, 150, 90)),
                                     );
                                 }
                                 None => {

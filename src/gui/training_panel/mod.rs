@@ -1,6 +1,7 @@
 //! The training panel: hyperparameters, Start/Stop/Resume, a live loss plot, and the model list.
 
 use super::dataset::DatasetBrowser;
+use super::error::GuiError;
 use super::jobs::{Jobs, Msg};
 use crate::corpus::folder::EncodedSong;
 use crate::model::artifact::{CARD_FILE, ModelArtifact, ModelCard, WEIGHTS_FILE};
@@ -218,26 +219,23 @@ impl TrainingPanel {
         out_dir: PathBuf,
         resume: bool,
         jobs: &Jobs,
-    ) -> Result<(), String> {
+    ) -> Result<(), GuiError> {
         if self.running {
-            return Err("training is already running".into());
+            return Err(GuiError::TrainingRunning);
         }
         if settings.model_name.trim().is_empty() || settings.model_name.contains(['/', '\\']) {
-            return Err("give the model a folder name without slashes".into());
+            return Err(GuiError::BadModelName);
         }
         let (name, songs) = match &self.training_set {
             Some((n, s)) => (n.clone(), s.clone()),
             None => (corpus_name(dataset), dataset.training_songs(&[])),
         };
         if songs.len() < 2 {
-            return Err(format!(
-                "the training set has {} usable songs: add a corpus in the dataset browser (at least 2 songs)",
-                songs.len()
-            ));
+            return Err(GuiError::TooFewSongs(songs.len()));
         }
         let data = TrainingData::from_encoded(&songs, name);
         let config = settings.to_config(data.vocab.len());
-        config.validate().map_err(|e| e.to_string())?;
+        config.validate()?;
         let backend = settings.backend;
         if !resume {
             self.figures = RunFigures::default();
@@ -288,7 +286,10 @@ impl TrainingPanel {
                     app.training.refresh_models(&models_dir);
                 })));
             })
-            .map_err(|e| format!("could not start the training thread: {e}"))?;
+            .map_err(|error| GuiError::Thread {
+                name: "training",
+                error,
+            })?;
         self.thread = Some(handle);
         Ok(())
     }

@@ -1,0 +1,63 @@
+//! What the app could not do, shown once in the status bar (or beside the widget it
+//! concerns) with `{:#}`.
+
+use std::path::PathBuf;
+
+/// An error of the app: a library error, or a reason the app itself refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum GuiError {
+    /// Reading, writing, training or generating failed in the library.
+    #[error(transparent)]
+    Library(#[from] crate::Error),
+    /// A model folder could not be loaded.
+    #[error("could not load the model in {}: {error}", dir.display())]
+    ModelLoad {
+        /// The folder.
+        dir: PathBuf,
+        /// Why (the error is shown in the message, so not chained a second time).
+        error: crate::Error,
+    },
+    /// A corpus folder or file could not be loaded.
+    #[error("{}: {error}", path.display())]
+    Corpus {
+        /// The folder or file.
+        path: PathBuf,
+        /// Why.
+        error: crate::Error,
+    },
+    /// Generation was asked for before a model was loaded.
+    #[error("no model is loaded")]
+    NoModel,
+    /// A background job panicked.
+    #[error("internal error: {0}")]
+    Panicked(String),
+    /// A thread could not be started.
+    #[error("could not start the {name} thread: {error}")]
+    Thread {
+        /// Which thread.
+        name: &'static str,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// Export with no notes.
+    #[error("there are no notes to export")]
+    NothingToExport,
+    /// Play without a sound device; the reason says why there is none.
+    #[error("{0}")]
+    NoSound(String),
+    /// The sound device refused to play.
+    #[cfg(feature = "audio")]
+    #[error(transparent)]
+    Player(#[from] super::audio::PlayerError),
+    /// Start while a training run is going on.
+    #[error("training is already running")]
+    TrainingRunning,
+    /// The new model's folder name is empty or has slashes.
+    #[error("give the model a folder name without slashes")]
+    BadModelName,
+    /// Fewer than two usable songs to train on.
+    #[error(
+        "the training set has {0} usable songs: add a corpus in the dataset browser (at least 2 songs)"
+    )]
+    TooFewSongs(usize),
+}
