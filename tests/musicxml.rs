@@ -196,7 +196,7 @@ fn two_voice_fixture_reads_the_top_voice() {
     let flute = musicxml::parse(
         &std::fs::read_to_string(fixture_dir().join("twinkle_two_voices.musicxml")).unwrap(),
         &ReadOptions {
-            voice: Some(1),
+            part: Some(1),
             ..ReadOptions::default()
         },
     )

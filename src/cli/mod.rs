@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use lstmuse::corpus;
 use lstmuse::corpus::preprocess::{PreprocessConfig, transposition_to_c_or_a};
 use lstmuse::formats::{self, ReadOptions};
+use lstmuse::synth::Voice;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -109,8 +110,8 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub tune: Option<u32>,
     /// Kern spine, MIDI track or MusicXML part to read (0-based; default: the top voice).
-    #[arg(long)]
-    pub voice: Option<usize>,
+    #[arg(long, alias = "voice")]
+    pub part: Option<usize>,
     /// Move the melody to C major / A minor, as the preprocessing does.
     #[arg(long)]
     pub transpose_to_c: bool,
@@ -170,7 +171,7 @@ pub fn run(command: Command) -> Result<()> {
 fn convert(args: ConvertArgs) -> Result<()> {
     let options = ReadOptions {
         tune: args.tune,
-        voice: args.voice,
+        part: args.part,
     };
     if formats::Format::from_path(&args.output).is_none() {
         bail!(
@@ -516,9 +517,9 @@ pub struct RenderArgs {
     pub input: PathBuf,
     /// The output file (.wav, 16-bit stereo).
     pub output: PathBuf,
-    /// The synth voice: flute, pluck or epiano.
-    #[arg(long, default_value = "flute")]
-    pub voice: String,
+    /// The synth voice.
+    #[arg(long, value_enum, default_value_t = VoiceArg::Flute)]
+    pub voice: VoiceArg,
     /// Tempo in quarter notes per minute (default: the melody's, or 120).
     #[arg(long)]
     pub bpm: Option<f64>,
@@ -533,8 +534,31 @@ pub struct RenderArgs {
     pub metronome: bool,
 }
 
+/// A synth voice on the command line: clap's mirror of [`Voice`] (the library does not
+/// know clap), with the same names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoiceArg {
+    /// A soft sine with a breath puff and gentle vibrato.
+    Flute,
+    /// A plucked string (Karplus–Strong).
+    Pluck,
+    /// An electric piano (FM).
+    #[value(name = "epiano")]
+    EPiano,
+}
+
+impl From<VoiceArg> for Voice {
+    fn from(v: VoiceArg) -> Voice {
+        match v {
+            VoiceArg::Flute => Voice::Flute,
+            VoiceArg::Pluck => Voice::Pluck,
+            VoiceArg::EPiano => Voice::EPiano,
+        }
+    }
+}
+
 fn render(args: RenderArgs) -> Result<()> {
-    use lstmuse::synth::{self, RenderConfig, Voice};
+    use lstmuse::synth::{self, RenderConfig};
     let is_wav = args
         .output
         .extension()
@@ -545,7 +569,7 @@ fn render(args: RenderArgs) -> Result<()> {
             args.output.display()
         );
     }
-    let voice: Voice = args.voice.parse()?;
+    let voice = Voice::from(args.voice);
     if let Some(bpm) = args.bpm {
         let (low, high) = synth::BPM_RANGE;
         if !(low..=high).contains(&bpm) {
@@ -554,7 +578,7 @@ fn render(args: RenderArgs) -> Result<()> {
     }
     let options = ReadOptions {
         tune: args.tune,
-        voice: args.part,
+        part: args.part,
     };
     let melody = formats::read_melody(&args.input, &options)?;
     let config = RenderConfig {
@@ -598,4 +622,33 @@ fn run_app(args: AppArgs) -> Result<()> {
 #[cfg(not(feature = "gui"))]
 fn run_app(_args: AppArgs) -> Result<()> {
     anyhow::bail!("this build has no desktop app (feature `gui`); see lstmuse --help for the CLI")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn every_voice_has_its_command_line_name() {
+        let names: Vec<String> = VoiceArg::value_variants()
+            .iter()
+            .filter_map(|v| {
+                let name = v.to_possible_value()?.get_name().to_owned();
+                assert_eq!(name, Voice::from(*v).name());
+                Some(name)
+            })
+            .collect();
+        let library: Vec<&str> = Voice::ALL.iter().map(|v| v.name()).collect();
+        assert_eq!(names, library);
+    }
+
+    #[test]
+    fn convert_still_takes_voice_for_the_part() {
+        let cli = Cli::parse_from(["lstmuse", "convert", "a.krn", "b.mid", "--voice", "1"]);
+        let Some(Command::Convert(args)) = cli.command else {
+            panic!("not a convert command");
+        };
+        assert_eq!(args.part, Some(1));
+    }
 }

@@ -556,6 +556,10 @@ pub struct GenerateArgs {
     /// ABC: the tune X:N of the primer file.
     #[arg(long)]
     pub tune: Option<u32>,
+    /// Kern spine, MIDI track or MusicXML part of the primer file (0-based; default: the
+    /// top voice).
+    #[arg(long, requires = "primer")]
+    pub part: Option<usize>,
     /// Rewrite bars A to B (inclusive, 1-based; bar 1 is the first full bar) of the primer
     /// file, conditioned on the notes before and after them; the rest stays as it is.
     #[arg(long, value_name = "A-B", requires = "primer", value_parser = parse_bar_range)]
@@ -755,7 +759,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
             p,
             &lstmuse::formats::ReadOptions {
                 tune: args.tune,
-                voice: None,
+                part: args.part,
             },
         )?,
         (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 /// Parses a `**kern` file into one melody.
 ///
 /// With several `**kern` spines the top voice is read: Humdrum puts the highest staff in
-/// the rightmost spine. `options.voice` picks another spine (0 = leftmost `**kern` spine).
+/// the rightmost spine. `options.part` picks another spine (0 = leftmost `**kern` spine).
 /// Chords give their highest note; grace notes are dropped; tied notes become one note.
 pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
-    let mut reader = Reader::new(options.voice);
+    let mut reader = Reader::new(options.part);
     for (i, line) in text.lines().enumerate() {
         reader.line(i + 1, line.trim_end_matches('\r'))?;
     }
@@ -724,7 +724,7 @@ mod tests {
         let low = parse(
             text,
             &ReadOptions {
-                voice: Some(0),
+                part: Some(0),
                 ..Default::default()
             },
         )
@@ -734,7 +734,7 @@ mod tests {
             parse(
                 text,
                 &ReadOptions {
-                    voice: Some(5),
+                    part: Some(5),
                     ..Default::default()
                 }
             )

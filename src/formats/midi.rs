@@ -30,7 +30,7 @@ struct Meta {
 }
 
 /// Reads a standard MIDI file (type 0 or 1). The melody comes from the first track with
-/// notes, or from track `options.voice`; overlapping notes become the top line.
+/// notes, or from track `options.part`; overlapping notes become the top line.
 pub fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Melody> {
     let smf = Smf::parse(bytes).map_err(|e| Error::parse(None, format!("not a MIDI file: {e}")))?;
     let ppq = match smf.header.timing {
@@ -50,7 +50,7 @@ pub fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Melody> {
     for track in &smf.tracks {
         tracks.push(read_track(track, &mut meta));
     }
-    let index = match options.voice {
+    let index = match options.part {
         Some(i) => {
             if tracks.get(i).is_none_or(Vec::is_empty) {
                 return Err(Error::Invalid(format!("MIDI track {i} has no notes")));

@@ -40,15 +40,15 @@ impl Format {
     }
 }
 
-/// Which tune or voice to read from a file that holds several.
+/// Which tune or part to read from a file that holds several.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// ABC: the tune whose reference number is `X:tune` (default: the first tune).
     pub tune: Option<u32>,
-    /// Kern: the `**kern` spine (0 = leftmost; default: the top voice, the rightmost spine).
-    /// MIDI: the track (default: the first track with notes).
-    /// MusicXML: the part (default: the first part).
-    pub voice: Option<usize>,
+    /// The part, 0-based. Kern: the `**kern` spine (0 = leftmost; default: the top
+    /// voice, the rightmost spine). MIDI: the track (default: the first track with
+    /// notes). MusicXML: the part (default: the first part).
+    pub part: Option<usize>,
 }
 
 /// One tune read from a file: its number in the file (ABC `X:`), its first line, and

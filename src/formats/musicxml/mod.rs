@@ -1,7 +1,7 @@
 //! MusicXML: read one part's top voice as a melody; write a melody as a one-part score.
 //!
 //! Reading takes `score-partwise` or `score-timewise`, the first part (or
-//! [`ReadOptions::voice`] as the part index) and its voice 1: chords become their top
+//! [`ReadOptions::part`]) and its voice 1: chords become their top
 //! note, grace and cue notes are dropped, tied notes become one [`Note`](crate::music::Note)
 //! with `tie_parts`, and simple repeats and first/second endings are played out.
 //! Durations come from `<duration>` and `<divisions>` as exact ratios.
@@ -37,7 +37,7 @@ use super::ReadOptions;
 use crate::error::Result;
 use crate::music::Melody;
 
-/// Parses uncompressed MusicXML: the first part (or `options.voice`), top voice.
+/// Parses uncompressed MusicXML: the first part (or `options.part`), top voice.
 pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
     read::parse(text, options)
 }

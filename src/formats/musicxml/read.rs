@@ -125,7 +125,7 @@ fn partwise_measures<'a, 'i>(
     options: &ReadOptions,
 ) -> Result<Vec<MeasureRef<'a, 'i>>> {
     let parts: Vec<_> = children(root, "part").collect();
-    let index = options.voice.unwrap_or(0);
+    let index = options.part.unwrap_or(0);
     let part = parts
         .get(index)
         .ok_or_else(|| no_part(index, parts.len()))?;
@@ -154,7 +154,7 @@ fn timewise_measures<'a, 'i>(
             .filter_map(|p| p.attribute("id"))
             .collect();
     }
-    let index = options.voice.unwrap_or(0);
+    let index = options.part.unwrap_or(0);
     let id = *ids.get(index).ok_or_else(|| no_part(index, ids.len()))?;
     Ok(children(root, "measure")
         .map(|m| MeasureRef {

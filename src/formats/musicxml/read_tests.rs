@@ -289,7 +289,7 @@ fn timewise_scores_are_read() {
     let b = parse(
         xml,
         &ReadOptions {
-            voice: Some(1),
+            part: Some(1),
             ..ReadOptions::default()
         },
     )
@@ -299,7 +299,7 @@ fn timewise_scores_are_read() {
         parse(
             xml,
             &ReadOptions {
-                voice: Some(2),
+                part: Some(2),
                 ..ReadOptions::default()
             }
         )
