@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{mscore_convert, shape, trim_rests};
+use common::{melody, mscore_convert, q, shape, trim_rests};
 use lstmuse::formats::{ReadOptions, kern, musicxml};
-use lstmuse::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};
+use lstmuse::{Key, Melody, Meter, Mode, Pitch, Ratio};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -18,108 +18,88 @@ fn read_fixture(name: &str) -> Melody {
     musicxml::parse(&text, &ReadOptions::default()).unwrap()
 }
 
-fn q(n: i64, d: i64) -> Ratio {
-    Ratio::new(n, d)
-}
-
-/// A melody from `(midi, duration)` pairs; midi 0 is a rest.
-fn melody(meter: Option<(u32, u32)>, pickup: Ratio, notes: &[(u8, Ratio)]) -> Melody {
-    Melody {
-        meter: meter.and_then(|(n, d)| Meter::new(n, d)),
-        pickup,
-        notes: notes
-            .iter()
-            .map(|&(p, d)| match p {
-                0 => Note::rest(d),
-                p => Note::new(Pitch(p), d),
-            })
-            .collect(),
-        ..Melody::default()
-    }
-}
-
 fn round_trip(m: &Melody) -> Melody {
     musicxml::parse(&musicxml::write(m), &ReadOptions::default()).unwrap()
 }
 
 /// Melodies built in code: pickups, ties across bar lines, dotted notes, rests, 3/4, 6/8.
 fn built_melodies() -> Vec<(&'static str, Melody)> {
-    let mut waltz = melody(
-        Some((3, 4)),
-        q(1, 1),
-        &[
-            (67, q(1, 1)),
-            (72, q(4, 1)),
-            (71, q(3, 2)),
-            (69, q(1, 2)),
-            (66, q(2, 1)),
-            (0, q(1, 1)),
-            (64, q(5, 4)),
-            (62, q(3, 4)),
-            (67, q(3, 1)),
-        ],
-    );
+    let mut waltz = Melody {
+        meter: Meter::new(3, 4),
+        pickup: q(1, 1),
+        ..melody(&[
+            (Some(67), q(1, 1)),
+            (Some(72), q(4, 1)),
+            (Some(71), q(3, 2)),
+            (Some(69), q(1, 2)),
+            (Some(66), q(2, 1)),
+            (None, q(1, 1)),
+            (Some(64), q(5, 4)),
+            (Some(62), q(3, 4)),
+            (Some(67), q(3, 1)),
+        ])
+    };
     waltz.key_signature = Some(1);
     waltz.key = Some(Key::from_signature(1, Mode::Major));
     waltz.tempo_qpm = Some(100.0);
     waltz.title = Some("Waltz with ties".into());
-    let mut jig = melody(
-        Some((6, 8)),
-        q(1, 2),
-        &[
-            (69, q(1, 2)),
-            (72, q(1, 1)),
-            (71, q(3, 2)),
-            (69, q(1, 2)),
-            (0, q(1, 2)),
-            (76, q(3, 4)),
-            (74, q(1, 4)),
-            (72, q(1, 2)),
-            (71, q(2, 1)),
-            (69, q(5, 2)),
-        ],
-    );
+    let mut jig = Melody {
+        meter: Meter::new(6, 8),
+        pickup: q(1, 2),
+        ..melody(&[
+            (Some(69), q(1, 2)),
+            (Some(72), q(1, 1)),
+            (Some(71), q(3, 2)),
+            (Some(69), q(1, 2)),
+            (None, q(1, 2)),
+            (Some(76), q(3, 4)),
+            (Some(74), q(1, 4)),
+            (Some(72), q(1, 2)),
+            (Some(71), q(2, 1)),
+            (Some(69), q(5, 2)),
+        ])
+    };
     jig.key = Some(Key::from_signature(0, Mode::Minor));
     jig.key_signature = Some(0);
-    let mut reel = melody(
-        Some((4, 4)),
-        Ratio::ZERO,
-        &[
-            (0, q(1, 2)),
-            (62, q(1, 2)),
-            (66, q(1, 4)),
-            (69, q(1, 4)),
-            (74, q(1, 2)),
-            (73, q(3, 1)),
-            (71, q(1, 1)),
-            (0, q(4, 1)),
-            (70, q(1, 2)),
-            (69, q(7, 2)),
-            (67, q(1, 1)),
-            (65, q(1, 1)),
-            (64, q(2, 1)),
-        ],
-    );
+    let mut reel = Melody {
+        meter: Meter::new(4, 4),
+        ..melody(&[
+            (None, q(1, 2)),
+            (Some(62), q(1, 2)),
+            (Some(66), q(1, 4)),
+            (Some(69), q(1, 4)),
+            (Some(74), q(1, 2)),
+            (Some(73), q(3, 1)),
+            (Some(71), q(1, 1)),
+            (None, q(4, 1)),
+            (Some(70), q(1, 2)),
+            (Some(69), q(7, 2)),
+            (Some(67), q(1, 1)),
+            (Some(65), q(1, 1)),
+            (Some(64), q(2, 1)),
+        ])
+    };
     reel.key_signature = Some(2);
-    let mut flat = melody(
-        Some((2, 4)),
-        q(1, 4),
-        &[
-            (70, q(1, 4)),
-            (63, q(1, 2)),
-            (64, q(1, 2)),
-            (65, q(6, 1)),
-            (68, q(3, 8)),
-            (67, q(1, 8)),
-            (65, q(3, 2)),
-        ],
-    );
+    let mut flat = Melody {
+        meter: Meter::new(2, 4),
+        pickup: q(1, 4),
+        ..melody(&[
+            (Some(70), q(1, 4)),
+            (Some(63), q(1, 2)),
+            (Some(64), q(1, 2)),
+            (Some(65), q(6, 1)),
+            (Some(68), q(3, 8)),
+            (Some(67), q(1, 8)),
+            (Some(65), q(3, 2)),
+        ])
+    };
     flat.key_signature = Some(-3);
-    let free = melody(
-        None,
-        Ratio::ZERO,
-        &[(60, q(1, 1)), (62, q(9, 2)), (64, q(1, 2)), (60, q(2, 1))],
-    );
+    let free = melody(&[
+        (Some(60), q(1, 1)),
+        (Some(62), q(9, 2)),
+        (Some(64), q(1, 2)),
+        (Some(60), q(2, 1)),
+    ]);
     vec![
         ("waltz", waltz),
         ("jig", jig),
@@ -292,19 +272,18 @@ fn musescore_imports_what_we_write() {
     let mut melodies = built_melodies();
     melodies.push(("greensleeves", read_fixture("greensleeves.musicxml")));
     melodies.push(("auld_lang_syne", read_fixture("auld_lang_syne.musicxml")));
-    let mut triplets = melody(
-        Some((2, 4)),
-        Ratio::ZERO,
-        &[
-            (60, q(1, 3)),
-            (62, q(1, 3)),
-            (64, q(1, 3)),
-            (65, q(1, 1)),
-            (67, q(2, 3)),
-            (65, q(1, 3)),
-            (64, q(1, 1)),
-        ],
-    );
+    let mut triplets = Melody {
+        meter: Meter::new(2, 4),
+        ..melody(&[
+            (Some(60), q(1, 3)),
+            (Some(62), q(1, 3)),
+            (Some(64), q(1, 3)),
+            (Some(65), q(1, 1)),
+            (Some(67), q(2, 3)),
+            (Some(65), q(1, 3)),
+            (Some(64), q(1, 1)),
+        ])
+    };
     triplets.key_signature = Some(0);
     melodies.push(("triplets", triplets));
     for (name, m) in &melodies {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::{melody, q};
 use lstmuse::corpus;
 use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::eval::melody_stats::{
@@ -12,7 +13,7 @@ use lstmuse::formats::read_melody;
 use lstmuse::model::MelodyLstmConfig;
 use lstmuse::model::backend::BackendChoice;
 use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, train};
-use lstmuse::{Melody, Meter, Note, Pitch, Ratio};
+use lstmuse::{Melody, Meter};
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
@@ -27,33 +28,19 @@ macro_rules! assert_close {
     };
 }
 
-/// Events as (MIDI or None for a rest, duration in sixteenths).
-fn melody(events: &[(Option<u8>, i64)], meter: Option<Meter>) -> Melody {
-    let mut m = Melody::new();
-    m.meter = meter;
-    for &(p, sixteenths) in events {
-        let d = Ratio::new(sixteenths, 4);
-        m.notes.push(match p {
-            Some(p) => Note::new(Pitch(p), d),
-            None => Note::rest(d),
-        });
-    }
-    m
-}
-
 /// C D E F G in quarters, then a quarter rest, in 4/4.
 fn scale_with_rest() -> Melody {
-    melody(
-        &[
-            (Some(60), 4),
-            (Some(62), 4),
-            (Some(64), 4),
-            (Some(65), 4),
-            (Some(67), 4),
-            (None, 4),
-        ],
-        Meter::new(4, 4),
-    )
+    Melody {
+        meter: Meter::new(4, 4),
+        ..melody(&[
+            (Some(60), q(1, 1)),
+            (Some(62), q(1, 1)),
+            (Some(64), q(1, 1)),
+            (Some(65), q(1, 1)),
+            (Some(67), q(1, 1)),
+            (None, q(1, 1)),
+        ])
+    }
 }
 
 fn fixture(name: &str) -> Melody {
@@ -218,18 +205,20 @@ fn identical_sets_overlap_fully() {
 fn disjoint_sets_do_not_overlap() {
     // Quarters C D C D, 4/4: classes C/D, intervals ±2, range 2, mean interval 2,
     // 4 notes per bar, no rests.
-    let plain = melody(
-        &[(Some(60), 4), (Some(62), 4), (Some(60), 4), (Some(62), 4)],
-        None,
-    );
+    let plain = melody(&[
+        (Some(60), q(1, 1)),
+        (Some(62), q(1, 1)),
+        (Some(60), q(1, 1)),
+        (Some(62), q(1, 1)),
+    ]);
     // 16ths F#4 C#5 alternating with 16th rests: classes F#/C#, intervals ±7, range 7,
     // mean interval 7, 8 notes per bar, half rests.
     let mut busy = Vec::new();
     for i in 0..8 {
-        busy.push((Some(if i % 2 == 0 { 66 } else { 73 }), 1));
-        busy.push((None, 1));
+        busy.push((Some(if i % 2 == 0 { 66 } else { 73 }), q(1, 4)));
+        busy.push((None, q(1, 4)));
     }
-    let busy = melody(&busy, None);
+    let busy = melody(&busy);
     let c = compare(&[plain], &[busy]);
     let floor = (1.0 / EPSILON).ln() * 0.9;
     for (name, overlap, kl) in every_overlap(&c) {

@@ -1,21 +1,11 @@
 //! The built-in synth, WAV export, `lstmuse render`, and (feature `audio`) the player, all offline.
 
-use lstmuse::music::{Melody, Note, Pitch, Ratio};
+mod common;
+
+use common::{melody, q};
+use lstmuse::music::Pitch;
 use lstmuse::synth::{self, RenderConfig, Rendered, Voice};
 use std::process::Command;
-
-/// A melody from (MIDI or rest, numerator, denominator) in quarter notes.
-fn melody(notes: &[(Option<u8>, i64, i64)]) -> Melody {
-    let mut m = Melody::new();
-    for &(p, num, den) in notes {
-        let d = Ratio::new(num, den);
-        m.notes.push(match p {
-            Some(p) => Note::new(Pitch(p), d),
-            None => Note::rest(d),
-        });
-    }
-    m
-}
 
 fn config(voice: Voice) -> RenderConfig {
     RenderConfig {
@@ -65,10 +55,10 @@ fn peak_frequency(x: &[f32], sample_rate: u32, low: f64, high: f64) -> f64 {
 #[test]
 fn length_is_the_melody_at_the_tempo_plus_a_short_tail() {
     let m = melody(&[
-        (Some(60), 1, 1),
-        (Some(64), 1, 2),
-        (None, 1, 2),
-        (Some(67), 2, 1),
+        (Some(60), q(1, 1)),
+        (Some(64), q(1, 2)),
+        (None, q(1, 2)),
+        (Some(67), q(2, 1)),
     ]);
     for voice in Voice::ALL {
         let r = synth::render(&m, &config(voice));
@@ -96,7 +86,7 @@ fn length_is_the_melody_at_the_tempo_plus_a_short_tail() {
 
 #[test]
 fn a4_sounds_at_440_hz() {
-    let m = melody(&[(Some(69), 4, 1)]);
+    let m = melody(&[(Some(69), q(4, 1))]);
     for (voice, tolerance_hz) in [
         (Voice::Flute, 1.0),
         (Voice::EPiano, 1.0),
@@ -113,7 +103,7 @@ fn a4_sounds_at_440_hz() {
 #[test]
 fn other_pitches_are_in_tune_too() {
     for midi in [48_u8, 60, 76, 84] {
-        let m = melody(&[(Some(midi), 4, 1)]);
+        let m = melody(&[(Some(midi), q(4, 1))]);
         let expected = Pitch(midi).frequency_hz();
         for voice in Voice::ALL {
             let r = synth::render(&m, &config(voice));
@@ -164,20 +154,20 @@ fn boundary_and_inside_steps(r: &Rendered) -> (f32, f32) {
 fn note_boundaries_do_not_click() {
     // Repeated notes, legato steps, leaps, a rest, short and long notes.
     let m = melody(&[
-        (Some(72), 1, 2),
-        (Some(72), 1, 2),
-        (Some(72), 1, 4),
-        (Some(72), 1, 4),
-        (Some(74), 1, 4),
-        (Some(76), 1, 4),
-        (Some(79), 1, 4),
-        (Some(60), 1, 4),
-        (Some(84), 1, 2),
-        (None, 1, 1),
-        (Some(67), 1, 8),
-        (Some(69), 1, 8),
-        (Some(71), 3, 4),
-        (Some(71), 1, 1),
+        (Some(72), q(1, 2)),
+        (Some(72), q(1, 2)),
+        (Some(72), q(1, 4)),
+        (Some(72), q(1, 4)),
+        (Some(74), q(1, 4)),
+        (Some(76), q(1, 4)),
+        (Some(79), q(1, 4)),
+        (Some(60), q(1, 4)),
+        (Some(84), q(1, 2)),
+        (None, q(1, 1)),
+        (Some(67), q(1, 8)),
+        (Some(69), q(1, 8)),
+        (Some(71), q(3, 4)),
+        (Some(71), q(1, 1)),
     ]);
     for voice in Voice::ALL {
         let r = synth::render(&m, &config(voice));
@@ -214,7 +204,7 @@ fn assert_locally_smooth(r: &Rendered, voice: Voice) {
 
 #[test]
 fn single_notes_start_near_zero_and_end_at_exactly_zero() {
-    let m = melody(&[(None, 1, 1), (Some(69), 1, 1), (None, 2, 1)]);
+    let m = melody(&[(None, q(1, 1)), (Some(69), q(1, 1)), (None, q(2, 1))]);
     for voice in Voice::ALL {
         let r = synth::render(&m, &config(voice));
         let x = left(&r);
@@ -235,7 +225,7 @@ fn single_notes_start_near_zero_and_end_at_exactly_zero() {
 
 #[test]
 fn a_rest_is_silent_in_its_middle() {
-    let m = melody(&[(Some(60), 1, 1), (None, 2, 1), (Some(60), 1, 1)]);
+    let m = melody(&[(Some(60), q(1, 1)), (None, q(2, 1)), (Some(60), q(1, 1))]);
     for voice in Voice::ALL {
         let r = synth::render(&m, &config(voice));
         let x = left(&r);
@@ -252,10 +242,10 @@ fn a_rest_is_silent_in_its_middle() {
 #[test]
 fn output_stays_within_range_and_is_not_silent() {
     let m = melody(&[
-        (Some(36), 1, 1),
-        (Some(96), 1, 1),
-        (Some(60), 1, 4),
-        (Some(62), 1, 4),
+        (Some(36), q(1, 1)),
+        (Some(96), q(1, 1)),
+        (Some(60), q(1, 4)),
+        (Some(62), q(1, 4)),
     ]);
     for voice in Voice::ALL {
         for volume in [0.0_f32, 0.8, 1.0] {
@@ -278,11 +268,11 @@ fn output_stays_within_range_and_is_not_silent() {
 #[test]
 fn rendering_is_deterministic() {
     let m = melody(&[
-        (Some(62), 1, 2),
-        (Some(66), 1, 4),
-        (Some(69), 1, 4),
-        (None, 1, 2),
-        (Some(74), 3, 2),
+        (Some(62), q(1, 2)),
+        (Some(66), q(1, 4)),
+        (Some(69), q(1, 4)),
+        (None, q(1, 2)),
+        (Some(74), q(3, 2)),
     ]);
     let dir = tempfile::tempdir().unwrap();
     for voice in Voice::ALL {
@@ -302,7 +292,7 @@ fn rendering_is_deterministic() {
 
 #[test]
 fn wav_files_read_back_with_their_rate_channels_and_length() {
-    let m = melody(&[(Some(60), 1, 1), (Some(67), 1, 2)]);
+    let m = melody(&[(Some(60), q(1, 1)), (Some(67), q(1, 2))]);
     let dir = tempfile::tempdir().unwrap();
     for (rate, format) in [
         (44_100, synth::WavFormat::Pcm16),
@@ -326,7 +316,7 @@ fn wav_files_read_back_with_their_rate_channels_and_length() {
 
 #[test]
 fn pcm_samples_match_the_rendering() {
-    let m = melody(&[(Some(69), 1, 1)]);
+    let m = melody(&[(Some(69), q(1, 1))]);
     let r = synth::render(&m, &config(Voice::Flute));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.wav");
@@ -409,7 +399,7 @@ fn player_opens_or_says_there_is_no_device() {
         }
         Ok(mut player) => {
             let r = synth::render(
-                &melody(&[(Some(69), 1, 2), (Some(72), 1, 2)]),
+                &melody(&[(Some(69), q(1, 2)), (Some(72), q(1, 2))]),
                 &config(Voice::Pluck),
             );
             player.play(&r, None).unwrap();
@@ -477,7 +467,11 @@ fn null_device_playback() {
         return;
     }
     let r = synth::render(
-        &melody(&[(Some(60), 2, 1), (Some(64), 2, 1), (Some(67), 2, 1)]),
+        &melody(&[
+            (Some(60), q(2, 1)),
+            (Some(64), q(2, 1)),
+            (Some(67), q(2, 1)),
+        ]),
         &config(Voice::Flute),
     );
     let mut player = Player::open().unwrap();

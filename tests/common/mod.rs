@@ -1,11 +1,12 @@
-//! Shared test helpers: where the shared corpora are, and skipping when they are absent.
+//! Shared test helpers: melodies built in code, where the shared corpora are, and
+//! skipping when they are absent.
 
 #![allow(dead_code)]
 
 #[cfg(feature = "gui")]
 pub mod app;
 
-use lstmuse::{Melody, Pitch, Ratio};
+use lstmuse::{Melody, Note, Pitch, Ratio};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -31,6 +32,28 @@ pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// `n/d` quarter notes.
+pub fn q(n: i64, d: i64) -> Ratio {
+    Ratio::new(n, d)
+}
+
+/// A melody from `(MIDI pitch, or None for a rest; duration in quarter notes)` pairs,
+/// without meter, key or pickup. Set those with struct update:
+/// `Melody { meter: Meter::new(3, 4), ..melody(&[(Some(67), q(1, 1))]) }`.
+/// [`shape`] reads the pairs back.
+pub fn melody(notes: &[(Option<u8>, Ratio)]) -> Melody {
+    Melody {
+        notes: notes
+            .iter()
+            .map(|&(p, d)| match p {
+                Some(p) => Note::new(Pitch(p), d),
+                None => Note::rest(d),
+            })
+            .collect(),
+        ..Melody::default()
+    }
 }
 
 /// Pitch and duration of every note and rest, ties merged.
