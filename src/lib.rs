@@ -5,17 +5,13 @@
 //!
 //! - [`music`]: `Pitch`, `Note`, `Melody`, `Meter`, `Key`; transposition and key finding.
 //! - [`formats`]: `**kern`, ABC, MIDI and MusicXML readers and writers.
-//! - [`preprocess`]: the seed's duration filter and transposition to C major / A minor.
-//! - [`encoding`]: the 16th-note symbol encoding and the symbol↔integer [`encoding::Vocabulary`].
-//! - [`corpus`]: load a folder of melodies in parallel, with per-file errors and statistics.
-//! - [`melody_stats`]: melody features and mgeval-style comparison of a generated set with a corpus.
-//! - [`fetch`]: get the Essen Folksong Collection from the music21 package.
-//! - [`fsutil`]: atomic file writes.
-//! - [`bench`]: figures for `lstmuse bench`.
+//! - [`corpus`]: load a folder of melodies, the seed's preprocessing, the 16th-note
+//!   encoding, each song's meter and pickup (structure), training windows, the Essen fetch.
+//! - [`model`]: the LSTM, its training loop with checkpoints, the model folder, CPU or GPU.
+//! - [`sampling`]: continue a primer, or fill a span between notes, with the model.
+//! - [`eval`]: score a model on held-out songs; compare generated melodies with a corpus.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
-//! - [`model`], [`data`], [`training`], [`artifact`], [`backend`]: the LSTM, its data,
-//!   its training loop with checkpoints, the model folder, and the CPU/GPU choice.
-//! - [`sampling`]: continue a primer with the model; [`eval`]: score it on held-out songs.
+//! - [`fsutil`]: atomic file writes; [`error`]: the library's error type.
 //! - [`gui`]: the desktop front end; `gui::audio` (feature `audio`) plays renders.
 //!
 //! ```

@@ -67,7 +67,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub symbols_only: bool,
     /// Structure inputs to leave out, comma-separated: meter, bar-position,
-    /// metrical-level, steps-to-end, infill.
+    /// metrical-level, steps-to-end, infill, join.
     #[arg(long, value_delimiter = ',', value_name = "INPUTS")]
     pub without: Vec<StructureInput>,
     /// Infilling sequences per song and epoch (with the infill input) [default: 1].
@@ -97,6 +97,8 @@ pub enum StructureInput {
     StepsToEnd,
     /// Infilling: the segment input and the infilling sequences.
     Infill,
+    /// While filling, the symbol right after the span.
+    Join,
 }
 
 /// The training configuration a `train` command line asks for: the recommended one
@@ -138,6 +140,7 @@ fn structure_inputs(args: &TrainArgs) -> Option<StructureInputs> {
         metrical_level: off(StructureInput::MetricalLevel),
         steps_to_end: off(StructureInput::StepsToEnd),
         infill: off(StructureInput::Infill),
+        join: off(StructureInput::Join) && off(StructureInput::Infill),
     })
 }
 
@@ -356,6 +359,21 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         )?),
         None => None,
     };
+    let joins = match args.infill {
+        Some(bars) if inputs.is_some_and(|i| i.infill) => {
+            let config = sampler_config(&args.sampler, 1)?;
+            Some(lstmuse::eval::join_intervals(
+                &artifact.model,
+                &artifact.config.model,
+                &artifact.vocab,
+                &ids,
+                bars,
+                &config,
+                &device.device,
+            )?)
+        }
+        _ => None,
+    };
     if let Some(name) = &args.record {
         lstmuse::model::artifact::record_held_out(
             &dir,
@@ -365,6 +383,7 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
                 nll_per_step: report.nll_per_step,
                 bits_per_note: report.bits_per_note,
                 accuracy: report.accuracy,
+                pitch_bits_per_note: Some(report.pitch_bits_per_note),
             },
         )?;
     }
@@ -410,6 +429,11 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
             {
                 object.extend(fields);
             }
+            if let Some(j) = &joins
+                && let serde_json::Value::Object(fields) = serde_json::to_value(j)?
+            {
+                object.extend(fields);
+            }
         }
         println!("{}", serde_json::to_string(&value)?);
     } else {
@@ -437,6 +461,15 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
                     || "this model cannot fill".to_string(),
                     |b| format!("{b:.3} from both sides")
                 )
+            );
+        }
+        if let Some(j) = &joins {
+            println!(
+                "joins          {} spans: last note to the next note {:.2} semitones filled, {:.2} continued; the songs' mean interval {:.2}",
+                j.join_songs,
+                j.fill_join_interval,
+                j.continuation_join_interval,
+                j.corpus_mean_interval
             );
         }
         if let Some((c, on_bar_line)) = &comparison {

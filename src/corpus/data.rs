@@ -139,6 +139,7 @@ const PADDING: StepContext = StepContext {
     step: 0,
     steps_to_end: 0,
     segment: Segment::Plain,
+    join: None,
 };
 
 /// The contexts of the targets of `/ song /`: steps `0..=len`, the last one the closing `/`.
@@ -148,6 +149,7 @@ fn plain_contexts(len: usize) -> Vec<StepContext> {
             step,
             steps_to_end: len - step,
             segment: Segment::Plain,
+            join: None,
         })
         .collect()
 }
@@ -180,7 +182,12 @@ pub struct SequenceOptions {
 /// Training sequences: every song whole (`/ song /`, cut only when longer than
 /// `max_len`), plus `infill_per_song` infilling sequences per song, each for a random span
 /// (see [`infill_window`]). Windows have their own lengths; [`batch`] pads them.
-pub fn sequences(songs: &SongIds, delimiter: usize, options: &SequenceOptions) -> Vec<Window> {
+pub fn sequences(
+    songs: &SongIds,
+    vocab: &Vocabulary,
+    delimiter: usize,
+    options: &SequenceOptions,
+) -> Vec<Window> {
     let max_len = options.max_len.max(1);
     let mut out = Vec::new();
     let mut rng = SplitMix64(options.seed ^ 0x5EED_F111);
@@ -205,7 +212,8 @@ pub fn sequences(songs: &SongIds, delimiter: usize, options: &SequenceOptions) -
             let Some((a, b)) = random_span(song.len(), &structure, &mut rng) else {
                 continue;
             };
-            if let Some(w) = infill_window(song, structure, a..b, delimiter, max_len) {
+            let join = vocab.symbol(song[b]);
+            if let Some(w) = infill_window(song, structure, a..b, join, delimiter, max_len) {
                 out.push(w);
             }
         }
@@ -240,59 +248,59 @@ fn random_span(
     (b > a).then_some((a, b))
 }
 
-/// The infilling sequence for `span` of a song: `/ suffix / prefix middle`, whose targets
-/// are `suffix / prefix middle s_b` (the last one is the suffix's first symbol, where the
-/// span must join). Suffix targets count their steps to the song's end, the others to the
-/// span's end. A suffix too long for `max_len` is cut, and its false closing `/` is not
-/// scored; `None` when even the prefix and middle do not fit.
+/// The infilling sequence for `span` `a..b` of a song: `/ s_{b+k-1} … s_b / s_0 … s_{b-1}`,
+/// the suffix read backwards so that the notes nearest the span come last, then the
+/// prefix and the span itself. Its targets are the inputs shifted by one, the last being
+/// `s_b`, where the span must join. Suffix targets count their steps to the song's end,
+/// the others to the span's end, and those carry `join` (the symbol `s_b`). A suffix too
+/// long for `max_len` keeps its part nearest the span; `None` when even the prefix and the
+/// span do not fit.
 pub fn infill_window(
     song: &[usize],
     structure: SongStructure,
     span: std::ops::Range<usize>,
+    join: Option<Symbol>,
     delimiter: usize,
     max_len: usize,
 ) -> Option<Window> {
     let (a, b) = (span.start, span.end);
     let len = song.len();
-    if a >= b || b >= len || b + 1 >= max_len {
+    if a >= b || b >= len || b.saturating_add(3) > max_len {
         return None;
     }
-    let suffix_room = max_len - (b + 1) - 1;
-    let suffix_end = len.min(b + suffix_room);
-    let cut = suffix_end < len;
-    let mut ids = Vec::with_capacity(len + 3);
-    let mut mask = Vec::with_capacity(len + 2);
-    let mut contexts = Vec::with_capacity(len + 2);
+    let suffix_len = (len - b).min(max_len - b - 2);
+    let mut ids = Vec::with_capacity(suffix_len + b + 3);
+    let mut contexts = Vec::with_capacity(suffix_len + b + 2);
     ids.push(delimiter);
-    for step in b..suffix_end {
+    for step in (b..b + suffix_len).rev() {
         ids.push(song[step]);
-        mask.push(1.0);
         contexts.push(StepContext {
             step,
             steps_to_end: len - step,
             segment: Segment::Suffix,
+            join: None,
         });
     }
     ids.push(delimiter);
-    mask.push(if cut { 0.0 } else { 1.0 });
     contexts.push(StepContext {
-        step: len,
+        step: b,
         steps_to_end: 0,
         segment: Segment::Suffix,
+        join: None,
     });
-    for step in 0..=b {
-        ids.push(song[step]);
-        mask.push(1.0);
+    for (step, &id) in song.iter().enumerate().take(b + 1) {
+        ids.push(id);
         contexts.push(StepContext {
             step,
             steps_to_end: b - step,
             segment: Segment::Fill,
+            join,
         });
     }
     // The last id (s_b) is only a target.
     Some(Window {
         ids,
-        mask,
+        mask: vec![1.0; contexts.len()],
         structure,
         contexts,
     })
@@ -396,24 +404,25 @@ mod tests {
     }
 
     #[test]
-    fn infill_window_reads_suffix_then_prefix_and_joins() {
-        // Song 10 11 12 13 14 15, span 2..4 (12 13): `/ 14 15 / 10 11 12 13` -> `14 15 / 10 11 12 13 14`.
+    fn infill_window_reads_suffix_backwards_then_prefix_and_joins() {
+        // Song 10 11 12 13 14 15, span 2..4 (12 13): `/ 15 14 / 10 11 12 13` -> `15 14 / 10 11 12 13 14`.
         let song = vec![10, 11, 12, 13, 14, 15];
-        let w = infill_window(&song, SongStructure::default(), 2..4, 0, 64).unwrap();
-        assert_eq!(w.ids, vec![0, 14, 15, 0, 10, 11, 12, 13, 14]);
+        let join = Some(Symbol::Rest);
+        let w = infill_window(&song, SongStructure::default(), 2..4, join, 0, 64).unwrap();
+        assert_eq!(w.ids, vec![0, 15, 14, 0, 10, 11, 12, 13, 14]);
         assert_eq!(w.mask, vec![1.0; 8]);
         assert_eq!(w.contexts[0].segment, Segment::Suffix);
-        assert_eq!(w.contexts[2].steps_to_end, 0, "the closing `/`");
+        assert_eq!((w.contexts[0].step, w.contexts[0].steps_to_end), (5, 1));
+        assert_eq!(w.contexts[2].steps_to_end, 0, "the `/` after the suffix");
         let last = w.contexts[7];
         assert_eq!(
-            (last.step, last.steps_to_end, last.segment),
-            (4, 0, Segment::Fill)
+            (last.step, last.steps_to_end, last.segment, last.join),
+            (4, 0, Segment::Fill, join)
         );
-        // A cut suffix leaves its false `/` unscored.
-        let w = infill_window(&song, SongStructure::default(), 2..3, 0, 6).unwrap();
+        // A cut suffix keeps the part nearest the span.
+        let w = infill_window(&song, SongStructure::default(), 2..3, None, 0, 6).unwrap();
         assert_eq!(w.ids, vec![0, 13, 0, 10, 11, 12, 13]);
-        assert_eq!(w.mask[1], 0.0);
-        assert!(infill_window(&song, SongStructure::default(), 2..5, 0, 5).is_none());
+        assert!(infill_window(&song, SongStructure::default(), 2..5, None, 0, 5).is_none());
     }
 
     #[test]
@@ -427,7 +436,8 @@ mod tests {
             infill_per_song: 1,
             seed: 1,
         };
-        let ws = sequences(&songs, 0, &options);
+        let vocab = Vocabulary::new((0..9).map(|i| Symbol::Note(crate::music::Pitch(60 + i))));
+        let ws = sequences(&songs, &vocab, 0, &options);
         assert_eq!(ws[0].len(), 3);
         let refs: Vec<&Window> = ws.iter().collect();
         let inputs = StructureInputs::default();

@@ -2,6 +2,7 @@
 //! structure inputs a model reads (meter, position in the bar, metrical level, steps to
 //! the end, infilling segment).
 
+use crate::corpus::encoding::Symbol;
 use crate::music::{Meter, Ratio};
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +133,9 @@ pub struct StructureInputs {
     pub steps_to_end: bool,
     /// The infilling segment (plain, suffix, fill).
     pub infill: bool,
+    /// While filling: the first symbol after the span (the note the span must lead into).
+    #[serde(default)]
+    pub join: bool,
 }
 
 impl Default for StructureInputs {
@@ -143,6 +147,7 @@ impl Default for StructureInputs {
             metrical_level: true,
             steps_to_end: true,
             infill: true,
+            join: true,
         }
     }
 }
@@ -152,6 +157,10 @@ const POSITION_WIDTH: usize = MAX_BAR_STEPS + 1;
 const LEVEL_WIDTH: usize = 5;
 const END_WIDTH: usize = EXACT_END_STEPS + END_BUCKETS.len() + 1;
 const SEGMENT_WIDTH: usize = 3;
+/// Lowest and highest MIDI pitch with its own join input (model key: C major / A minor).
+const JOIN_PITCHES: (u8, u8) = (48, 84);
+/// Join pitches, then rest, hold, none.
+const JOIN_WIDTH: usize = (JOIN_PITCHES.1 - JOIN_PITCHES.0) as usize + 1 + 3;
 
 /// Where a target step sits: the values that [`StructureInputs::write`] turns into inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +171,8 @@ pub struct StepContext {
     pub steps_to_end: usize,
     /// The infilling segment.
     pub segment: Segment,
+    /// While filling: the symbol right after the span; `None` elsewhere.
+    pub join: Option<Symbol>,
 }
 
 impl StructureInputs {
@@ -172,6 +183,7 @@ impl StructureInputs {
             + usize::from(self.metrical_level) * LEVEL_WIDTH
             + usize::from(self.steps_to_end) * END_WIDTH
             + usize::from(self.infill) * SEGMENT_WIDTH
+            + usize::from(self.join) * JOIN_WIDTH
     }
 
     /// The names of the inputs that are on, for cards and logs.
@@ -182,6 +194,7 @@ impl StructureInputs {
             (self.metrical_level, "metrical level"),
             (self.steps_to_end, "steps to end"),
             (self.infill, "infilling segment"),
+            (self.join, "join symbol"),
         ]
         .iter()
         .filter(|(on, _)| *on)
@@ -219,6 +232,7 @@ impl StructureInputs {
             Segment::Fill => 2,
         };
         hot(self.infill, SEGMENT_WIDTH, segment, out);
+        hot(self.join, JOIN_WIDTH, join_index(ctx.join), out);
     }
 }
 
@@ -230,6 +244,19 @@ fn meter_class(meter: Option<Meter>) -> usize {
             .iter()
             .position(|&(n, d)| n == m.numerator && d == m.denominator)
             .unwrap_or(METER_CLASSES.len()),
+    }
+}
+
+/// The join input's index: the pitch (clamped to [`JOIN_PITCHES`]), rest, hold, or none.
+fn join_index(join: Option<Symbol>) -> usize {
+    let pitches = (JOIN_PITCHES.1 - JOIN_PITCHES.0) as usize + 1;
+    match join {
+        Some(Symbol::Note(p)) => {
+            (p.midi().clamp(JOIN_PITCHES.0, JOIN_PITCHES.1) - JOIN_PITCHES.0) as usize
+        }
+        Some(Symbol::Rest) => pitches,
+        Some(Symbol::Hold) => pitches + 1,
+        Some(Symbol::Delimiter) | None => pitches + 2,
     }
 }
 
@@ -285,10 +312,11 @@ mod tests {
             step: 5,
             steps_to_end: 40,
             segment: Segment::Plain,
+            join: None,
         };
         inputs.write(&s, ctx, &mut out);
         // Exactly one value per group.
-        assert_eq!(out.iter().sum::<f32>(), 5.0);
+        assert_eq!(out.iter().sum::<f32>(), 6.0);
         assert_eq!(out[METER_WIDTH - 1], 1.0, "unknown meter");
         assert_eq!(
             out[METER_WIDTH + POSITION_WIDTH - 1],
@@ -306,6 +334,7 @@ mod tests {
                 step,
                 steps_to_end: end,
                 segment: Segment::Plain,
+                join: None,
             };
             inputs.write(s, ctx, &mut out);
             out

@@ -224,7 +224,8 @@ pub fn evaluate_infill(
             *m = if (a..b).contains(&t) { 1.0 } else { 0.0 };
         }
         plain.push(w);
-        if let Some(mut w) = infill_window(song, structure, a..b, delimiter, usize::MAX) {
+        let join = vocab.symbol(song[b]);
+        if let Some(mut w) = infill_window(song, structure, a..b, join, delimiter, usize::MAX) {
             for (ctx, m) in w.contexts.iter().zip(w.mask.iter_mut()) {
                 let fill = ctx.segment == Segment::Fill && (a..b).contains(&ctx.step);
                 *m = if fill { 1.0 } else { 0.0 };

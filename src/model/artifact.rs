@@ -74,6 +74,9 @@ pub struct HeldOutScore {
     pub bits_per_note: f64,
     /// Next-step accuracy inside songs.
     pub accuracy: f64,
+    /// Bits of each note's pitch given that a note starts there (absent in older cards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pitch_bits_per_note: Option<f64>,
 }
 
 /// A loaded model folder.

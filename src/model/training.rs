@@ -159,9 +159,10 @@ impl TrainingData {
 fn epoch_windows(
     config: &TrainingConfig,
     songs: &SongIds,
-    delimiter: usize,
+    vocab: &Vocabulary,
     seed: u64,
 ) -> Vec<Window> {
+    let delimiter = vocab.id(Symbol::Delimiter).unwrap_or(0);
     if config.model.structure.is_none() {
         return windows(songs, config.seq_len, delimiter);
     }
@@ -170,7 +171,7 @@ fn epoch_windows(
         infill_per_song: config.infill_per_song.unwrap_or(0),
         seed,
     };
-    sequences(songs, delimiter, &options)
+    sequences(songs, vocab, delimiter, &options)
 }
 
 /// Batches of window indices for one epoch: shuffled; windows of different lengths are
@@ -358,10 +359,9 @@ fn train_inner(
     }
     let out = &options.out_dir;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let delimiter = data.vocab.id(Symbol::Delimiter).unwrap_or(0);
     let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
-    let mut train_windows = epoch_windows(config, &train_songs, delimiter, config.seed);
-    let valid_windows = epoch_windows(config, &valid_songs, delimiter, config.seed ^ 0xA11D);
+    let mut train_windows = epoch_windows(config, &train_songs, &data.vocab, config.seed);
+    let valid_windows = epoch_windows(config, &valid_songs, &data.vocab, config.seed ^ 0xA11D);
     let batches_per_epoch = train_windows.len().div_ceil(config.batch_size);
     let structure = config.model.structure;
 
@@ -418,7 +418,7 @@ fn train_inner(
         let epoch_seed = config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9);
         if epoch > 1 && config.infill_per_song.unwrap_or(0) > 0 {
             // Fresh infilling spans every epoch.
-            train_windows = epoch_windows(config, &train_songs, delimiter, epoch_seed);
+            train_windows = epoch_windows(config, &train_songs, &data.vocab, epoch_seed);
         }
         let (mut loss_sum, mut correct, mut count) = (0.0f64, 0usize, 0usize);
         let batches = epoch_batches(&train_windows, config.batch_size, epoch_seed);
@@ -441,7 +441,8 @@ fn train_inner(
             correct += right;
             count += bt.targets_count;
             let elapsed = started.elapsed().as_secs_f64();
-            let steps = ((b + 1) * config.batch_size * config.seq_len) as f64;
+            // Time steps trained on so far (real targets, padding left out).
+            let steps = count as f64;
             let per_batch = elapsed / (b + 1) as f64;
             let remaining_batches =
                 (batches_per_epoch - b - 1) + (config.epochs - epoch) * batches_per_epoch;

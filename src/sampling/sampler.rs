@@ -1,6 +1,7 @@
 //! The sampler: continue a primer with a trained model, one `step` per new symbol, with
 //! temperature, entropy-adaptive temperature, symbol biasing, top-k/top-p and constraints.
 
+use crate::corpus::data::infill_window;
 use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
@@ -246,6 +247,8 @@ struct Schedule {
     tail_start: usize,
     /// Filling: the first written step must start a note or rest.
     onset_first: bool,
+    /// Filling: the symbol right after the span.
+    join: Option<Symbol>,
 }
 
 impl Schedule {
@@ -254,6 +257,7 @@ impl Schedule {
             step,
             steps_to_end: self.end.saturating_sub(step),
             segment: self.segment,
+            join: self.join,
         }
     }
 
@@ -287,6 +291,7 @@ impl Schedule {
             segment: Segment::Plain,
             tail_start: 0,
             onset_first: false,
+            join: None,
         };
         for (j, &id) in plan.primer_ids.iter().enumerate() {
             schedule.prelude.push((id, schedule.context(j)));
@@ -317,6 +322,7 @@ impl Schedule {
             segment: Segment::Fill,
             tail_start: b - a,
             onset_first: true,
+            join: None,
         };
         let mut song = ids.to_vec();
         // A note that the span's end cuts sounds again from the span's end.
@@ -329,22 +335,30 @@ impl Schedule {
             song[b] = onset.unwrap_or(plan.rest.unwrap_or(plan.delimiter));
         }
         if b == song.len() {
+            // Nothing after the span: continue the prefix, ending where the span ends.
             schedule.segment = Segment::Plain;
-        } else {
-            let len = song.len();
-            let suffix_ctx = |step: usize| StepContext {
-                step,
-                steps_to_end: len - step,
-                segment: Segment::Suffix,
-            };
-            schedule.prelude.push((plan.delimiter, suffix_ctx(b)));
-            for (step, &id) in song.iter().enumerate().skip(b) {
-                schedule.prelude.push((id, suffix_ctx(step + 1)));
+            schedule.prelude.push((plan.delimiter, schedule.context(0)));
+            for (step, &id) in song.iter().enumerate().take(a) {
+                schedule.prelude.push((id, schedule.context(step + 1)));
             }
-        }
-        schedule.prelude.push((plan.delimiter, schedule.context(0)));
-        for (step, &id) in song.iter().enumerate().take(a) {
-            schedule.prelude.push((id, schedule.context(step + 1)));
+        } else {
+            // The sequence the model was trained on: `/ suffix (backwards) / prefix`.
+            schedule.join = plan.symbols.get(song[b]).copied();
+            let window = infill_window(
+                &song,
+                plan.structure,
+                a..b,
+                schedule.join,
+                plan.delimiter,
+                usize::MAX,
+            )
+            .ok_or_else(|| Error::Invalid(format!("cannot fill {a}..{b}")))?;
+            let prelude = window.ids.len() - 1 - (b - a) - 1;
+            schedule.prelude = window.ids[..prelude]
+                .iter()
+                .copied()
+                .zip(window.contexts[..prelude].iter().copied())
+                .collect();
         }
         Ok((schedule, song))
     }

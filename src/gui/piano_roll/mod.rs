@@ -267,10 +267,10 @@ fn handle_ruler_drag(
     if let Some(p) = response.interact_pointer_pos() {
         view.ruler_drag = Some((start, view.at(grid, p).0.max(0.0) as u32));
     }
-    if response.drag_stopped() {
-        if let Some((a, b)) = view.ruler_drag.take() {
-            out.ruler_bars = Some(bars_between(doc, a, b));
-        }
+    if response.drag_stopped()
+        && let Some((a, b)) = view.ruler_drag.take()
+    {
+        out.ruler_bars = Some(bars_between(doc, a, b));
     }
 }
 
