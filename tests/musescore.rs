@@ -117,17 +117,10 @@ fn musescore_imports_generated_melodies() {
         ..SamplerConfig::default()
     };
     let out = tempfile::tempdir().unwrap();
-    for (i, g) in generate(
-        &a.model,
-        &a.config.model,
-        &a.vocab,
-        &primer,
-        &config,
-        &device,
-    )
-    .unwrap()
-    .iter()
-    .enumerate()
+    for (i, g) in generate(lstmuse::model::ModelRef::new(&a, &device), &primer, &config)
+        .unwrap()
+        .iter()
+        .enumerate()
     {
         for format in [Format::Midi, Format::MusicXml] {
             let back = through_musescore(&g.melody, format, &format!("gen{i}"), out.path());

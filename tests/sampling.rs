@@ -3,9 +3,9 @@
 
 use burn::tensor::{Int, Tensor, TensorData};
 use lstmuse::corpus::encoding::Symbol;
-use lstmuse::model::LstmState;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend;
+use lstmuse::model::{LstmState, ModelRef};
 use lstmuse::sampling::{Length, SamplerConfig, generate, primer_from_text};
 use lstmuse::{Key, Melody};
 
@@ -19,15 +19,8 @@ fn run(
     primer: &Melody,
     config: &SamplerConfig,
 ) -> Vec<lstmuse::sampling::Generated> {
-    generate(
-        &a.model,
-        &a.config.model,
-        &a.vocab,
-        primer,
-        config,
-        &backend::cpu().device,
-    )
-    .unwrap()
+    let device = backend::cpu().device;
+    generate(ModelRef::new(a, &device), primer, config).unwrap()
 }
 
 fn primer() -> Melody {
@@ -232,7 +225,7 @@ fn impossible_settings_are_errors_not_panics() {
         },
     ];
     for c in bad {
-        let e = generate(&a.model, &a.config.model, &a.vocab, &primer(), &c, &device);
+        let e = generate(ModelRef::new(&a, &device), &primer(), &c);
         assert!(e.is_err(), "{c:?}");
     }
 }

@@ -8,10 +8,10 @@ mod common;
 use lstmuse::corpus::data::SongIds;
 use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::corpus::structure::{SongStructure, StructureInputs};
-use lstmuse::model::MelodyLstmConfig;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
 use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, train};
+use lstmuse::model::{MelodyLstmConfig, ModelRef};
 use lstmuse::sampling::{Length, SamplerConfig, fill, generate};
 use lstmuse::{Melody, Meter, Ratio, corpus, formats};
 use std::path::Path;
@@ -83,32 +83,17 @@ fn a_structure_model_trains_saves_and_records_its_inputs() {
         &a.vocab,
     );
     let device = backend::cpu().device;
-    let inputs = a.config.model.structure;
-    let report = lstmuse::eval::evaluate(
-        &a.model,
-        &a.vocab,
-        inputs.as_ref(),
-        &ids,
-        skipped,
-        8,
-        &device,
-    )
-    .unwrap();
+    let report = lstmuse::eval::evaluate(ModelRef::new(&a, &device), &ids, skipped).unwrap();
     assert_eq!(report.songs, songs.len());
     assert!(report.pitch_bits_per_note > 0.0 && report.pitch_bits_per_note < report.bits_per_note);
-    let infill =
-        lstmuse::eval::evaluate_infill(&a.model, &a.vocab, inputs.as_ref(), &ids, 2, &device)
-            .unwrap();
+    let infill = lstmuse::eval::evaluate_infill(ModelRef::new(&a, &device), &ids, 2).unwrap();
     assert!(infill.infill_songs > 0, "{infill:?}");
     assert!(infill.infill_both_bits_per_note.is_some());
     let joins = lstmuse::eval::join_intervals(
-        &a.model,
-        &a.config.model,
-        &a.vocab,
+        ModelRef::new(&a, &device),
         &ids,
         2,
         &SamplerConfig::default(),
-        &device,
     )
     .unwrap();
     assert!(joins.join_songs > 0, "{joins:?}");
@@ -129,16 +114,7 @@ fn a_fill_rewrites_exactly_its_span() {
     };
     let device = backend::cpu().device;
     let span = 24..48;
-    let fills = fill(
-        &a.model,
-        &a.config.model,
-        &a.vocab,
-        &melody,
-        span.clone(),
-        &config,
-        &device,
-    )
-    .unwrap();
+    let fills = fill(ModelRef::new(&a, &device), &melody, span.clone(), &config).unwrap();
     assert_eq!(fills.len(), 4);
     let steps = |m: &Melody| -> Vec<(usize, Option<u8>, usize)> {
         let mut pos = 0usize;
@@ -165,16 +141,7 @@ fn a_fill_rewrites_exactly_its_span() {
     }
     // An old model cannot fill, and says why.
     let old = ModelArtifact::load(&common::fixture("models/pre-structure"), &device).unwrap();
-    let e = fill(
-        &old.model,
-        &old.config.model,
-        &old.vocab,
-        &melody,
-        span,
-        &config,
-        &device,
-    )
-    .unwrap_err();
+    let e = fill(ModelRef::new(&old, &device), &melody, span, &config).unwrap_err();
     assert!(e.to_string().contains("infilling"), "{e}");
 }
 
@@ -192,16 +159,7 @@ fn melodies_in_a_meter_end_on_a_bar_line() {
             meter: Meter::new(n, d),
             ..SamplerConfig::default()
         };
-        for g in generate(
-            &a.model,
-            &a.config.model,
-            &a.vocab,
-            &Melody::new(),
-            &config,
-            &device,
-        )
-        .unwrap()
-        {
+        for g in generate(ModelRef::new(&a, &device), &Melody::new(), &config).unwrap() {
             assert_eq!(g.melody.meter, Meter::new(n, d));
             let steps = (g.melody.duration() / Ratio::new(1, 4)).floor() as usize;
             assert_eq!(steps % bar, 0, "{n}/{d}: {steps} steps");
@@ -213,16 +171,7 @@ fn melodies_in_a_meter_end_on_a_bar_line() {
             stop_at_end: false,
             ..config
         };
-        for g in generate(
-            &a.model,
-            &a.config.model,
-            &a.vocab,
-            &Melody::new(),
-            &config,
-            &device,
-        )
-        .unwrap()
-        {
+        for g in generate(ModelRef::new(&a, &device), &Melody::new(), &config).unwrap() {
             let total = (g.melody.duration() / Ratio::new(1, 4)).floor() as usize;
             assert_eq!(total, 4 * bar);
             let last = g.melody.notes.iter().rev().find(|n| !n.is_rest()).unwrap();
@@ -252,25 +201,15 @@ fn a_model_from_before_structure_inputs_loads_generates_and_evaluates() {
         length: Length::Bars(2),
         ..SamplerConfig::default()
     };
-    let g = generate(
-        &a.model,
-        &a.config.model,
-        &a.vocab,
-        &Melody::new(),
-        &config,
-        &device,
-    )
-    .unwrap();
+    let g = generate(ModelRef::new(&a, &device), &Melody::new(), &config).unwrap();
     assert!(!g[0].melody.notes.is_empty());
     let songs = encoded();
     let (ids, skipped) = SongIds::from_symbols(
         songs.iter().map(|s| (s.symbols.as_slice(), s.structure)),
         &a.vocab,
     );
-    let report =
-        lstmuse::eval::evaluate(&a.model, &a.vocab, None, &ids, skipped, 8, &device).unwrap();
+    let report = lstmuse::eval::evaluate(ModelRef::new(&a, &device), &ids, skipped).unwrap();
     assert!(report.nll_per_step.is_finite() && report.steps > 0);
-    let infill =
-        lstmuse::eval::evaluate_infill(&a.model, &a.vocab, None, &ids, 2, &device).unwrap();
+    let infill = lstmuse::eval::evaluate_infill(ModelRef::new(&a, &device), &ids, 2).unwrap();
     assert_eq!(infill.infill_both_bits_per_note, None);
 }

@@ -7,7 +7,7 @@ use lstmuse::corpus::data::{Window, batch};
 use lstmuse::corpus::encoding::{Symbol, Vocabulary};
 use lstmuse::error::{Error, Result};
 use lstmuse::model::training::{TrainingConfig, masked_loss};
-use lstmuse::model::{LstmState, MelodyLstm, MelodyLstmConfig};
+use lstmuse::model::{LstmState, MelodyLstm, ModelRef};
 use lstmuse::music::Melody;
 use lstmuse::sampling::rng::SplitMix64;
 use lstmuse::sampling::{self, Length, SamplerConfig};
@@ -447,13 +447,13 @@ fn bench_melody() -> Melody {
 }
 
 /// Times `sampling::generate` and the seed's method with `model` on `device`.
-pub fn bench_generate(
-    model: &MelodyLstm,
-    model_config: &MelodyLstmConfig,
-    vocab: &Vocabulary,
-    runs: usize,
-    device: &Device,
-) -> Result<GenerateBench> {
+pub fn bench_generate(bound: ModelRef<'_>, runs: usize) -> Result<GenerateBench> {
+    let ModelRef {
+        model,
+        config: model_config,
+        vocab,
+        device,
+    } = bound;
     let primer = Melody::new();
     let config = |steps, variations| SamplerConfig {
         length: Length::Steps(steps),
@@ -464,7 +464,7 @@ pub fn bench_generate(
     let mut timed = |steps, rows| {
         let c = config(steps, rows);
         median_ms(runs, || {
-            if let Err(e) = sampling::generate(model, model_config, vocab, &primer, &c, device) {
+            if let Err(e) = sampling::generate(bound, &primer, &c) {
                 failure = Some(e);
             }
         })
@@ -482,8 +482,7 @@ pub fn bench_generate(
         };
         let mut failure = None;
         let ms = median_ms(runs, || {
-            if let Err(e) = sampling::fill(model, model_config, vocab, &melody, 64..96, &c, device)
-            {
+            if let Err(e) = sampling::fill(bound, &melody, 64..96, &c) {
                 failure = Some(e);
             }
         });

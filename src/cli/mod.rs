@@ -460,7 +460,13 @@ fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
         device.name,
         runs.max(1)
     );
-    let g = bench::bench_generate(&model, &model_config, &vocab, runs, &device.device)?;
+    let bound = lstmuse::model::ModelRef {
+        model: &model,
+        config: &model_config,
+        vocab: &vocab,
+        device: &device.device,
+    };
+    let g = bench::bench_generate(bound, runs)?;
     let goal = if g.one_512_ms < 20.0 {
         "meets"
     } else {

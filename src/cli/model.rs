@@ -8,6 +8,7 @@ use lstmuse::corpus::data::SongIds;
 use lstmuse::corpus::folder::EncodedSong;
 use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::corpus::structure::StructureInputs;
+use lstmuse::model::ModelRef;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
 use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
@@ -337,40 +338,17 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         songs.iter().map(|s| (s.symbols.as_slice(), s.structure)),
         &artifact.vocab,
     );
-    let inputs = artifact.config.model.structure;
-    let report = lstmuse::eval::evaluate(
-        &artifact.model,
-        &artifact.vocab,
-        inputs.as_ref(),
-        &ids,
-        skipped,
-        64,
-        &device.device,
-    )?;
+    let bound = ModelRef::new(&artifact, &device.device);
+    let report = lstmuse::eval::evaluate(bound, &ids, skipped)?;
     let infill = match args.infill {
         Some(0) => bail!("--infill needs at least one bar"),
-        Some(bars) => Some(lstmuse::eval::evaluate_infill(
-            &artifact.model,
-            &artifact.vocab,
-            inputs.as_ref(),
-            &ids,
-            bars,
-            &device.device,
-        )?),
+        Some(bars) => Some(lstmuse::eval::evaluate_infill(bound, &ids, bars)?),
         None => None,
     };
     let joins = match args.infill {
-        Some(bars) if inputs.is_some_and(|i| i.infill) => {
+        Some(bars) if bound.structure().is_some_and(|i| i.infill) => {
             let config = sampler_config(&args.sampler, 1)?;
-            Some(lstmuse::eval::join_intervals(
-                &artifact.model,
-                &artifact.config.model,
-                &artifact.vocab,
-                &ids,
-                bars,
-                &config,
-                &device.device,
-            )?)
+            Some(lstmuse::eval::join_intervals(bound, &ids, bars, &config)?)
         }
         _ => None,
     };
@@ -524,14 +502,8 @@ fn generate_for_eval(
     while out.len() < n {
         let mut config = sampler_config(sampler, (n - out.len()).min(BATCH))?;
         config.seed = sampler.seed.wrapping_add(batch);
-        let results = lstmuse::sampling::generate(
-            &artifact.model,
-            &artifact.config.model,
-            &artifact.vocab,
-            &primer,
-            &config,
-            device,
-        )?;
+        let results =
+            lstmuse::sampling::generate(ModelRef::new(artifact, device), &primer, &config)?;
         for g in results {
             let on_bar_line = ends_on_bar_line(&g);
             let mut m = g.melody;
@@ -798,24 +770,10 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
         (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,
         (None, None) => lstmuse::Melody::new(),
     };
+    let bound = ModelRef::new(&artifact, &device.device);
     let results = match args.fill_bars {
-        Some(bars) => lstmuse::sampling::fill(
-            &artifact.model,
-            &artifact.config.model,
-            &artifact.vocab,
-            &primer,
-            bar_span(&primer, bars)?,
-            &config,
-            &device.device,
-        )?,
-        None => lstmuse::sampling::generate(
-            &artifact.model,
-            &artifact.config.model,
-            &artifact.vocab,
-            &primer,
-            &config,
-            &device.device,
-        )?,
+        Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config)?,
+        None => lstmuse::sampling::generate(bound, &primer, &config)?,
     };
     let mut report = Vec::new();
     for (i, g) in results.iter().enumerate() {

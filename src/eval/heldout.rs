@@ -3,10 +3,9 @@
 
 use crate::corpus::data::{SongIds, Window, batch, infill_window, song_window};
 use crate::corpus::encoding::{Symbol, Vocabulary};
-use crate::corpus::structure::{Segment, StructureInputs};
+use crate::corpus::structure::Segment;
 use crate::error::{Error, Result};
-use crate::model::MelodyLstm;
-use burn::tensor::Device;
+use crate::model::ModelRef;
 use burn::tensor::activation::log_softmax;
 use serde::Serialize;
 
@@ -88,20 +87,19 @@ impl Tally {
 /// Runs the model over `ws` in batches of similar length and calls `visit(window, t,
 /// target, log_probabilities)` for every target whose mask is set.
 fn score(
-    model: &MelodyLstm,
+    model: ModelRef<'_>,
     ws: &[Window],
-    inputs: Option<&StructureInputs>,
     batch_size: usize,
-    device: &Device,
     mut visit: impl FnMut(usize, usize, usize, &[f32]),
 ) -> Result<()> {
+    let inputs = model.structure();
     let mut order: Vec<usize> = (0..ws.len()).collect();
     order.sort_by_key(|&i| ws[i].len());
     for group in order.chunks(batch_size.max(1)) {
         let refs: Vec<&Window> = group.iter().map(|&i| &ws[i]).collect();
-        let b = batch(&refs, inputs, device);
+        let b = batch(&refs, inputs, model.device);
         let [rows, len] = b.inputs.dims();
-        let logits = model.forward(b.inputs, b.features);
+        let logits = model.model.forward(b.inputs, b.features);
         let vocab = logits.dims()[2];
         let logp: Vec<f32> = log_softmax(logits.reshape([rows * len, vocab]), 1)
             .into_data()
@@ -129,18 +127,14 @@ fn note_flags(vocab: &Vocabulary) -> Vec<bool> {
         .collect()
 }
 
+/// Songs per batch when scoring.
+const EVAL_BATCH: usize = 64;
+
 /// Scores songs: each is fed as `/ song` from a zero state and must predict `song`
-/// (the closing `/` is not scored). Songs are run in batches of `batch_size`; a model
-/// with structure inputs also reads each song's meter, bar positions and length.
-pub fn evaluate(
-    model: &MelodyLstm,
-    vocab: &Vocabulary,
-    inputs: Option<&StructureInputs>,
-    songs: &SongIds,
-    skipped_songs: usize,
-    batch_size: usize,
-    device: &Device,
-) -> Result<EvalReport> {
+/// (the closing `/` is not scored). A model with structure inputs also reads each song's
+/// meter, bar positions and length. `skipped_songs` is reported as given.
+pub fn evaluate(model: ModelRef<'_>, songs: &SongIds, skipped_songs: usize) -> Result<EvalReport> {
+    let vocab = model.vocab;
     let delimiter = vocab
         .id(Symbol::Delimiter)
         .ok_or_else(|| Error::Invalid("the vocabulary has no song delimiter".into()))?;
@@ -157,14 +151,9 @@ pub fn evaluate(
         ws.push(w);
     }
     let mut tally = Tally::default();
-    score(
-        model,
-        &ws,
-        inputs,
-        batch_size,
-        device,
-        |_, _, target, row| tally.add(row, target, &is_note),
-    )?;
+    score(model, &ws, EVAL_BATCH, |_, _, target, row| {
+        tally.add(row, target, &is_note)
+    })?;
     let per = |v: f64, n: usize| v / n.max(1) as f64;
     Ok(EvalReport {
         songs: ws.len(),
@@ -200,14 +189,8 @@ pub fn infill_spans(songs: &SongIds, bars: usize) -> Vec<(usize, usize, usize)> 
 /// Masks `bars` bars from bar 3 of every long-enough song and scores the notes inside the
 /// span: left to right (the plain model), and, for a model trained to fill, from the
 /// infilling sequence `/ suffix / prefix span` that sees both sides.
-pub fn evaluate_infill(
-    model: &MelodyLstm,
-    vocab: &Vocabulary,
-    inputs: Option<&StructureInputs>,
-    songs: &SongIds,
-    bars: usize,
-    device: &Device,
-) -> Result<InfillReport> {
+pub fn evaluate_infill(model: ModelRef<'_>, songs: &SongIds, bars: usize) -> Result<InfillReport> {
+    let vocab = model.vocab;
     let delimiter = vocab
         .id(Symbol::Delimiter)
         .ok_or_else(|| Error::Invalid("the vocabulary has no song delimiter".into()))?;
@@ -234,14 +217,14 @@ pub fn evaluate_infill(
         }
     }
     let mut left = Tally::default();
-    score(model, &plain, inputs, 32, device, |w, t, target, row| {
+    score(model, &plain, 32, |w, t, target, row| {
         debug_assert!(in_span(t, spans[w]));
         left.add(row, target, &is_note)
     })?;
-    let fills = inputs.is_some_and(|i| i.infill);
+    let fills = model.structure().is_some_and(|i| i.infill);
     let both_bits = if fills {
         let mut tally = Tally::default();
-        score(model, &both, inputs, 32, device, |_, _, target, row| {
+        score(model, &both, 32, |_, _, target, row| {
             tally.add(row, target, &is_note)
         })?;
         Some(tally.onset_nll / tally.onsets.max(1) as f64 / std::f64::consts::LN_2)

@@ -3,13 +3,12 @@
 //! mean interval between consecutive notes.
 
 use crate::corpus::data::SongIds;
-use crate::corpus::encoding::{Vocabulary, decode};
+use crate::corpus::encoding::decode;
 use crate::error::Result;
 use crate::eval::heldout::infill_spans;
-use crate::model::{MelodyLstm, MelodyLstmConfig};
+use crate::model::ModelRef;
 use crate::music::{Melody, Ratio};
 use crate::sampling::{Length, SamplerConfig, fill, generate};
-use burn::tensor::Device;
 use serde::Serialize;
 
 /// Mean absolute intervals in semitones at the span's end, and in the corpus.
@@ -51,14 +50,12 @@ fn onsets(melody: &Melody) -> impl Iterator<Item = (usize, u8)> + '_ {
 /// them), and continues the same prefixes left to right for the same number of steps; one
 /// sample each with `config` (its seed moves on per song).
 pub fn join_intervals(
-    model: &MelodyLstm,
-    model_config: &MelodyLstmConfig,
-    vocab: &Vocabulary,
+    model: ModelRef<'_>,
     songs: &SongIds,
     bars: usize,
     config: &SamplerConfig,
-    device: &Device,
 ) -> Result<JoinReport> {
+    let vocab = model.vocab;
     let step = Ratio::new(1, 4);
     let (mut fill_sum, mut cont_sum, mut n) = (0.0, 0.0, 0usize);
     let (mut corpus_sum, mut corpus_n) = (0.0, 0usize);
@@ -84,7 +81,7 @@ pub fn join_intervals(
             seed: config.seed.wrapping_add(k as u64),
             ..config.clone()
         };
-        let filled = fill(model, model_config, vocab, &melody, a..b, &one, device)?;
+        let filled = fill(model, &melody, a..b, &one)?;
         let mut prefix = decode(&symbols[..a], step);
         prefix.meter = melody.meter;
         prefix.pickup = melody.pickup;
@@ -94,7 +91,7 @@ pub fn join_intervals(
             end_on_tonic: false,
             ..one
         };
-        let cont = generate(model, model_config, vocab, &prefix, &continued, device)?;
+        let cont = generate(model, &prefix, &continued)?;
         let (Some(f), Some(c)) = (
             filled.first().and_then(|g| last_note_in(&g.melody, a..b)),
             cont.first().and_then(|g| last_note_in(&g.melody, a..b)),

@@ -3,11 +3,13 @@
 //! - [`lstm`]: the melody LSTM (`forward` over a sequence, `step` for generation).
 //! - [`training`]: training with events, validation, early stopping and checkpoints.
 //! - [`artifact`]: the model folder (config, vocabulary, weights, card).
-//! - [`backend`]: the CPU/GPU choice.
+//! - [`backend`]: the CPU/GPU choice; [`bound`]: a model bound to a device ([`ModelRef`]).
 
 pub mod artifact;
 pub mod backend;
+pub mod bound;
 pub mod lstm;
 pub mod training;
 
+pub use bound::ModelRef;
 pub use lstm::{LstmLayer, LstmState, MelodyLstm, MelodyLstmConfig};

@@ -319,6 +319,20 @@ struct CheckpointState {
     training_seconds: f64,
 }
 
+impl Default for CheckpointState {
+    /// Before the first epoch.
+    fn default() -> Self {
+        CheckpointState {
+            epoch: 0,
+            dir: String::new(),
+            best_epoch: 0,
+            best_valid_loss: f64::INFINITY,
+            history: Vec::new(),
+            training_seconds: 0.0,
+        }
+    }
+}
+
 /// Trains a model on `data`, writing the best epoch's model folder to `options.out_dir`
 /// and a checkpoint after every epoch. `on_event` hears about every batch and epoch;
 /// setting `stop` ends training after the current batch (the saved best model stays).
@@ -346,135 +360,246 @@ fn train_inner(
     on_event: &mut dyn FnMut(&TrainingEvent),
     stop: &AtomicBool,
 ) -> Result<TrainingSummary> {
-    config.validate()?;
-    if config.model.vocab_size != data.vocab.len() {
-        return Err(Error::Invalid(format!(
-            "the model expects {} symbols but the data has {}",
-            config.model.vocab_size,
-            data.vocab.len()
-        )));
-    }
-    if data.songs.songs.is_empty() {
-        return Err(Error::Invalid("no songs to train on".into()));
-    }
-    let out = &options.out_dir;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
-    let mut train_windows = epoch_windows(config, &train_songs, &data.vocab, config.seed);
-    let valid_windows = epoch_windows(config, &valid_songs, &data.vocab, config.seed ^ 0xA11D);
-    let batches_per_epoch = train_windows.len().div_ceil(config.batch_size);
-    let structure = config.model.structure;
-
-    let device = options.device.device.clone();
-    let train_device = device.clone().autodiff();
-    train_device.seed(config.seed);
-    let mut model = config.model.init(&train_device);
-    touch(&model, &config.model, &train_device);
-    // Start from the weights exactly as a checkpoint stores them, so a fresh run and a
-    // resumed one compute with identical parameter tensors (resume is bit for bit).
-    let initial = weights_to_bytes(&model)?;
-    model = weights_from_bytes(config, initial, Path::new("initial weights"), &train_device)?;
-    let mut optim = optimizer(config);
-    let mut state = CheckpointState {
-        epoch: 0,
-        dir: String::new(),
-        best_epoch: 0,
-        best_valid_loss: f64::INFINITY,
-        history: Vec::new(),
-        training_seconds: 0.0,
-    };
-    if options.resume {
-        let (m, o, s) = load_checkpoint(config, out, &train_device)?;
-        model = m;
-        optim = optim.load_record(o);
-        state = s;
-    }
-    let run = RunInfo {
-        backend: options.device.name.clone(),
-        train_songs: train_songs.songs.len(),
-        valid_songs: valid_songs.songs.len(),
-    };
-
-    on_event(&TrainingEvent::Started {
-        train_songs: train_songs.songs.len(),
-        valid_songs: valid_songs.songs.len(),
-        batches_per_epoch,
-        start_epoch: state.epoch + 1,
-        epochs: config.epochs,
-        backend: options.device.name.clone(),
-    });
-
+    let (mut run, mut model) = Run::start(config, data, options)?;
+    on_event(&run.started_event());
     let mut stopped = false;
-    let mut seconds_per_epoch: Option<f64> = None;
-    for epoch in state.epoch + 1..=config.epochs {
-        if config.patience > 0
-            && state.best_epoch > 0
-            && epoch - 1 - state.best_epoch >= config.patience
-        {
+    for epoch in run.state.epoch + 1..=config.epochs {
+        if run.patience_is_over(epoch) {
             break;
         }
         let started = Instant::now();
-        train_device.seed(config.seed.wrapping_add(epoch as u64 * 7919));
+        let (trained, figures) = run.train_epoch(model, epoch, started, on_event, stop)?;
+        model = trained;
+        let Some(figures) = figures else {
+            stopped = true;
+            break;
+        };
+        run.end_epoch(&model, (epoch, started), figures, on_event)?;
+    }
+    on_event(&TrainingEvent::Finished {
+        best_epoch: run.state.best_epoch,
+        best_valid_loss: run.state.best_valid_loss,
+        stopped,
+    });
+    Ok(TrainingSummary {
+        history: run.state.history,
+        best_epoch: run.state.best_epoch,
+        stopped,
+    })
+}
+
+/// One training run: its data, optimizer and resume point (the model travels beside it,
+/// by value, as the optimizer takes and returns it).
+struct Run<'a> {
+    config: &'a TrainingConfig,
+    data: &'a TrainingData,
+    out: &'a Path,
+    train_songs: SongIds,
+    train_windows: Vec<Window>,
+    valid_windows: Vec<Window>,
+    batches_per_epoch: usize,
+    /// The device for validation (no autodiff).
+    device: Device,
+    /// The device for training (autodiff).
+    train_device: Device,
+    optim: ModuleOptimizer,
+    state: CheckpointState,
+    info: RunInfo,
+    seconds_per_epoch: Option<f64>,
+}
+
+impl<'a> Run<'a> {
+    /// Checks the settings, splits the songs, and builds (or resumes) the model.
+    fn start(
+        config: &'a TrainingConfig,
+        data: &'a TrainingData,
+        options: &'a TrainOptions,
+    ) -> Result<(Run<'a>, MelodyLstm)> {
+        config.validate()?;
+        if config.model.vocab_size != data.vocab.len() {
+            return Err(Error::Invalid(format!(
+                "the model expects {} symbols but the data has {}",
+                config.model.vocab_size,
+                data.vocab.len()
+            )));
+        }
+        if data.songs.songs.is_empty() {
+            return Err(Error::Invalid("no songs to train on".into()));
+        }
+        let out = options.out_dir.as_path();
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
+        let train_windows = epoch_windows(config, &train_songs, &data.vocab, config.seed);
+        let valid_windows = epoch_windows(config, &valid_songs, &data.vocab, config.seed ^ 0xA11D);
+        let device = options.device.device.clone();
+        let train_device = device.clone().autodiff();
+        train_device.seed(config.seed);
+        let mut model = config.model.init(&train_device);
+        touch(&model, &config.model, &train_device);
+        // Start from the weights exactly as a checkpoint stores them, so a fresh run and a
+        // resumed one compute with identical parameter tensors (resume is bit for bit).
+        let initial = weights_to_bytes(&model)?;
+        model = weights_from_bytes(config, initial, Path::new("initial weights"), &train_device)?;
+        let mut optim = optimizer(config);
+        let mut state = CheckpointState::default();
+        if options.resume {
+            let (m, o, s) = load_checkpoint(config, out, &train_device)?;
+            model = m;
+            optim = optim.load_record(o);
+            state = s;
+        }
+        let info = RunInfo {
+            backend: options.device.name.clone(),
+            train_songs: train_songs.songs.len(),
+            valid_songs: valid_songs.songs.len(),
+        };
+        let run = Run {
+            config,
+            data,
+            out,
+            batches_per_epoch: train_windows.len().div_ceil(config.batch_size),
+            train_songs,
+            train_windows,
+            valid_windows,
+            device,
+            train_device,
+            optim,
+            state,
+            info,
+            seconds_per_epoch: None,
+        };
+        Ok((run, model))
+    }
+
+    fn started_event(&self) -> TrainingEvent {
+        TrainingEvent::Started {
+            train_songs: self.info.train_songs,
+            valid_songs: self.info.valid_songs,
+            batches_per_epoch: self.batches_per_epoch,
+            start_epoch: self.state.epoch + 1,
+            epochs: self.config.epochs,
+            backend: self.info.backend.clone(),
+        }
+    }
+
+    /// True when the validation loss has not improved for `patience` epochs.
+    fn patience_is_over(&self, epoch: usize) -> bool {
+        let p = self.config.patience;
+        p > 0 && self.state.best_epoch > 0 && epoch - 1 - self.state.best_epoch >= p
+    }
+
+    /// Trains one epoch: `(loss, accuracy)`, or `None` when the stop flag ended it.
+    fn train_epoch(
+        &mut self,
+        mut model: MelodyLstm,
+        epoch: usize,
+        started: Instant,
+        on_event: &mut dyn FnMut(&TrainingEvent),
+        stop: &AtomicBool,
+    ) -> Result<(MelodyLstm, Option<(f64, f64)>)> {
+        let config = self.config;
+        self.train_device
+            .seed(config.seed.wrapping_add(epoch as u64 * 7919));
         let epoch_seed = config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9);
         if epoch > 1 && config.infill_per_song.unwrap_or(0) > 0 {
             // Fresh infilling spans every epoch.
-            train_windows = epoch_windows(config, &train_songs, &data.vocab, epoch_seed);
+            self.train_windows =
+                epoch_windows(config, &self.train_songs, &self.data.vocab, epoch_seed);
         }
         let (mut loss_sum, mut correct, mut count) = (0.0f64, 0usize, 0usize);
-        let batches = epoch_batches(&train_windows, config.batch_size, epoch_seed);
+        let batches = epoch_batches(&self.train_windows, config.batch_size, epoch_seed);
         for (b, chunk) in batches.iter().enumerate() {
-            let ws: Vec<&Window> = chunk.iter().map(|&i| &train_windows[i]).collect();
-            let bt = batch(&ws, structure.as_ref(), &train_device);
-            let (loss, right) = masked_loss(&model, &bt);
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                return Err(Error::Invalid(format!(
-                    "the loss became {value} at epoch {epoch}, batch {}: lower the learning rate; \
-                     the last good model is kept in {}",
-                    b + 1,
-                    out.display()
-                )));
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(config.learning_rate, model, grads);
-            loss_sum += value * bt.targets_count as f64;
+            let (trained, value, right, targets) = self.train_batch(model, (epoch, b), chunk)?;
+            model = trained;
+            loss_sum += value * targets as f64;
             correct += right;
-            count += bt.targets_count;
-            let elapsed = started.elapsed().as_secs_f64();
-            // Time steps trained on so far (real targets, padding left out).
-            let steps = count as f64;
-            let per_batch = elapsed / (b + 1) as f64;
-            let remaining_batches =
-                (batches_per_epoch - b - 1) + (config.epochs - epoch) * batches_per_epoch;
-            on_event(&TrainingEvent::Batch {
-                epoch,
-                batch: b + 1,
-                batches: batches_per_epoch,
-                loss: value,
-                steps_per_sec: steps / elapsed.max(1e-9),
-                eta_secs: seconds_per_epoch.map_or(per_batch * remaining_batches as f64, |s| {
-                    s * (remaining_batches as f64 / batches_per_epoch.max(1) as f64)
-                }),
-            });
+            count += targets;
+            on_event(&self.batch_event(epoch, b, value, count, started));
             if stop.load(Ordering::Relaxed) {
-                stopped = true;
-                break;
+                return Ok((model, None));
             }
         }
-        if stopped {
-            break;
+        let figures = (
+            loss_sum / count.max(1) as f64,
+            correct as f64 / count.max(1) as f64,
+        );
+        Ok((model, Some(figures)))
+    }
+
+    /// One optimizer step on the windows `chunk` (batch `b` of `epoch`): the model, the
+    /// loss, the targets predicted right, and the number of targets.
+    fn train_batch(
+        &mut self,
+        model: MelodyLstm,
+        (epoch, b): (usize, usize),
+        chunk: &[usize],
+    ) -> Result<(MelodyLstm, f64, usize, usize)> {
+        let ws: Vec<&Window> = chunk.iter().map(|&i| &self.train_windows[i]).collect();
+        let bt = batch(
+            &ws,
+            self.config.model.structure.as_ref(),
+            &self.train_device,
+        );
+        let (loss, right) = masked_loss(&model, &bt);
+        let value = f64::from(loss.clone().into_scalar::<f32>());
+        if !value.is_finite() {
+            return Err(Error::Invalid(format!(
+                "the loss became {value} at epoch {epoch}, batch {}: lower the learning rate; \
+                 the last good model is kept in {}",
+                b + 1,
+                self.out.display()
+            )));
         }
-        let train_loss = loss_sum / count.max(1) as f64;
-        let train_accuracy = correct as f64 / count.max(1) as f64;
-        let (valid_loss, valid_accuracy) = if valid_windows.is_empty() {
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let model = self.optim.step(self.config.learning_rate, model, grads);
+        Ok((model, value, right, bt.targets_count))
+    }
+
+    /// The progress event after batch `b`; `count` targets so far this epoch.
+    fn batch_event(
+        &self,
+        epoch: usize,
+        b: usize,
+        loss: f64,
+        count: usize,
+        started: Instant,
+    ) -> TrainingEvent {
+        let per_epoch = self.batches_per_epoch;
+        let elapsed = started.elapsed().as_secs_f64();
+        let per_batch = elapsed / (b + 1) as f64;
+        let remaining = (per_epoch - b - 1) + (self.config.epochs - epoch) * per_epoch;
+        TrainingEvent::Batch {
+            epoch,
+            batch: b + 1,
+            batches: per_epoch,
+            loss,
+            // Time steps trained on so far (real targets, padding left out).
+            steps_per_sec: count as f64 / elapsed.max(1e-9),
+            eta_secs: self
+                .seconds_per_epoch
+                .map_or(per_batch * remaining as f64, |s| {
+                    s * (remaining as f64 / per_epoch.max(1) as f64)
+                }),
+        }
+    }
+
+    /// Validates, keeps the model when it is the best so far, and writes the checkpoint.
+    fn end_epoch(
+        &mut self,
+        model: &MelodyLstm,
+        (epoch, started): (usize, Instant),
+        (train_loss, train_accuracy): (f64, f64),
+        on_event: &mut dyn FnMut(&TrainingEvent),
+    ) -> Result<()> {
+        let (valid_loss, valid_accuracy) = if self.valid_windows.is_empty() {
             (train_loss, train_accuracy)
         } else {
             evaluate_windows(
                 &model.valid(),
-                &valid_windows,
-                config.batch_size,
-                config.model.structure.as_ref(),
-                &device,
+                &self.valid_windows,
+                self.config.batch_size,
+                self.config.model.structure.as_ref(),
+                &self.device,
             )
         };
         if !valid_loss.is_finite() {
@@ -483,7 +608,7 @@ fn train_inner(
             )));
         }
         let seconds = started.elapsed().as_secs_f64();
-        seconds_per_epoch = Some(seconds);
+        self.seconds_per_epoch = Some(seconds);
         let stats = EpochStats {
             epoch,
             train_loss,
@@ -492,33 +617,57 @@ fn train_inner(
             valid_accuracy,
             seconds,
         };
-        state.history.push(stats.clone());
-        state.epoch = epoch;
-        state.training_seconds += seconds;
-        let best = valid_loss < state.best_valid_loss;
+        self.state.history.push(stats.clone());
+        self.state.epoch = epoch;
+        self.state.training_seconds += seconds;
+        let best = valid_loss < self.state.best_valid_loss;
         if best {
-            state.best_valid_loss = valid_loss;
-            state.best_epoch = epoch;
-            save_model(config, data, &model, &state, out, &run, &stats)?;
+            self.state.best_valid_loss = valid_loss;
+            self.state.best_epoch = epoch;
+            self.save_model(model, &stats)?;
         }
         on_event(&TrainingEvent::Epoch {
             stats,
             best,
-            eta_secs: seconds * (config.epochs - epoch) as f64,
+            eta_secs: seconds * (self.config.epochs - epoch) as f64,
         });
-        let path = save_checkpoint(&model, &optim, &mut state, out)?;
+        let path = save_checkpoint(model, &self.optim, &mut self.state, self.out)?;
         on_event(&TrainingEvent::Checkpoint { epoch, path });
+        Ok(())
     }
-    on_event(&TrainingEvent::Finished {
-        best_epoch: state.best_epoch,
-        best_valid_loss: state.best_valid_loss,
-        stopped,
-    });
-    Ok(TrainingSummary {
-        history: state.history,
-        best_epoch: state.best_epoch,
-        stopped,
-    })
+
+    /// Saves the model folder (weights, config, vocabulary, card) for the epoch in `stats`.
+    fn save_model(&self, model: &MelodyLstm, stats: &EpochStats) -> Result<()> {
+        let card = ModelCard {
+            name: self
+                .out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            corpus: self.data.corpus.clone(),
+            train_songs: self.info.train_songs,
+            valid_songs: self.info.valid_songs,
+            epochs: self.state.epoch,
+            best_epoch: self.state.best_epoch,
+            train_loss: stats.train_loss,
+            valid_loss: stats.valid_loss,
+            valid_accuracy: stats.valid_accuracy,
+            training_seconds: self.state.training_seconds,
+            backend: self.info.backend.clone(),
+            date: now_rfc3339(),
+            lstmuse_version: env!("CARGO_PKG_VERSION").to_owned(),
+            held_out: Vec::new(),
+            notes: String::new(),
+        };
+        ModelArtifact {
+            config: self.config.clone(),
+            vocab: self.data.vocab.clone(),
+            model: model.valid(),
+            card,
+            dir: None,
+        }
+        .save(self.out)
+    }
 }
 
 /// Forces lazy parameters to initialise now, so the seed decides them.
@@ -612,46 +761,6 @@ struct RunInfo {
     backend: String,
     train_songs: usize,
     valid_songs: usize,
-}
-
-/// Saves the model folder (weights, config, vocabulary, card) for the epoch in `stats`.
-fn save_model(
-    config: &TrainingConfig,
-    data: &TrainingData,
-    model: &MelodyLstm,
-    state: &CheckpointState,
-    out: &Path,
-    run: &RunInfo,
-    stats: &EpochStats,
-) -> Result<()> {
-    let card = ModelCard {
-        name: out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        corpus: data.corpus.clone(),
-        train_songs: run.train_songs,
-        valid_songs: run.valid_songs,
-        epochs: state.epoch,
-        best_epoch: state.best_epoch,
-        train_loss: stats.train_loss,
-        valid_loss: stats.valid_loss,
-        valid_accuracy: stats.valid_accuracy,
-        training_seconds: state.training_seconds,
-        backend: run.backend.clone(),
-        date: now_rfc3339(),
-        lstmuse_version: env!("CARGO_PKG_VERSION").to_owned(),
-        held_out: Vec::new(),
-        notes: String::new(),
-    };
-    ModelArtifact {
-        config: config.clone(),
-        vocab: data.vocab.clone(),
-        model: model.valid(),
-        card,
-        dir: None,
-    }
-    .save(out)
 }
 
 /// Writes `checkpoints/epoch-N/{model,optimizer}.bpk`, then points `checkpoint.json` at it

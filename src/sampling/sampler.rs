@@ -5,7 +5,7 @@ use crate::corpus::data::infill_window;
 use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
-use crate::model::{LstmState, MelodyLstm, MelodyLstmConfig};
+use crate::model::{LstmState, ModelRef};
 use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
 use crate::sampling::rng::SplitMix64;
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -174,17 +174,14 @@ pub fn primer_from_text(text: &str) -> Result<Melody> {
 
 /// Generates `config.variations` continuations of `primer` (which may be empty).
 pub fn generate(
-    model: &MelodyLstm,
-    model_config: &MelodyLstmConfig,
-    vocab: &Vocabulary,
+    model: ModelRef<'_>,
     primer: &Melody,
     config: &SamplerConfig,
-    device: &Device,
 ) -> Result<Vec<Generated>> {
     validate(config)?;
-    let plan = Plan::new(vocab, primer, config)?;
+    let plan = Plan::new(model.vocab, primer, config)?;
     let schedule = Schedule::continuation(&plan, config)?;
-    let rows = run(model, model_config, &plan, &schedule, config, device)?;
+    let rows = run(model, &plan, &schedule, config)?;
     Ok(rows
         .into_iter()
         .enumerate()
@@ -196,16 +193,13 @@ pub fn generate(
 /// conditioned on the notes before and after the span; everything outside the span stays
 /// as it was. Needs a model trained to fill (structure inputs with infilling).
 pub fn fill(
-    model: &MelodyLstm,
-    model_config: &MelodyLstmConfig,
-    vocab: &Vocabulary,
+    model: ModelRef<'_>,
     melody: &Melody,
     span: Range<usize>,
     config: &SamplerConfig,
-    device: &Device,
 ) -> Result<Vec<Generated>> {
     validate(config)?;
-    if !model_config.structure.is_some_and(|s| s.infill) {
+    if !model.config.structure.is_some_and(|s| s.infill) {
         return Err(Error::Invalid(
             "this model was trained before infilling: fill needs a model trained with \
              structure inputs (retrain it, or use the bundled model)"
@@ -217,15 +211,13 @@ pub fn fill(
         output_key: None,
         ..config.clone()
     };
-    let plan = Plan::new(vocab, melody, config)?;
+    let plan = Plan::new(model.vocab, melody, config)?;
     let (schedule, symbols) = Schedule::fill(&plan, span.clone())?;
-    let rows = run(model, model_config, &plan, &schedule, config, device)?;
+    let rows = run(model, &plan, &schedule, config)?;
     Ok(rows
         .into_iter()
         .enumerate()
-        .map(|(r, (chosen, infos))| {
-            plan.finish_fill(melody, &symbols, span.clone(), &chosen, infos, r)
-        })
+        .map(|(r, row)| plan.finish_fill(melody, &symbols, span.clone(), (r, row)))
         .collect())
 }
 
@@ -384,15 +376,28 @@ impl Schedule {
 /// Chosen ids and step infos per row.
 type Rows = Vec<(Vec<usize>, Vec<StepInfo>)>;
 
+/// Where a row stands when it chooses: the written step `t`, what it wrote so far, and
+/// the schedule.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    t: usize,
+    so_far: &'a [usize],
+    schedule: &'a Schedule,
+}
+
 /// Feeds the schedule's prelude, then writes its steps for every row.
 fn run(
-    model: &MelodyLstm,
-    model_config: &MelodyLstmConfig,
+    model: ModelRef<'_>,
     plan: &Plan,
     schedule: &Schedule,
     config: &SamplerConfig,
-    device: &Device,
 ) -> Result<Rows> {
+    let ModelRef {
+        model,
+        config: model_config,
+        device,
+        ..
+    } = model;
     let rows = config.variations;
     let inputs = model_config.structure.filter(|_| model.reads_structure());
     let features =
@@ -419,7 +424,12 @@ fn run(
                 continue;
             }
             let row = &logits[r * v..(r + 1) * v];
-            let (id, info) = plan.choose(row, t, &chosen[r], schedule, config, &mut rngs[r])?;
+            let at = At {
+                t,
+                so_far: &chosen[r],
+                schedule,
+            };
+            let (id, info) = plan.choose(row, at, config, &mut rngs[r])?;
             if id == plan.delimiter {
                 done[r] = true;
             } else {
@@ -565,45 +575,7 @@ impl Plan {
         }
         let meter = primer.meter.or(config.meter).unwrap_or_default();
         let structure = SongStructure::new(Some(meter), primer.pickup);
-        let scale = config.scale;
-        let tonic_pc = scale.unwrap_or(output_key).tonic.pitch_class();
-        let mut allowed = Vec::with_capacity(vocab.len());
-        let mut tonic = Vec::with_capacity(vocab.len());
-        let mut is_note = Vec::with_capacity(vocab.len());
-        for s in vocab.symbols() {
-            let (ok, t, n) = match s {
-                Symbol::Note(p) => {
-                    let out = i32::from(p.midi()) - shift;
-                    let in_range = config
-                        .range
-                        .is_none_or(|(lo, hi)| (i32::from(lo)..=i32::from(hi)).contains(&out));
-                    let in_scale =
-                        scale.is_none_or(|k| k.contains_pitch_class(out.rem_euclid(12) as u8));
-                    (
-                        in_range && in_scale,
-                        out.rem_euclid(12) as u8 == tonic_pc,
-                        true,
-                    )
-                }
-                _ => (true, false, false),
-            };
-            allowed.push(ok);
-            tonic.push(t && ok);
-            is_note.push(n);
-        }
-        if !allowed.iter().zip(&is_note).any(|(a, n)| *a && *n) {
-            return Err(Error::Invalid(format!(
-                "no note the model knows fits the constraints (range {:?}, scale {:?})",
-                config.range, config.scale
-            )));
-        }
-        if config.end_on_tonic && !tonic.iter().any(|&t| t) {
-            return Err(Error::Invalid(format!(
-                "end on the tonic: no tonic of {} fits the range {:?}",
-                scale.unwrap_or(output_key),
-                config.range
-            )));
-        }
+        let masks = SymbolMasks::new(vocab, shift, output_key, config)?;
         Ok(Plan {
             symbols: vocab.symbols().to_vec(),
             primer_to_output: to_model - shift,
@@ -614,21 +586,19 @@ impl Plan {
             delimiter,
             rest: vocab.id(Symbol::Rest),
             hold: vocab.id(Symbol::Hold),
-            allowed,
-            tonic,
-            is_note,
+            allowed: masks.allowed,
+            tonic: masks.tonic,
+            is_note: masks.is_note,
             meter,
             structure,
         })
     }
 
-    /// Picks one symbol for a row at generated step `t`.
+    /// Picks one symbol for a row at written step `at.t`.
     fn choose(
         &self,
         logits: &[f32],
-        t: usize,
-        so_far: &[usize],
-        schedule: &Schedule,
+        at: At<'_>,
         config: &SamplerConfig,
         rng: &mut SplitMix64,
     ) -> Result<(usize, StepInfo)> {
@@ -648,7 +618,7 @@ impl Plan {
                 *a += config.note_bias;
             }
         }
-        let legal = self.legal(t, so_far, schedule, config);
+        let legal = self.legal(at, config);
         for (a, ok) in adjusted.iter_mut().zip(&legal) {
             if !ok {
                 *a = f32::NEG_INFINITY;
@@ -657,7 +627,7 @@ impl Plan {
         if adjusted.iter().all(|a| *a == f32::NEG_INFINITY) {
             return Err(Error::Invalid(format!(
                 "no symbol satisfies the constraints at step {} (range {:?}, scale {:?}, end on tonic {}): widen the range or drop the scale lock",
-                schedule.first + t + 1,
+                at.schedule.first + at.t + 1,
                 config.range,
                 config.scale,
                 config.end_on_tonic
@@ -690,13 +660,12 @@ impl Plan {
     /// Which ids may come at generated step `t`: the song may end only on a bar line
     /// (with "stop at the song end"), a fill starts with an onset and never ends the song,
     /// and end-on-tonic holds the tonic from a strong beat to the end.
-    fn legal(
-        &self,
-        t: usize,
-        so_far: &[usize],
-        schedule: &Schedule,
-        config: &SamplerConfig,
-    ) -> Vec<bool> {
+    fn legal(&self, at: At<'_>, config: &SamplerConfig) -> Vec<bool> {
+        let At {
+            t,
+            so_far,
+            schedule,
+        } = at;
         let mut legal = self.allowed.clone();
         let step = schedule.first + t;
         let may_end = config.stop_at_end
@@ -789,13 +758,11 @@ impl Plan {
         input: &Melody,
         song: &[usize],
         span: Range<usize>,
-        chosen: &[usize],
-        mut steps: Vec<StepInfo>,
-        row: usize,
+        (row, (chosen, mut steps)): (usize, (Vec<usize>, Vec<StepInfo>)),
     ) -> Generated {
         let ids = song[..span.start]
             .iter()
-            .chain(chosen)
+            .chain(&chosen)
             .chain(&song[span.end.min(song.len())..]);
         let symbols: Vec<Symbol> = ids.filter_map(|&i| self.symbols.get(i).copied()).collect();
         for (info, sym) in steps.iter_mut().zip(&symbols[span.start..]) {
@@ -829,6 +796,71 @@ impl Plan {
             span,
             steps,
         }
+    }
+}
+
+/// Per vocabulary id: allowed by the range and scale, a tonic for end-on-tonic, a note.
+struct SymbolMasks {
+    allowed: Vec<bool>,
+    tonic: Vec<bool>,
+    is_note: Vec<bool>,
+}
+
+impl SymbolMasks {
+    /// The masks for output pitches `model pitch - shift`; an impossible constraint is an error.
+    fn new(
+        vocab: &Vocabulary,
+        shift: i32,
+        output_key: Key,
+        config: &SamplerConfig,
+    ) -> Result<Self> {
+        let scale = config.scale;
+        let tonic_pc = scale.unwrap_or(output_key).tonic.pitch_class();
+        let mut masks = SymbolMasks {
+            allowed: Vec::with_capacity(vocab.len()),
+            tonic: Vec::with_capacity(vocab.len()),
+            is_note: Vec::with_capacity(vocab.len()),
+        };
+        for s in vocab.symbols() {
+            let (ok, t, n) = match s {
+                Symbol::Note(p) => {
+                    let out = i32::from(p.midi()) - shift;
+                    let in_range = config
+                        .range
+                        .is_none_or(|(lo, hi)| (i32::from(lo)..=i32::from(hi)).contains(&out));
+                    let in_scale =
+                        scale.is_none_or(|k| k.contains_pitch_class(out.rem_euclid(12) as u8));
+                    (
+                        in_range && in_scale,
+                        out.rem_euclid(12) as u8 == tonic_pc,
+                        true,
+                    )
+                }
+                _ => (true, false, false),
+            };
+            masks.allowed.push(ok);
+            masks.tonic.push(t && ok);
+            masks.is_note.push(n);
+        }
+        if !masks
+            .allowed
+            .iter()
+            .zip(&masks.is_note)
+            .any(|(a, n)| *a && *n)
+        {
+            return Err(Error::Invalid(format!(
+                "no note the model knows fits the constraints (range {:?}, scale {:?})",
+                config.range, config.scale
+            )));
+        }
+        if config.end_on_tonic && !masks.tonic.iter().any(|&t| t) {
+            return Err(Error::Invalid(format!(
+                "end on the tonic: no tonic of {} fits the range {:?}",
+                scale.unwrap_or(output_key),
+                config.range
+            )));
+        }
+        Ok(masks)
     }
 }
 
