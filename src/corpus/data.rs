@@ -212,8 +212,11 @@ pub fn sequences(
             let Some((a, b)) = random_span(song.len(), &structure, &mut rng) else {
                 continue;
             };
-            let join = vocab.symbol(song[b]);
-            if let Some(w) = infill_window(song, structure, a..b, join, delimiter, max_len) {
+            let span = FillSpan {
+                steps: a..b,
+                join: vocab.symbol(song[b]),
+            };
+            if let Some(w) = infill_window(song, structure, &span, delimiter, max_len) {
                 out.push(w);
             }
         }
@@ -248,6 +251,15 @@ fn random_span(
     (b > a).then_some((a, b))
 }
 
+/// The steps a fill rewrites, and the symbol right after them (where the fill must lead).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FillSpan {
+    /// 16th steps `a..b` of the song.
+    pub steps: std::ops::Range<usize>,
+    /// The symbol at step `b`, if the song goes on after the span.
+    pub join: Option<Symbol>,
+}
+
 /// The infilling sequence for `span` `a..b` of a song: `/ s_{b+k-1} … s_b / s_0 … s_{b-1}`,
 /// the suffix read backwards so that the notes nearest the span come last, then the
 /// prefix and the span itself. Its targets are the inputs shifted by one, the last being
@@ -258,12 +270,12 @@ fn random_span(
 pub fn infill_window(
     song: &[usize],
     structure: SongStructure,
-    span: std::ops::Range<usize>,
-    join: Option<Symbol>,
+    span: &FillSpan,
     delimiter: usize,
     max_len: usize,
 ) -> Option<Window> {
-    let (a, b) = (span.start, span.end);
+    let (a, b) = (span.steps.start, span.steps.end);
+    let join = span.join;
     let len = song.len();
     if a >= b || b >= len || b.saturating_add(3) > max_len {
         return None;
@@ -408,7 +420,8 @@ mod tests {
         // Song 10 11 12 13 14 15, span 2..4 (12 13): `/ 15 14 / 10 11 12 13` -> `15 14 / 10 11 12 13 14`.
         let song = vec![10, 11, 12, 13, 14, 15];
         let join = Some(Symbol::Rest);
-        let w = infill_window(&song, SongStructure::default(), 2..4, join, 0, 64).unwrap();
+        let span = |steps, join| FillSpan { steps, join };
+        let w = infill_window(&song, SongStructure::default(), &span(2..4, join), 0, 64).unwrap();
         assert_eq!(w.ids, vec![0, 15, 14, 0, 10, 11, 12, 13, 14]);
         assert_eq!(w.mask, vec![1.0; 8]);
         assert_eq!(w.contexts[0].segment, Segment::Suffix);
@@ -420,9 +433,9 @@ mod tests {
             (4, 0, Segment::Fill, join)
         );
         // A cut suffix keeps the part nearest the span.
-        let w = infill_window(&song, SongStructure::default(), 2..3, None, 0, 6).unwrap();
+        let w = infill_window(&song, SongStructure::default(), &span(2..3, None), 0, 6).unwrap();
         assert_eq!(w.ids, vec![0, 13, 0, 10, 11, 12, 13]);
-        assert!(infill_window(&song, SongStructure::default(), 2..5, None, 0, 5).is_none());
+        assert!(infill_window(&song, SongStructure::default(), &span(2..5, None), 0, 5).is_none());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Scoring a model on songs it did not train on: cross-entropy per step, per note onset and
 //! per pitch, and the bits of a masked span with the left context only or with both sides.
 
-use crate::corpus::data::{SongIds, Window, batch, infill_window, song_window};
+use crate::corpus::data::{FillSpan, SongIds, Window, batch, infill_window, song_window};
 use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::corpus::structure::Segment;
 use crate::error::{Error, Result};
@@ -207,8 +207,11 @@ pub fn evaluate_infill(model: ModelRef<'_>, songs: &SongIds, bars: usize) -> Res
             *m = if (a..b).contains(&t) { 1.0 } else { 0.0 };
         }
         plain.push(w);
-        let join = vocab.symbol(song[b]);
-        if let Some(mut w) = infill_window(song, structure, a..b, join, delimiter, usize::MAX) {
+        let span = FillSpan {
+            steps: a..b,
+            join: vocab.symbol(song[b]),
+        };
+        if let Some(mut w) = infill_window(song, structure, &span, delimiter, usize::MAX) {
             for (ctx, m) in w.contexts.iter().zip(w.mask.iter_mut()) {
                 let fill = ctx.segment == Segment::Fill && (a..b).contains(&ctx.step);
                 *m = if fill { 1.0 } else { 0.0 };

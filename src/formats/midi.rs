@@ -194,26 +194,44 @@ fn build_melody(line: &[RawNote], ppq: u64, end_of_track: u64, meta: Meta) -> Me
 /// signature) and one melody track. A pickup is padded with silence so bar lines fall
 /// where they belong; a `pickup` marker records it for readers (ours).
 pub fn write(melody: &Melody) -> Vec<u8> {
-    let ticks = |r: Ratio| -> u64 {
-        (r * Ratio::from_int(i64::from(PPQ)))
-            .to_f64()
-            .round()
-            .max(0.0) as u64
-    };
-    let mut conductor: Vec<(u64, TrackEventKind)> = Vec::new();
     let title = melody.title.clone().unwrap_or_default();
-    conductor.push((
-        0,
-        TrackEventKind::Meta(MetaMessage::TrackName(title.as_bytes())),
-    ));
+    let conductor = conductor_track(melody, title.as_bytes());
+    let pad = match melody.meter {
+        Some(m) if melody.pickup.is_positive() && melody.pickup < m.bar_length() => {
+            m.bar_length() - melody.pickup
+        }
+        _ => Ratio::ZERO,
+    };
+    let (notes, end) = melody_track(melody, pad);
+    let smf = Smf {
+        header: Header::new(Format::Parallel, Timing::Metrical(u15::new(PPQ))),
+        tracks: vec![to_track(conductor, end), to_track(notes, end)],
+    };
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = smf.write_std(&mut out);
+    out
+}
+
+/// Ticks at 480 PPQ for a time in quarter notes.
+fn ticks(r: Ratio) -> u64 {
+    (r * Ratio::from_int(i64::from(PPQ)))
+        .to_f64()
+        .round()
+        .max(0.0) as u64
+}
+
+/// The conductor track's events: title, tempo, time and key signature.
+fn conductor_track<'a>(melody: &Melody, title: &'a [u8]) -> Vec<(u64, TrackEventKind<'a>)> {
+    let mut conductor: Vec<(u64, TrackEventKind)> = Vec::new();
+    conductor.push((0, TrackEventKind::Meta(MetaMessage::TrackName(title))));
     let qpm = melody
         .tempo_qpm
         .filter(|q| q.is_finite() && *q > 0.0)
         .unwrap_or(120.0);
     let us = (60_000_000.0 / qpm).round().clamp(1.0, 16_777_215.0) as u32;
     conductor.push((0, TrackEventKind::Meta(MetaMessage::Tempo(u24::new(us)))));
-    let meter = melody.meter;
-    if let Some(m) = meter {
+    if let Some(m) = melody.meter {
         let d = m.denominator.trailing_zeros() as u8;
         conductor.push((
             0,
@@ -229,13 +247,12 @@ pub fn write(melody: &Melody) -> Vec<u8> {
         0,
         TrackEventKind::Meta(MetaMessage::KeySignature(sf.clamp(-7, 7) as i8, minor)),
     ));
+    conductor
+}
 
-    let pad = match meter {
-        Some(m) if melody.pickup.is_positive() && melody.pickup < m.bar_length() => {
-            m.bar_length() - melody.pickup
-        }
-        _ => Ratio::ZERO,
-    };
+/// The melody track's events after `pad` of silence (a pickup's missing beats), and the
+/// tick where it ends.
+fn melody_track(melody: &Melody, pad: Ratio) -> (Vec<(u64, TrackEventKind<'static>)>, u64) {
     let mut notes: Vec<(u64, TrackEventKind)> = Vec::new();
     notes.push((0, TrackEventKind::Meta(MetaMessage::TrackName(b"Melody"))));
     notes.push((
@@ -261,30 +278,12 @@ pub fn write(melody: &Melody) -> Vec<u8> {
             continue;
         };
         let key = u7::new(p.midi().min(127));
-        notes.push((
-            on,
-            note_event(MidiMessage::NoteOn {
-                key,
-                vel: u7::new(80),
-            }),
-        ));
-        notes.push((
-            off,
-            note_event(MidiMessage::NoteOff {
-                key,
-                vel: u7::new(0),
-            }),
-        ));
+        let vel = u7::new(80);
+        notes.push((on, note_event(MidiMessage::NoteOn { key, vel })));
+        let vel = u7::new(0);
+        notes.push((off, note_event(MidiMessage::NoteOff { key, vel })));
     }
-    let end = ticks(t);
-    let smf = Smf {
-        header: Header::new(Format::Parallel, Timing::Metrical(u15::new(PPQ))),
-        tracks: vec![to_track(conductor, end), to_track(notes, end)],
-    };
-    let mut out = Vec::new();
-    // Writing into a Vec cannot fail.
-    let _ = smf.write_std(&mut out);
-    out
+    (notes, ticks(t))
 }
 
 fn note_event(message: MidiMessage) -> TrackEventKind<'static> {

@@ -368,7 +368,7 @@ fn train_inner(
             break;
         }
         let started = Instant::now();
-        let (trained, figures) = run.train_epoch(model, epoch, started, on_event, stop)?;
+        let (trained, figures) = run.train_epoch(model, (epoch, started), on_event, stop)?;
         model = trained;
         let Some(figures) = figures else {
             stopped = true;
@@ -492,8 +492,7 @@ impl<'a> Run<'a> {
     fn train_epoch(
         &mut self,
         mut model: MelodyLstm,
-        epoch: usize,
-        started: Instant,
+        (epoch, started): (usize, Instant),
         on_event: &mut dyn FnMut(&TrainingEvent),
         stop: &AtomicBool,
     ) -> Result<(MelodyLstm, Option<(f64, f64)>)> {
@@ -514,7 +513,7 @@ impl<'a> Run<'a> {
             loss_sum += value * targets as f64;
             correct += right;
             count += targets;
-            on_event(&self.batch_event(epoch, b, value, count, started));
+            on_event(&self.batch_event((epoch, started), b, value, count));
             if stop.load(Ordering::Relaxed) {
                 return Ok((model, None));
             }
@@ -558,11 +557,10 @@ impl<'a> Run<'a> {
     /// The progress event after batch `b`; `count` targets so far this epoch.
     fn batch_event(
         &self,
-        epoch: usize,
+        (epoch, started): (usize, Instant),
         b: usize,
         loss: f64,
         count: usize,
-        started: Instant,
     ) -> TrainingEvent {
         let per_epoch = self.batches_per_epoch;
         let elapsed = started.elapsed().as_secs_f64();

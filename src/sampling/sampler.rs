@@ -1,7 +1,7 @@
 //! The sampler: continue a primer with a trained model, one `step` per new symbol, with
 //! temperature, entropy-adaptive temperature, symbol biasing, top-k/top-p and constraints.
 
-use crate::corpus::data::infill_window;
+use crate::corpus::data::{FillSpan, infill_window};
 use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
@@ -336,15 +336,12 @@ impl Schedule {
         } else {
             // The sequence the model was trained on: `/ suffix (backwards) / prefix`.
             schedule.join = plan.symbols.get(song[b]).copied();
-            let window = infill_window(
-                &song,
-                plan.structure,
-                a..b,
-                schedule.join,
-                plan.delimiter,
-                usize::MAX,
-            )
-            .ok_or_else(|| Error::Invalid(format!("cannot fill {a}..{b}")))?;
+            let span = FillSpan {
+                steps: a..b,
+                join: schedule.join,
+            };
+            let window = infill_window(&song, plan.structure, &span, plan.delimiter, usize::MAX)
+                .ok_or_else(|| Error::Invalid(format!("cannot fill {a}..{b}")))?;
             let prelude = window.ids.len() - 1 - (b - a) - 1;
             schedule.prelude = window.ids[..prelude]
                 .iter()

@@ -484,27 +484,26 @@ impl Body {
         if b.get(j) != Some(&b']') {
             // An unterminated chord: keep its notes, leave the rest of the line.
             return self
-                .finish_chord(top, first_length, Ratio::ONE, false, line)
+                .finish_chord(top, first_length.unwrap_or(Ratio::ONE), false, line)
                 .map(|()| j);
         }
         let (outer, k) = read_length(b, j + 1).map_err(|m| parse_error(line, m))?;
         let tie = b.get(k) == Some(&b'-');
-        self.finish_chord(top, first_length, outer, tie, line)?;
+        self.finish_chord(top, first_length.unwrap_or(Ratio::ONE) * outer, tie, line)?;
         Ok(k + usize::from(tie))
     }
 
+    /// Emits a chord's top note with `length` (its first note's length times the outer one).
     fn finish_chord(
         &mut self,
         top: Option<(u8, WrittenPitch, i8, bool)>,
-        first_length: Option<Ratio>,
-        outer: Ratio,
+        length: Ratio,
         tie: bool,
         line: usize,
     ) -> Result<()> {
         let Some((pitch, written, alter, inner_tie)) = top else {
             return Ok(());
         };
-        let length = first_length.unwrap_or(Ratio::ONE) * outer;
         let tie = tie || inner_tie;
         self.emit(Some(pitch), length, tie, line)?;
         self.tied_from = tie.then_some((written.step, written.octave, alter));
