@@ -6,7 +6,7 @@
 //! Each frame is timed for the UI pass (egui layout and our drawing) and tessellation.
 
 use egui_kittest::Harness;
-use lstmuse::gui::document::{Document, Origin};
+use lstmuse::gui::document::{Document, Origin, RollNote};
 use lstmuse::gui::{AppOptions, LstmuseApp};
 use std::time::{Duration, Instant};
 
@@ -94,28 +94,29 @@ fn playback_scenario(h: &mut Harness<'_, LstmuseApp>) {
         } else {
             vec![]
         };
-        doc.push(start, 2, pitch as u8, origin, conf);
+        doc.push(RollNote::new(start, 2, pitch as u8, origin).with_confidence(conf));
     }
     {
         let app = h.state_mut();
-        app.doc = doc;
-        app.settings.roll.follow = true;
-        app.settings.roll.px_per_step = 2.0;
-        app.settings.roll.px_per_key = 16.0;
-        app.settings.roll.top_pitch = 86.0;
-        app.settings.roll.scroll_step = 0.0;
+        app.set_document(doc);
+        let roll = app.roll_view_mut();
+        roll.follow = true;
+        roll.px_per_step = 2.0;
+        roll.px_per_key = 16.0;
+        roll.top_pitch = 86.0;
+        roll.scroll_step = 0.0;
     }
     let (ui_ms, tess_ms) = frame_times(h, FRAMES, |app, f| {
-        app.audio.simulated = Some((f as f32 * 1.6) % 400.0);
+        app.simulate_playhead(Some((f as f32 * 1.6) % 400.0));
     });
     // Notes inside the roll's view in the last frame.
     let drawn = {
         let app = h.state();
-        let v = &app.settings.roll;
+        let v = &app.settings().roll;
         let g = v.grid.expect("the roll was drawn");
         let (first, last) = (v.scroll_step, v.scroll_step + g.width() / v.px_per_step);
         let (lo, hi) = (v.top_pitch - g.height() / v.px_per_key, v.top_pitch);
-        app.doc
+        app.doc()
             .notes
             .iter()
             .filter(|n| (n.end() as f32) >= first && (n.start as f32) <= last)
@@ -131,7 +132,7 @@ fn playback_scenario(h: &mut Harness<'_, LstmuseApp>) {
         tess_ms,
         8.0,
     );
-    h.state_mut().audio.simulated = None;
+    h.state_mut().simulate_playhead(None);
 }
 
 fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
@@ -144,29 +145,27 @@ fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
     h.state_mut().add_corpus(erk);
     wait_idle(h);
     let name = format!("bench-{}", std::process::id());
-    let out = h.state().models_dir.join(&name);
+    let out = h.state().models_dir().join(&name);
     {
         let app = h.state_mut();
-        app.tab = lstmuse::gui::app::Tab::Training;
-        let s = &mut app.settings.training;
+        app.set_tab(lstmuse::gui::app::Tab::Training);
+        let s = app.training_settings_mut();
         s.backend = lstmuse::model::backend::BackendChoice::Cpu;
         s.model_name = name;
         s.epochs = 1;
-        let settings = s.clone();
-        app.training
-            .start(&settings, &app.dataset, out.clone(), false, &app.jobs)
-            .expect("training starts");
+        app.start_training(false).expect("training starts");
     }
     // Let batches arrive, then time frames with the table and the plot on screen.
     let t = Instant::now();
-    while h.state().training.figures.batch_loss.len() < 5 && t.elapsed() < Duration::from_secs(120)
+    while h.state().training().figures.batch_loss.len() < 5
+        && t.elapsed() < Duration::from_secs(120)
     {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
-    let rows = h.state().dataset.rows.len();
+    let rows = h.state().dataset().rows.len();
     let (ui, tess) = frame_times(h, 200, |_, _| std::thread::sleep(Duration::from_millis(16)));
-    let points = h.state().training.figures.batch_loss.len();
+    let points = h.state().training().figures.batch_loss.len();
     report(
         &format!(
             "training on erk in the background: {rows} tunes in the table, live plot with {points} batch points, 200 frames at ~60 fps"
@@ -175,8 +174,7 @@ fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
         tess,
         16.0,
     );
-    h.state().training.stop();
-    h.state_mut().training.wait_for_stop();
+    h.state_mut().stop_training_and_wait();
     let _ = std::fs::remove_dir_all(out);
 }
 

@@ -25,15 +25,15 @@ fn generate(h: &mut Harness<'_, LstmuseApp>) {
     h.run_steps(2);
     wait(h);
     assert!(
-        !h.state().variations.is_empty(),
+        !h.state().variations().is_empty(),
         "no variations: {}",
-        h.state().status.text
+        h.state().status().text()
     );
 }
 
 fn notes_of(h: &Harness<'_, LstmuseApp>) -> Vec<(u32, u32, u8, Origin)> {
     h.state()
-        .doc
+        .doc()
         .notes
         .iter()
         .map(|n| (n.start, n.len, n.pitch, n.origin))
@@ -48,18 +48,18 @@ fn generate_with_a_fixed_seed_then_keep() {
     let seed = notes_of(&h);
     assert_eq!(seed.len(), 17);
     assert!(seed.iter().all(|n| n.3 == Origin::Seed));
-    h.state_mut().settings.sampler.seed = 7;
+    h.state_mut().sampler_settings_mut().seed = 7;
 
     generate(&mut h);
     let first: Vec<_> = h
         .state()
-        .variations
+        .variations()
         .iter()
         .map(|v| v.notes.clone())
         .collect();
     assert_eq!(first.len(), 4, "four variations by default");
     let seed_end = seed.iter().map(|n| n.0 + n.1).max().unwrap();
-    for v in &h.state().variations {
+    for v in h.state().variations() {
         assert!(!v.notes.is_empty());
         assert!(v.notes.iter().all(|n| n.start >= seed_end));
         assert!(v.notes.iter().all(|n| !n.confidence.is_empty()));
@@ -72,7 +72,7 @@ fn generate_with_a_fixed_seed_then_keep() {
     generate(&mut h);
     let again: Vec<_> = h
         .state()
-        .variations
+        .variations()
         .iter()
         .map(|v| v.notes.clone())
         .collect();
@@ -97,7 +97,7 @@ fn regenerate_from_the_cursor_keeps_what_comes_before_it() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     open_seed(&mut h, fixture("kern/kuckuck.krn"));
-    h.state_mut().settings.sampler.seed = 5;
+    h.state_mut().sampler_settings_mut().seed = 5;
     generate(&mut h);
     h.get_by_label("Keep 1").click();
     h.run_steps(3);
@@ -111,19 +111,19 @@ fn regenerate_from_the_cursor_keeps_what_comes_before_it() {
 
     // Click the bar ruler two bars after the seed: that is the cursor.
     let cursor = seed_end + 24;
-    let view = h.state().settings.roll.clone();
+    let view = h.state().settings().roll.clone();
     let g = view.grid.unwrap();
     let at = egui::pos2(view.x_of(g, cursor as f32 + 0.3), g.top() - 6.0);
     h.hover_at(at);
     h.drag_at(at);
     h.drop_at(at);
     h.run_steps(2);
-    assert_eq!(h.state().cursor, Some(cursor));
+    assert_eq!(h.state().cursor(), Some(cursor));
 
     h.get_by_label("Regenerate from here").click();
     h.run_steps(2);
     wait(&mut h);
-    let v = h.state().variations[0].clone();
+    let v = h.state().variations()[0].clone();
     assert_eq!((v.anchor, v.replace_from), (cursor, Some(cursor)));
     assert!(v.notes.iter().all(|n| n.start >= cursor));
     h.get_by_label("Keep 1").click();
@@ -160,22 +160,22 @@ fn keep_replaces_the_selected_notes() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     open_seed(&mut h, fixture("kern/alle_meine_entchen.krn"));
-    h.state_mut().settings.sampler.seed = 9;
-    h.state_mut().settings.sampler.bars = 2;
+    h.state_mut().sampler_settings_mut().seed = 9;
+    h.state_mut().sampler_settings_mut().bars = 2;
     generate(&mut h);
-    let v = h.state().variations[0].clone();
+    let v = h.state().variations()[0].clone();
     let seed = notes_of(&h);
     // Select the last four seed notes and keep the variation in their place.
     let last4: Vec<u64> = h
         .state()
-        .doc
+        .doc()
         .notes
         .iter()
         .rev()
         .take(4)
         .map(|n| n.id)
         .collect();
-    h.state_mut().selection = last4.iter().copied().collect();
+    h.state_mut().set_selection(last4.iter().copied().collect());
     let at = seed[seed.len() - 4].0;
     h.get_by_label("Keep 1").click();
     h.run_steps(2);
@@ -198,7 +198,7 @@ fn moving_a_slider_changes_the_next_generation() {
     generate(&mut h);
     let before: Vec<_> = h
         .state()
-        .variations
+        .variations()
         .iter()
         .map(|v| v.notes.clone())
         .collect();
@@ -206,11 +206,11 @@ fn moving_a_slider_changes_the_next_generation() {
     h.get_by_role_and_label(egui::accesskit::Role::Slider, "Temperature")
         .set_value_accesskit(1.6);
     h.run_steps(2);
-    assert!((h.state().settings.sampler.temperature - 1.6).abs() < 1e-3);
+    assert!((h.state().settings().sampler.temperature - 1.6).abs() < 1e-3);
     generate(&mut h);
     let after: Vec<_> = h
         .state()
-        .variations
+        .variations()
         .iter()
         .map(|v| v.notes.clone())
         .collect();
@@ -220,7 +220,7 @@ fn moving_a_slider_changes_the_next_generation() {
         .set_value_accesskit(2.0);
     h.run_steps(2);
     generate(&mut h);
-    assert_eq!(h.state().variations.len(), 2);
+    assert_eq!(h.state().variations().len(), 2);
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn add_move_resize_and_delete_notes_with_the_mouse_then_undo() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     h.run_steps(2);
-    let view = h.state().settings.roll.clone();
+    let view = h.state().settings().roll.clone();
     let top = view.top_pitch as u8;
     let pitch = top - 8;
 
@@ -241,7 +241,7 @@ fn add_move_resize_and_delete_notes_with_the_mouse_then_undo() {
     assert_eq!(notes_of(&h), vec![(4, 4, pitch, Origin::User)]);
 
     // Drag its middle two steps right and one semitone up.
-    let view = h.state().settings.roll.clone();
+    let view = h.state().settings().roll.clone();
     let from = view.cell_centre(5, pitch).unwrap();
     let to = view.cell_centre(7, pitch + 1).unwrap();
     drag(&mut h, from, to, 6);
@@ -327,8 +327,8 @@ fn a_dropped_midi_file_becomes_the_seed_and_bad_files_are_reported() {
     std::fs::write(&bogus, "not music").unwrap();
     h.input_mut().dropped_files.push(Arc::new(Dropped(bogus)));
     h.run_steps(2);
-    assert!(h.state().status.is_error);
-    assert!(h.state().status.text.contains("notes.txt"));
+    assert!(h.state().status().is_error());
+    assert!(h.state().status().text().contains("notes.txt"));
     assert_eq!(notes_of(&h).len(), 17, "a bad drop changes nothing");
 
     let broken = tmp.path().join("broken.mid");
@@ -336,11 +336,11 @@ fn a_dropped_midi_file_becomes_the_seed_and_bad_files_are_reported() {
     h.input_mut().dropped_files.push(Arc::new(Dropped(broken)));
     h.run_steps(2);
     wait(&mut h);
-    assert!(h.state().status.is_error);
+    assert!(h.state().status().is_error());
     assert!(
-        h.state().status.text.contains("broken.mid"),
+        h.state().status().text().contains("broken.mid"),
         "{}",
-        h.state().status.text
+        h.state().status().text()
     );
     assert_eq!(notes_of(&h).len(), 17);
 }
@@ -350,7 +350,7 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     open_seed(&mut h, fixture("kern/haenschen_klein.krn"));
-    h.state_mut().settings.sampler.seed = 3;
+    h.state_mut().sampler_settings_mut().seed = 3;
     generate(&mut h);
     h.get_by_label("Keep 1").click();
     h.run_steps(2);
@@ -375,7 +375,7 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
             path.is_file(),
             "{}: {}",
             path.display(),
-            h.state().status.text
+            h.state().status().text()
         );
         let back = formats::read_melody(&path, &ReadOptions::default()).unwrap();
         assert_eq!(shape(&back), shape(&shown), "{ext}");
@@ -413,8 +413,8 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
         .state_mut()
         .export_to(&bad, lstmuse::gui::command::ExportKind::Midi)
         .unwrap_err();
-    assert!(h.state().status.is_error);
-    assert!(h.state().status.text.contains("out.mid"), "{err}");
+    assert!(h.state().status().is_error());
+    assert!(h.state().status().text().contains("out.mid"), "{err}");
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn main_window_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     open_seed(&mut h, fixture("kern/kuckuck.krn"));
-    h.state_mut().settings.sampler.seed = 11;
+    h.state_mut().sampler_settings_mut().seed = 11;
     generate(&mut h);
     h.run_steps(3);
     // The status bar names the CPU's thread count, which differs between machines.
@@ -446,26 +446,26 @@ fn fill_two_bars_in_the_middle_of_the_seed_leaves_every_other_note_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     open_seed(&mut h, fixture("kern/kuckuck.krn"));
-    h.state_mut().settings.sampler.seed = 3;
+    h.state_mut().sampler_settings_mut().seed = 3;
     let before = notes_of(&h);
     // Kuckuck is in 3/4 without a pickup: bars 3 and 4 are steps 24..48.
-    assert_eq!(h.state().doc.steps_per_bar(), 12);
+    assert_eq!(h.state().doc().steps_per_bar(), 12);
     let (start, end) = (24u32, 48u32);
 
     // Drag over bars 3 and 4 on the ruler above the roll.
-    let view = h.state().settings.roll.clone();
+    let view = h.state().settings().roll.clone();
     let g = view.grid.unwrap();
     let y = g.top() - 6.0;
     let from = egui::pos2(view.x_of(g, start as f32 + 2.5), y);
     let to = egui::pos2(view.x_of(g, end as f32 - 2.5), y);
     drag(&mut h, from, to, 6);
-    assert_eq!(h.state().bar_range, Some((start, end)));
+    assert_eq!(h.state().bar_range(), Some((start, end)));
 
     h.get_by_label("Fill selection").click();
     h.run_steps(2);
     wait(&mut h);
-    let variations = h.state().variations.clone();
-    assert_eq!(variations.len(), 4, "{}", h.state().status.text);
+    let variations = h.state().variations().to_vec();
+    assert_eq!(variations.len(), 4, "{}", h.state().status().text());
     for v in &variations {
         assert_eq!(v.replace_span, Some((start, end)));
         assert!(!v.notes.is_empty());
@@ -524,18 +524,18 @@ fn fill_two_bars_in_the_middle_of_the_seed_leaves_every_other_note_alone() {
     // The shortcut fills the selected notes (here: bar 6).
     let bar6: std::collections::BTreeSet<u64> = h
         .state()
-        .doc
+        .doc()
         .notes
         .iter()
         .filter(|n| (60..72).contains(&n.start))
         .map(|n| n.id)
         .collect();
-    h.state_mut().selection = bar6;
-    h.state_mut().bar_range = None;
+    h.state_mut().set_selection(bar6);
+    h.state_mut().set_bar_range(None);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     h.run_steps(2);
     wait(&mut h);
-    let v = &h.state().variations[0];
+    let v = &h.state().variations()[0];
     assert_eq!(v.replace_span, Some((60, 72)));
     assert!(
         v.notes

@@ -34,14 +34,14 @@ fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
     let mut h = app(tmp.path());
     add_fixture_corpus(&mut h);
     // 7 files: 6 tunes load, 1 file fails; the triplet tune is excluded by the filter.
-    assert_eq!(h.state().dataset.rows.len(), 6);
+    assert_eq!(h.state().dataset().rows.len(), 6);
     h.get_by_label("6 tunes (5 usable for training)");
     h.get_by_label_contains("is not in the accepted set");
     h.get_by_label("Load errors (1)").click();
     h.run_steps(2);
     h.get_by_label_contains("broken.krn");
     assert_eq!(
-        h.state().settings.corpora,
+        h.state().settings().corpora,
         vec![fixture("corpus")],
         "the corpus is remembered"
     );
@@ -51,7 +51,7 @@ fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
     h.run_steps(1);
     h.get_by_label("Search tunes").type_text("kuck");
     h.run_steps(2);
-    assert_eq!(h.state_mut().dataset.visible_rows().len(), 1);
+    assert_eq!(h.state_mut().dataset_mut().visible_rows().len(), 1);
     h.get_by_label("1 shown");
 
     // Sorting by title, then descending.
@@ -59,14 +59,14 @@ fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.key_press(egui::Key::Backspace);
     h.run_steps(2);
-    assert_eq!(h.state_mut().dataset.visible_rows().len(), 6);
+    assert_eq!(h.state_mut().dataset_mut().visible_rows().len(), 6);
     h.get_by_label("Title").click();
     h.run_steps(2);
     let titles = |h: &mut Harness<'_, LstmuseApp>| -> Vec<String> {
-        let order = h.state_mut().dataset.visible_rows().to_vec();
+        let order = h.state_mut().dataset_mut().visible_rows().to_vec();
         order
             .iter()
-            .map(|&i| h.state().dataset.rows[i].title.clone())
+            .map(|&i| h.state().dataset().rows[i].title.clone())
             .collect()
     };
     let up = titles(&mut h);
@@ -84,8 +84,8 @@ fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
     let roll = h.get_by_label("Piano roll").rect().center();
     drag(&mut h, row, roll, 8);
     h.run_steps(1);
-    let doc = &h.state().doc;
-    assert_eq!(doc.notes.len(), 17, "{}", h.state().status.text);
+    let doc = h.state().doc();
+    assert_eq!(doc.notes.len(), 17, "{}", h.state().status().text());
     assert!(doc.notes.iter().all(|n| n.origin == Origin::Seed));
 }
 
@@ -96,7 +96,7 @@ fn train_two_epochs_on_the_fixture_corpus_then_use_the_model() {
     add_fixture_corpus(&mut h);
     h.get_by_label("Training").click();
     h.run_steps(2);
-    assert_eq!(h.state().tab, Tab::Training);
+    assert_eq!(h.state().tab(), Tab::Training);
     for (label, value) in [
         ("Epochs", 2.0),
         ("Hidden units", 16.0),
@@ -108,14 +108,18 @@ fn train_two_epochs_on_the_fixture_corpus_then_use_the_model() {
             .set_value_accesskit(value);
         h.run_steps(1);
     }
-    h.state_mut().settings.training.backend = BackendChoice::Cpu;
-    h.state_mut().settings.training.model_name = "tiny".into();
+    h.state_mut().training_settings_mut().backend = BackendChoice::Cpu;
+    h.state_mut().training_settings_mut().model_name = "tiny".into();
     h.get_by_label("Start").click();
     h.run_steps(2);
-    assert!(h.state().training.is_running(), "{}", h.state().status.text);
-    wait_until(&mut h, 300, |app| !app.training.is_running());
+    assert!(
+        h.state().training().is_running(),
+        "{}",
+        h.state().status().text()
+    );
+    wait_until(&mut h, 300, |app| !app.training().is_running());
 
-    let t = &h.state().training;
+    let t = h.state().training();
     assert!(t.error.is_none(), "{:?}", t.error);
     assert!(!t.figures.batch_loss.is_empty());
     assert_eq!(t.figures.train_loss.len(), 2);
@@ -133,11 +137,8 @@ fn train_two_epochs_on_the_fixture_corpus_then_use_the_model() {
     h.get_by_label("Use this model").click();
     h.run_steps(2);
     wait_until(&mut h, 60, |app| app.is_idle());
-    assert_eq!(
-        h.state().model.as_ref().map(|m| m.name.as_str()),
-        Some("tiny")
-    );
-    assert_eq!(h.state().tab, Tab::Compose);
+    assert_eq!(h.state().model().map(|m| m.name.as_str()), Some("tiny"));
+    assert_eq!(h.state().tab(), Tab::Compose);
 }
 
 /// Adds the fixture corpus and starts a 200-epoch CPU run named `name` on the Training tab;
@@ -147,7 +148,7 @@ fn start_long_run(h: &mut Harness<'_, LstmuseApp>, name: &str) {
     h.get_by_label("Training").click();
     h.run_steps(2);
     {
-        let s = &mut h.state_mut().settings.training;
+        let s = h.state_mut().training_settings_mut();
         s.epochs = 200;
         s.patience = 0;
         s.hidden = 16;
@@ -159,7 +160,7 @@ fn start_long_run(h: &mut Harness<'_, LstmuseApp>, name: &str) {
     }
     h.get_by_label("Start").click();
     h.run_steps(2);
-    wait_until(h, 300, |app| !app.training.figures.valid_loss.is_empty());
+    wait_until(h, 300, |app| !app.training().figures.valid_loss.is_empty());
 }
 
 #[test]
@@ -168,19 +169,19 @@ fn stop_during_training_keeps_the_app_responsive_and_the_checkpoint_loads() {
     let mut h = app(tmp.path());
     start_long_run(&mut h, "stopped");
     // The UI answers while training runs (frame times are in `cargo bench --bench gui`).
-    assert!(h.state().training.is_running());
+    assert!(h.state().training().is_running());
     h.get_by_label("Compose").click();
     h.run_steps(2);
-    assert_eq!(h.state().tab, Tab::Compose);
+    assert_eq!(h.state().tab(), Tab::Compose);
     h.get_by_label("Training").click();
     h.run_steps(2);
-    assert_eq!(h.state().tab, Tab::Training);
+    assert_eq!(h.state().tab(), Tab::Training);
     h.get_by_label("Stop").click();
     h.run_steps(2);
-    wait_until(&mut h, 120, |app| !app.training.is_running());
+    wait_until(&mut h, 120, |app| !app.training().is_running());
     let dir = tmp.path().join("stopped");
-    assert_eq!(h.state().training.finished, Some((dir.clone(), true)));
-    assert!(h.state().training.figures.epoch < 200);
+    assert_eq!(h.state().training().finished, Some((dir.clone(), true)));
+    assert!(h.state().training().figures.epoch < 200);
     let loaded = ModelArtifact::load(&dir, &burn::tensor::Device::flex());
     assert!(loaded.is_ok(), "{:?}", loaded.err());
     assert!(dir.join("checkpoint.json").is_file());
@@ -217,7 +218,7 @@ fn closing_during_training_asks_first_then_stops_cleanly_and_resume_continues() 
     h.get_by_label("Training is running");
     h.get_by_label("Keep training").click();
     h.run_steps(2);
-    assert!(h.state().training.is_running());
+    assert!(h.state().training().is_running());
 
     request_close(&mut h);
     h.step();
@@ -225,7 +226,7 @@ fn closing_during_training_asks_first_then_stops_cleanly_and_resume_continues() 
     h.get_by_label("Stop training and quit").click();
     h.step();
     assert!(app_sent(&h, &egui::ViewportCommand::Close));
-    assert!(!h.state().training.is_running());
+    assert!(!h.state().training().is_running());
     let dir = tmp.path().join("interrupted");
     let checkpoint = std::fs::read_to_string(dir.join("checkpoint.json")).unwrap();
     let done: serde_json::Value = serde_json::from_str(&checkpoint).unwrap();
@@ -234,11 +235,11 @@ fn closing_during_training_asks_first_then_stops_cleanly_and_resume_continues() 
     assert!(ModelArtifact::load(&dir, &burn::tensor::Device::flex()).is_ok());
 
     // Resume continues from that checkpoint (epoch numbers go on).
-    h.state_mut().settings.training.epochs = epochs_done as usize + 1;
+    h.state_mut().training_settings_mut().epochs = epochs_done as usize + 1;
     h.get_by_label("Resume").click();
     h.run_steps(2);
-    wait_until(&mut h, 300, |app| !app.training.is_running());
-    let t = &h.state().training;
+    wait_until(&mut h, 300, |app| !app.training().is_running());
+    let t = h.state().training();
     assert!(t.error.is_none(), "{:?}", t.error);
     assert_eq!(t.figures.epoch, epochs_done as usize + 1);
     let checkpoint = std::fs::read_to_string(dir.join("checkpoint.json")).unwrap();
@@ -260,7 +261,7 @@ fn trained_models_and_fetched_corpora_share_the_app_data_folder() {
         ..lstmuse::gui::AppOptions::default()
     };
     let h = Harness::builder().build_eframe(move |cc| LstmuseApp::new(cc, options));
-    let models = &h.state().models_dir;
+    let models = h.state().models_dir();
     assert_eq!(models.parent(), corpora.parent());
     assert_eq!(models.parent(), lstmuse::fsutil::data_dir().as_deref());
     #[cfg(target_os = "linux")]

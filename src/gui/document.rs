@@ -36,6 +36,24 @@ pub struct RollNote {
 }
 
 impl RollNote {
+    /// A note without confidence; its id is given when it is pushed into a document.
+    pub fn new(start: u32, len: u32, pitch: u8, origin: Origin) -> RollNote {
+        RollNote {
+            id: 0,
+            start,
+            len,
+            pitch,
+            origin,
+            confidence: Vec::new(),
+        }
+    }
+
+    /// The same note with the model's confidence per step.
+    pub fn with_confidence(mut self, confidence: Vec<(f32, f32)>) -> RollNote {
+        self.confidence = confidence;
+        self
+    }
+
     /// The step after the note.
     pub fn end(&self) -> u32 {
         self.start + self.len
@@ -99,30 +117,21 @@ impl Document {
             quantized |= q1 || q2;
             if let Some(p) = note.pitch {
                 let len = end.saturating_sub(start).max(1);
-                doc.push(start, len, p.midi(), origin, Vec::new());
+                doc.push(RollNote::new(start, len, p.midi(), origin));
             }
         }
         (doc, quantized)
     }
 
-    /// Adds a note and returns its id.
-    pub fn push(
-        &mut self,
-        start: u32,
-        len: u32,
-        pitch: u8,
-        origin: Origin,
-        confidence: Vec<(f32, f32)>,
-    ) -> u64 {
+    /// Adds a note (with a new id, whatever its own) and returns its id.
+    pub fn push(&mut self, note: RollNote) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         self.notes.push(RollNote {
             id,
-            start,
-            len: len.max(1),
-            pitch: pitch.min(127),
-            origin,
-            confidence,
+            len: note.len.max(1),
+            pitch: note.pitch.min(127),
+            ..note
         });
         self.sort();
         id
@@ -346,9 +355,9 @@ mod tests {
     #[test]
     fn overlaps_are_cut_and_triplets_rounded() {
         let mut doc = Document::default();
-        doc.push(0, 8, 60, Origin::User, vec![]);
-        doc.push(4, 4, 64, Origin::User, vec![]);
-        doc.push(4, 2, 62, Origin::User, vec![]);
+        doc.push(RollNote::new(0, 8, 60, Origin::User));
+        doc.push(RollNote::new(4, 4, 64, Origin::User));
+        doc.push(RollNote::new(4, 2, 62, Origin::User));
         let m = doc.to_melody();
         let d: Vec<_> = m.notes.iter().map(|n| n.duration).collect();
         assert_eq!(d, vec![Ratio::new(1, 1), Ratio::new(1, 1)]);
@@ -366,7 +375,7 @@ mod tests {
         let mut h = History::default();
         let mut doc = Document::default();
         h.record(doc.clone());
-        doc.push(0, 4, 60, Origin::User, vec![]);
+        doc.push(RollNote::new(0, 4, 60, Origin::User));
         let back = h.undo(doc.clone()).unwrap();
         assert!(back.notes.is_empty());
         let again = h.redo(back).unwrap();

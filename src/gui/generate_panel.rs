@@ -2,6 +2,7 @@
 
 use super::command::Command;
 use super::document::{Origin, RollNote};
+use super::jobs::GenerateRequest;
 use super::piano_roll::{self, GENERATED_COLOUR, SELECTED_COLOUR};
 use super::settings::SamplerSettings;
 use crate::music::Pitch;
@@ -92,14 +93,92 @@ impl Variation {
     }
 }
 
-/// What the panel needs from the app.
-pub struct PanelState<'a> {
-    /// The controls.
-    pub settings: &'a mut SamplerSettings,
-    /// Generated variations.
-    pub variations: &'a [Variation],
-    /// The one shown in the roll.
-    pub selected: Option<usize>,
+/// The panel's state: the last variations and the one shown in the roll.
+#[derive(Default)]
+pub struct Generation {
+    variations: Vec<Variation>,
+    selected: Option<usize>,
+    last_millis: f64,
+}
+
+impl Generation {
+    /// The last generated variations.
+    pub fn variations(&self) -> &[Variation] {
+        &self.variations
+    }
+
+    /// The variation shown in the roll.
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Milliseconds the last generation took.
+    pub fn last_millis(&self) -> f64 {
+        self.last_millis
+    }
+
+    /// Forgets the variations.
+    pub fn clear(&mut self) {
+        self.variations.clear();
+        self.selected = None;
+    }
+
+    /// Shows variation `i` in the roll; returns it, or `None` if there is no such one.
+    pub fn select(&mut self, i: usize) -> Option<&Variation> {
+        let v = self.variations.get(i)?;
+        self.selected = Some(i);
+        Some(v)
+    }
+
+    /// Marks variation `i` as kept and shows none.
+    pub fn mark_kept(&mut self, i: usize) {
+        if let Some(v) = self.variations.get_mut(i) {
+            v.kept = true;
+        }
+        self.selected = None;
+    }
+
+    /// The variation being auditioned (shown, not yet kept).
+    pub fn auditioned(&self) -> Option<&Variation> {
+        self.selected
+            .and_then(|i| self.variations.get(i))
+            .filter(|v| !v.kept)
+    }
+
+    /// The notes of the variation being auditioned.
+    pub fn ghost_notes(&self) -> &[RollNote] {
+        self.auditioned().map_or(&[], |v| &v.notes)
+    }
+
+    /// Takes in a finished generation: on success its melodies become the variations
+    /// (the first one shown) and their number is returned.
+    pub fn receive(
+        &mut self,
+        request: &GenerateRequest,
+        result: &[Generated],
+        millis: f64,
+    ) -> usize {
+        self.last_millis = millis;
+        self.variations = result
+            .iter()
+            .map(|g| {
+                let mut v = Variation::from_generated(g, request.anchor, request.replace_from);
+                v.replace_span = request.fill;
+                v
+            })
+            .collect();
+        self.selected = Some(0);
+        self.variations.len()
+    }
+
+    /// Notes a failed generation's time.
+    pub fn failed(&mut self, millis: f64) {
+        self.last_millis = millis;
+    }
+}
+
+/// What the panel needs to know about the rest of the app.
+pub struct GenerateContext {
     /// A model is loaded.
     pub model_ready: bool,
     /// A generation is running.
@@ -107,7 +186,7 @@ pub struct PanelState<'a> {
     /// The document has a seed.
     pub has_seed: bool,
     /// The cursor is set (for "regenerate from here").
-    pub cursor: Option<u32>,
+    pub has_cursor: bool,
     /// Notes are selected, or a bar range on the ruler (for "Fill selection").
     pub can_fill: bool,
     /// Key name of the melody, for the scale lock label.
@@ -115,11 +194,15 @@ pub struct PanelState<'a> {
 }
 
 /// Draws the panel; returns the commands clicked.
-pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
+pub fn generate_ui(
+    ui: &mut egui::Ui,
+    settings: &mut SamplerSettings,
+    generation: &Generation,
+    cx: &GenerateContext,
+) -> Vec<Command> {
     let mut commands = Vec::new();
-    let set = s.settings;
     ui.heading("Generation");
-    ui.label(if s.has_seed {
+    ui.label(if cx.has_seed {
         "Continues the seed (orange notes)."
     } else {
         "No seed: the model starts from scratch. Drop a melody file on the roll, or select notes and use them as the seed."
@@ -128,94 +211,119 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
     egui::Grid::new("sampler-grid")
         .num_columns(2)
         .spacing([8.0, 6.0])
-        .show(ui, |ui| {
-            ui.label("Temperature");
-            ui.add(Slider::new(&mut set.temperature, 0.1..=2.0).step_by(0.05))
-                .accessible_name("Temperature")
-                .on_hover_text("Low: safe, repetitive. High: adventurous, erratic.");
-            ui.end_row();
-            ui.label("");
-            ui.checkbox(&mut set.adaptive, "Adaptive temperature")
-                .on_hover_text("Bolder where the model is sure, careful where it is unsure");
-            ui.end_row();
-            ui.label("Rest penalty");
-            ui.add(Slider::new(&mut set.rest_penalty, 0.0..=4.0).step_by(0.1))
-                .accessible_name("Rest penalty")
-                .on_hover_text("Higher: fewer rests");
-            ui.end_row();
-            ui.label("Top-p");
-            ui.add(Slider::new(&mut set.top_p, 0.5..=1.0).step_by(0.01))
-                .accessible_name("Top-p")
-                .on_hover_text(
-                    "Sample only from the most likely symbols up to this probability (1 = all)",
-                );
-            ui.end_row();
-            ui.label("Length (bars)");
-            ui.add(Slider::new(&mut set.bars, 1..=32))
-                .accessible_name("Length in bars");
-            ui.end_row();
-            ui.label("Variations");
-            ui.add(Slider::new(&mut set.variations, 1..=8))
-                .accessible_name("Variations");
-            ui.end_row();
-            ui.label("Seed");
-            ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut set.seed).range(0..=u64::from(u32::MAX)))
-                    .accessible_name("RNG seed")
-                    .on_hover_text("The same seed and settings give the same melodies");
-                if ui
-                    .button("Random")
-                    .on_hover_text("New random seed")
-                    .clicked()
-                {
-                    set.seed = random_seed();
-                }
-            });
-            ui.end_row();
-            ui.label("Scale");
-            ui.checkbox(&mut set.lock_scale, format!("Lock to {}", s.key_name));
-            ui.end_row();
-            ui.label("Range");
-            ui.horizontal(|ui| {
-                ui.checkbox(&mut set.limit_range, "")
-                    .accessible_name("Limit the range");
-                ui.add_enabled(
-                    set.limit_range,
-                    egui::DragValue::new(&mut set.range.0)
-                        .range(0..=127)
-                        .custom_formatter(|v, _| pitch_name(v)),
-                )
-                .accessible_name("Lowest note");
-                ui.label("to");
-                ui.add_enabled(
-                    set.limit_range,
-                    egui::DragValue::new(&mut set.range.1)
-                        .range(0..=127)
-                        .custom_formatter(|v, _| pitch_name(v)),
-                )
-                .accessible_name("Highest note");
-                if set.range.1 < set.range.0 {
-                    set.range.1 = set.range.0;
-                }
-            });
-            ui.end_row();
-            ui.label("");
-            ui.checkbox(&mut set.end_on_tonic, "End on the tonic")
-                .on_hover_text("The last note is the tonic, from a strong beat to the end");
-            ui.end_row();
-            ui.label("");
-            ui.checkbox(&mut set.stop_at_end, "Stop at the song end")
-                .on_hover_text("End where the model ends the song (always on a bar line)");
-            ui.end_row();
-            ui.label("Meter");
-            meter_ui(ui, &mut set.meter, s.has_seed);
-            ui.end_row();
-        });
+        .show(ui, |ui| sampler_grid_ui(ui, settings, cx));
     ui.add_space(6.0);
+    buttons_ui(ui, cx, &mut commands);
+    if !generation.variations.is_empty() {
+        ui.separator();
+        ui.label(RichText::new("Variations").strong());
+        egui::ScrollArea::vertical()
+            .id_salt("variations")
+            .show(ui, |ui| {
+                for (i, v) in generation.variations.iter().enumerate() {
+                    let selected = generation.selected == Some(i);
+                    variation_card(ui, i, v, selected, &mut commands);
+                }
+            });
+    }
+    commands
+}
+
+/// The sampler's controls, one grid row each.
+fn sampler_grid_ui(ui: &mut egui::Ui, set: &mut SamplerSettings, cx: &GenerateContext) {
+    ui.label("Temperature");
+    ui.add(Slider::new(&mut set.temperature, 0.1..=2.0).step_by(0.05))
+        .accessible_name("Temperature")
+        .on_hover_text("Low: safe, repetitive. High: adventurous, erratic.");
+    ui.end_row();
+    ui.label("");
+    ui.checkbox(&mut set.adaptive, "Adaptive temperature")
+        .on_hover_text("Bolder where the model is sure, careful where it is unsure");
+    ui.end_row();
+    ui.label("Rest penalty");
+    ui.add(Slider::new(&mut set.rest_penalty, 0.0..=4.0).step_by(0.1))
+        .accessible_name("Rest penalty")
+        .on_hover_text("Higher: fewer rests");
+    ui.end_row();
+    ui.label("Top-p");
+    ui.add(Slider::new(&mut set.top_p, 0.5..=1.0).step_by(0.01))
+        .accessible_name("Top-p")
+        .on_hover_text("Sample only from the most likely symbols up to this probability (1 = all)");
+    ui.end_row();
+    ui.label("Length (bars)");
+    ui.add(Slider::new(&mut set.bars, 1..=32))
+        .accessible_name("Length in bars");
+    ui.end_row();
+    ui.label("Variations");
+    ui.add(Slider::new(&mut set.variations, 1..=8))
+        .accessible_name("Variations");
+    ui.end_row();
+    ui.label("Seed");
+    ui.horizontal(|ui| seed_ui(ui, &mut set.seed));
+    ui.end_row();
+    ui.label("Scale");
+    ui.checkbox(&mut set.lock_scale, format!("Lock to {}", cx.key_name));
+    ui.end_row();
+    ui.label("Range");
+    ui.horizontal(|ui| range_ui(ui, set));
+    ui.end_row();
+    ui.label("");
+    ui.checkbox(&mut set.end_on_tonic, "End on the tonic")
+        .on_hover_text("The last note is the tonic, from a strong beat to the end");
+    ui.end_row();
+    ui.label("");
+    ui.checkbox(&mut set.stop_at_end, "Stop at the song end")
+        .on_hover_text("End where the model ends the song (always on a bar line)");
+    ui.end_row();
+    ui.label("Meter");
+    meter_ui(ui, &mut set.meter, cx.has_seed);
+    ui.end_row();
+}
+
+/// The RNG seed and its dice button.
+fn seed_ui(ui: &mut egui::Ui, seed: &mut u64) {
+    ui.add(egui::DragValue::new(seed).range(0..=u64::from(u32::MAX)))
+        .accessible_name("RNG seed")
+        .on_hover_text("The same seed and settings give the same melodies");
+    if ui
+        .button("Random")
+        .on_hover_text("New random seed")
+        .clicked()
+    {
+        *seed = random_seed();
+    }
+}
+
+/// The pitch range limit: on/off, lowest and highest note.
+fn range_ui(ui: &mut egui::Ui, set: &mut SamplerSettings) {
+    ui.checkbox(&mut set.limit_range, "")
+        .accessible_name("Limit the range");
+    ui.add_enabled(
+        set.limit_range,
+        egui::DragValue::new(&mut set.range.0)
+            .range(0..=127)
+            .custom_formatter(|v, _| pitch_name(v)),
+    )
+    .accessible_name("Lowest note");
+    ui.label("to");
+    ui.add_enabled(
+        set.limit_range,
+        egui::DragValue::new(&mut set.range.1)
+            .range(0..=127)
+            .custom_formatter(|v, _| pitch_name(v)),
+    )
+    .accessible_name("Highest note");
+    if set.range.1 < set.range.0 {
+        set.range.1 = set.range.0;
+    }
+}
+
+/// Generate, Regenerate from here, and Fill selection.
+fn buttons_ui(ui: &mut egui::Ui, cx: &GenerateContext, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        let why = if !s.model_ready {
+        let why = if !cx.model_ready {
             Some("The model is still loading")
-        } else if s.busy {
+        } else if cx.busy {
             Some("Generating…")
         } else {
             None
@@ -233,12 +341,12 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
         if b.clicked() {
             commands.push(Command::Generate);
         }
-        if s.busy {
+        if cx.busy {
             ui.spinner();
         }
         let regen = ui
             .add_enabled(
-                why.is_none() && s.cursor.is_some(),
+                why.is_none() && cx.has_cursor,
                 egui::Button::new(Command::RegenerateFromHere.label()),
             )
             .on_hover_text(Command::RegenerateFromHere.tooltip())
@@ -249,7 +357,7 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
     });
     let fill = ui
         .add_enabled(
-            s.model_ready && !s.busy && s.can_fill,
+            cx.model_ready && !cx.busy && cx.can_fill,
             egui::Button::new(Command::FillSelection.label()),
         )
         .on_hover_text(Command::FillSelection.tooltip_with_shortcut(ui.ctx()))
@@ -257,18 +365,6 @@ pub fn show(ui: &mut egui::Ui, s: PanelState<'_>) -> Vec<Command> {
     if fill.clicked() {
         commands.push(Command::FillSelection);
     }
-    if !s.variations.is_empty() {
-        ui.separator();
-        ui.label(RichText::new("Variations").strong());
-        egui::ScrollArea::vertical()
-            .id_salt("variations")
-            .show(ui, |ui| {
-                for (i, v) in s.variations.iter().enumerate() {
-                    variation_card(ui, i, v, s.selected == Some(i), &mut commands);
-                }
-            });
-    }
-    commands
 }
 
 fn variation_card(

@@ -1,12 +1,16 @@
 //! Background work: a model thread (load, generate) and one-off threads (files, corpora,
-//! training), all reporting over one channel and waking the UI with `request_repaint`.
+//! training), all reporting typed messages over one channel and waking the UI with
+//! `request_repaint`. The part of the app that owns the state applies each message.
 
+use super::dataset::DatasetMsg;
 use super::error::GuiError;
+use super::training_panel::TrainingMsg;
 use crate::model::artifact::{ModelArtifact, ModelCard};
 use crate::model::backend::{self, BackendChoice, ChosenDevice};
 use crate::music::Melody;
 use crate::sampling::{self, Generated, SamplerConfig};
 use eframe::egui;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
@@ -57,30 +61,78 @@ pub enum Msg {
         /// Wall time in milliseconds.
         millis: f64,
     },
-    /// Anything else: a closure that applies itself to the app.
-    Apply(Box<dyn FnOnce(&mut super::app::LstmuseApp) + Send>),
+    /// A melody file was read (for the seed).
+    Opened {
+        /// The file.
+        path: PathBuf,
+        /// Its melody, or why not.
+        result: crate::error::Result<Melody>,
+    },
+    /// The system file dialog closed: the path chosen, if any.
+    Browsed(Option<PathBuf>),
+    /// For the dataset browser.
+    Dataset(DatasetMsg),
+    /// For the training panel.
+    Training(TrainingMsg),
+    /// A background job panicked: the panic's text.
+    Panicked(String),
 }
 
-enum ModelJob {
+/// A message and whether it answers a job counted in [`Jobs::pending`].
+struct Envelope {
+    msg: Msg,
+    answers_job: bool,
+}
+
+/// A job for the model thread.
+enum ModelRequest {
     Load(PathBuf),
     Generate(Box<GenerateRequest>),
 }
 
+/// What a job sent to the model thread does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ModelTask {
+    Load,
+    Generate,
+}
+
+/// Sends progress from a long job (training, fetch) and wakes the UI; its messages do not
+/// count in [`Jobs::pending`].
+#[derive(Clone)]
+pub struct Reporter {
+    tx: Sender<Envelope>,
+    ctx: egui::Context,
+}
+
+impl Reporter {
+    /// Sends `msg` and asks for a repaint.
+    pub fn send(&self, msg: Msg) {
+        let _ = self.tx.send(Envelope {
+            msg,
+            answers_job: false,
+        });
+        self.ctx.request_repaint();
+    }
+}
+
 /// The job system: owns the model thread and the result channel.
 pub struct Jobs {
-    tx: Sender<Msg>,
-    rx: Receiver<Msg>,
-    model_tx: Sender<ModelJob>,
+    tx: Sender<Envelope>,
+    rx: Receiver<Envelope>,
+    model_tx: Sender<ModelRequest>,
     ctx: egui::Context,
     /// Jobs sent and not yet answered.
-    pub pending: usize,
+    pending: usize,
+    /// The model thread's jobs not yet answered, oldest first (it answers in order).
+    model_queue: VecDeque<ModelTask>,
 }
 
 impl Jobs {
     /// Starts the model thread.
     pub fn new(ctx: egui::Context) -> Jobs {
         let (tx, rx) = channel();
-        let (model_tx, model_rx) = channel::<ModelJob>();
+        let (model_tx, model_rx) = channel::<ModelRequest>();
         let out = tx.clone();
         let wake = ctx.clone();
         std::thread::Builder::new()
@@ -93,27 +145,44 @@ impl Jobs {
             model_tx,
             ctx,
             pending: 0,
+            model_queue: VecDeque::new(),
+        }
+    }
+
+    /// Jobs sent and not yet answered.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// True while a model is loading.
+    pub fn is_loading_model(&self) -> bool {
+        self.model_queue.contains(&ModelTask::Load)
+    }
+
+    /// True while a generation is queued or running.
+    pub fn is_generating(&self) -> bool {
+        self.model_queue.contains(&ModelTask::Generate)
+    }
+
+    fn send_model(&mut self, request: ModelRequest) {
+        let task = match request {
+            ModelRequest::Load(_) => ModelTask::Load,
+            ModelRequest::Generate(_) => ModelTask::Generate,
+        };
+        if self.model_tx.send(request).is_ok() {
+            self.pending += 1;
+            self.model_queue.push_back(task);
         }
     }
 
     /// Loads a model folder (replacing the current model when it succeeds).
     pub fn load_model(&mut self, dir: PathBuf) {
-        self.pending += 1;
-        if self.model_tx.send(ModelJob::Load(dir)).is_err() {
-            self.pending -= 1;
-        }
+        self.send_model(ModelRequest::Load(dir));
     }
 
     /// Generates on the model thread.
     pub fn generate(&mut self, request: GenerateRequest) {
-        self.pending += 1;
-        if self
-            .model_tx
-            .send(ModelJob::Generate(Box::new(request)))
-            .is_err()
-        {
-            self.pending -= 1;
-        }
+        self.send_model(ModelRequest::Generate(Box::new(request)));
     }
 
     /// Runs `work` on its own thread; its message comes back through [`Jobs::poll`].
@@ -126,13 +195,11 @@ impl Jobs {
             .spawn(move || {
                 // A bug in a job must not leave the app waiting forever: report it instead.
                 let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                    .unwrap_or_else(|panic| {
-                        let why = panic_message(&panic);
-                        done(move |app| {
-                            app.error(format!("internal error in a background job: {why}"))
-                        })
-                    });
-                let _ = tx.send(msg);
+                    .unwrap_or_else(|panic| Msg::Panicked(panic_message(&panic)));
+                let _ = tx.send(Envelope {
+                    msg,
+                    answers_job: true,
+                });
                 ctx.request_repaint();
             });
         if spawned.is_err() {
@@ -140,30 +207,29 @@ impl Jobs {
         }
     }
 
-    /// A sender for long jobs that report several times (training, fetch); each message
-    /// should be followed by `ctx.request_repaint()`. Messages from it do not count in `pending`.
-    pub fn sender(&self) -> (Sender<Msg>, egui::Context) {
-        (self.tx.clone(), self.ctx.clone())
+    /// A reporter for long jobs that report several times (training, fetch progress).
+    pub fn reporter(&self) -> Reporter {
+        Reporter {
+            tx: self.tx.clone(),
+            ctx: self.ctx.clone(),
+        }
     }
 
     /// Messages that arrived since the last call.
     pub fn poll(&mut self) -> Vec<Msg> {
-        let msgs: Vec<Msg> = self.rx.try_iter().collect();
-        for m in &msgs {
-            if !matches!(m, Msg::Apply(_)) {
+        let envelopes: Vec<Envelope> = self.rx.try_iter().collect();
+        let mut msgs = Vec::with_capacity(envelopes.len());
+        for Envelope { msg, answers_job } in envelopes {
+            if answers_job {
                 self.pending = self.pending.saturating_sub(1);
             }
+            if matches!(msg, Msg::ModelLoaded(_) | Msg::Generated { .. }) {
+                self.model_queue.pop_front();
+            }
+            msgs.push(msg);
         }
         msgs
     }
-}
-
-/// Wraps a closure result from [`Jobs::spawn`] so that it counts as answered.
-pub fn done(apply: impl FnOnce(&mut super::app::LstmuseApp) + Send + 'static) -> Msg {
-    Msg::Apply(Box::new(move |app: &mut super::app::LstmuseApp| {
-        app.jobs.pending = app.jobs.pending.saturating_sub(1);
-        apply(app);
-    }))
 }
 
 /// The text of a caught panic.
@@ -175,7 +241,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
+fn model_thread(rx: Receiver<ModelRequest>, tx: Sender<Envelope>, ctx: egui::Context) {
     let mut device: Option<ChosenDevice> = None;
     let mut model: Option<ModelArtifact> = None;
     while let Ok(job) = rx.recv() {
@@ -183,7 +249,7 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
             backend::choose(BackendChoice::Auto).unwrap_or_else(|_| backend::cpu())
         });
         let msg = match job {
-            ModelJob::Load(dir) => match ModelArtifact::load(&dir, &dev.device) {
+            ModelRequest::Load(dir) => match ModelArtifact::load(&dir, &dev.device) {
                 Ok(a) => {
                     let info = ModelInfo {
                         name: dir.file_name().map_or_else(
@@ -206,29 +272,20 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
                 }
                 Err(error) => Msg::ModelLoaded(Err(GuiError::ModelLoad { dir, error })),
             },
-            ModelJob::Generate(request) => {
+            ModelRequest::Generate(request) => {
                 let t = Instant::now();
                 let result = match &model {
                     None => Err(GuiError::NoModel),
                     Some(a) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let bound = crate::model::ModelRef::new(a, &dev.device);
                         match request.fill {
                             Some((start, end)) => sampling::fill(
-                                &a.model,
-                                &a.config.model,
-                                &a.vocab,
+                                bound,
                                 &request.primer,
                                 start as usize..end as usize,
                                 &request.config,
-                                &dev.device,
                             ),
-                            None => sampling::generate(
-                                &a.model,
-                                &a.config.model,
-                                &a.vocab,
-                                &request.primer,
-                                &request.config,
-                                &dev.device,
-                            ),
+                            None => sampling::generate(bound, &request.primer, &request.config),
                         }
                     }))
                     .map_err(|p| GuiError::Panicked(panic_message(&p)))
@@ -241,7 +298,11 @@ fn model_thread(rx: Receiver<ModelJob>, tx: Sender<Msg>, ctx: egui::Context) {
                 }
             }
         };
-        if tx.send(msg).is_err() {
+        let answer = Envelope {
+            msg,
+            answers_job: true,
+        };
+        if tx.send(answer).is_err() {
             break;
         }
         ctx.request_repaint();

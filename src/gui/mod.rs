@@ -1,7 +1,8 @@
 //! The desktop front end: the only part of LSTMuse that talks to windows and sound devices.
 //!
 //! - [`app`]: the app's state, layout and commands; [`command`]: every user action.
-//! - [`piano_roll`]: the roll widget; [`document`]: the edited melody with undo.
+//! - [`piano_roll`]: the roll widget; [`document`]: the edited melody with undo;
+//!   [`editor`]: the document with its selection, cursor and history.
 //! - [`generate_panel`], [`transport`], [`file_dialog`]: generation, playback, files.
 //! - [`dataset`], [`training_panel`]: the dataset browser and live training.
 //! - [`jobs`]: background work; [`settings`]: what is remembered between runs.
@@ -16,6 +17,8 @@ pub mod command;
 pub mod dataset;
 #[cfg(feature = "gui")]
 pub mod document;
+#[cfg(feature = "gui")]
+pub mod editor;
 #[cfg(feature = "gui")]
 pub mod error;
 #[cfg(feature = "gui")]

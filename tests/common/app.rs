@@ -20,7 +20,7 @@ pub fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
         .with_size([1400.0, 880.0])
         .build_eframe(move |cc| LstmuseApp::new(cc, options));
     wait_until(&mut h, 60, LstmuseApp::is_idle);
-    assert!(h.state().model.is_some(), "{}", h.state().status.text);
+    assert!(h.state().model().is_some(), "{}", h.state().status().text());
     h
 }
 
@@ -35,7 +35,7 @@ pub fn wait_until(h: &mut Harness<'_, LstmuseApp>, secs: u64, done: impl Fn(&Lst
         assert!(
             start.elapsed() < Duration::from_secs(secs),
             "timed out: {}",
-            h.state().status.text
+            h.state().status().text()
         );
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -3,73 +3,31 @@
 use super::*;
 
 impl LstmuseApp {
-    /// Runs `change` on the document and records it for undo when it changed anything.
-    pub(super) fn edit(&mut self, change: impl FnOnce(&mut Document, &mut BTreeSet<u64>)) {
-        let before = self.doc.clone();
-        change(&mut self.doc, &mut self.selection);
-        if self.doc != before {
-            self.history.record(before);
-        }
-    }
-
     /// Applies a roll edit undoably.
     pub fn apply_roll_edit(&mut self, edit: RollEdit) {
-        self.edit(|doc, sel| match edit {
-            RollEdit::Add { start, len, pitch } => {
-                let id = doc.push(start, len, pitch, Origin::User, Vec::new());
-                sel.clear();
-                sel.insert(id);
-            }
-            RollEdit::Move {
-                ids,
-                steps,
-                semitones,
-            } => {
-                for n in doc.notes.iter_mut().filter(|n| ids.contains(&n.id)) {
-                    n.start = (i64::from(n.start) + i64::from(steps)).max(0) as u32;
-                    n.pitch = (i32::from(n.pitch) + semitones).clamp(0, 127) as u8;
-                    n.confidence.clear();
-                    if n.origin == Origin::Generated {
-                        n.origin = Origin::User;
-                    }
-                }
-                doc.sort();
-            }
-            RollEdit::Resize { id, len } => {
-                if let Some(n) = doc.notes.iter_mut().find(|n| n.id == id) {
-                    n.len = len.max(1);
-                    if n.origin == Origin::Generated {
-                        n.origin = Origin::User;
-                        n.confidence.clear();
-                    }
-                }
-            }
-        });
+        self.editor.apply_roll_edit(edit);
     }
 
     /// Replaces the document with `melody` as the seed (undoable).
     pub fn set_seed(&mut self, melody: &Melody, from: &str) {
         let (doc, quantized) = Document::from_melody(melody, Origin::Seed);
-        let before = std::mem::replace(&mut self.doc, doc);
-        self.history.record(before);
-        self.selection.clear();
-        self.variations.clear();
-        self.selected_variation = None;
-        self.cursor = None;
+        self.editor.replace(doc);
+        self.generation.clear();
+        self.editor.set_cursor(None);
         self.settings.roll.request_fit();
-        let key = self
-            .doc
+        let doc = self.editor.doc();
+        let key = doc
             .key
             .map_or_else(|| "unknown key".into(), |k| k.to_string());
         let mut msg = format!(
             "Seed: {} ({} notes, {}, {}) from {from}",
-            if self.doc.title.is_empty() {
+            if doc.title.is_empty() {
                 "untitled"
             } else {
-                &self.doc.title
+                &doc.title
             },
-            self.doc.notes.len(),
-            self.doc.meter,
+            doc.notes.len(),
+            doc.meter,
             key
         );
         if quantized {
@@ -80,19 +38,9 @@ impl LstmuseApp {
 
     /// Reads a melody file in the background and makes it the seed.
     pub fn open_path(&mut self, path: PathBuf) {
-        let p = path.clone();
         self.jobs.spawn("open", move || {
-            let result = formats::read_melody(&p, &ReadOptions::default());
-            done(move |app| match result {
-                Ok(m) => {
-                    app.settings.add_recent(p.clone());
-                    let name = p
-                        .file_name()
-                        .map_or_else(String::new, |n| n.to_string_lossy().into());
-                    app.set_seed(&m, &name);
-                }
-                Err(e) => app.error(format!("Could not open {}: {e}", p.display())),
-            })
+            let result = formats::read_melody(&path, &ReadOptions::default());
+            Msg::Opened { path, result }
         });
     }
 
@@ -142,12 +90,11 @@ impl LstmuseApp {
 
     /// The primer for Generate: the seed notes (or nothing), and where the result goes.
     pub(super) fn generate_request(&self) -> GenerateRequest {
-        let config = self.settings.sampler.to_config(self.doc.key);
-        match self.doc.seed_span() {
+        let doc = self.editor.doc();
+        let config = self.settings.sampler.to_config(doc.key);
+        match doc.seed_span() {
             Some((start, end)) => GenerateRequest {
-                primer: self
-                    .doc
-                    .to_melody_range(start, Some(end), |n| n.origin == Origin::Seed),
+                primer: doc.to_melody_range(start, Some(end), |n| n.origin == Origin::Seed),
                 config,
                 anchor: end,
                 replace_from: None,
@@ -156,14 +103,14 @@ impl LstmuseApp {
             None => {
                 let mut primer = Melody::new();
                 // From scratch: the Generate panel's meter; with notes, the document's.
-                primer.meter = Some(if self.doc.notes.is_empty() {
+                primer.meter = Some(if doc.notes.is_empty() {
                     self.settings.sampler.meter
                 } else {
-                    self.doc.meter
+                    doc.meter
                 });
-                primer.key = self.doc.key;
-                let end = self.doc.end();
-                let bar = self.doc.steps_per_bar();
+                primer.key = doc.key;
+                let end = doc.end();
+                let bar = doc.steps_per_bar();
                 GenerateRequest {
                     primer,
                     config,
@@ -180,142 +127,25 @@ impl LstmuseApp {
         match command {
             Command::Open => self.open_dialog(Purpose::OpenSeed),
             Command::Export(kind) => self.open_dialog(Purpose::Export(kind)),
-            Command::Copy(kind) => {
-                let format = if kind == ExportKind::Abc {
-                    Format::Abc
-                } else {
-                    Format::Kern
-                };
-                match formats::to_bytes(&self.shown_melody(), format) {
-                    Ok(bytes) => {
-                        ctx.copy_text(String::from_utf8_lossy(&bytes).into_owned());
-                        self.info(format!("Copied the melody as {} text", kind.label()));
-                    }
-                    Err(e) => self.error(format!("Could not write {}: {e}", kind.label())),
-                }
-            }
+            Command::Copy(kind) => self.copy_as_text(ctx, kind),
             Command::New => {
-                let before = std::mem::take(&mut self.doc);
-                self.history.record(before);
-                self.selection.clear();
-                self.variations.clear();
-                self.selected_variation = None;
+                self.editor.replace(Document::default());
+                self.generation.clear();
                 self.info("New empty melody");
             }
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
-            Command::Undo => match self.history.undo(self.doc.clone()) {
-                Some(d) => {
-                    self.doc = d;
-                    self.selection.retain(|id| self.doc.note(*id).is_some());
-                }
-                None => self.info("Nothing to undo"),
-            },
-            Command::Redo => match self.history.redo(self.doc.clone()) {
-                Some(d) => {
-                    self.doc = d;
-                    self.selection.retain(|id| self.doc.note(*id).is_some());
-                }
-                None => self.info("Nothing to redo"),
-            },
-            Command::Delete => {
-                let sel = std::mem::take(&mut self.selection);
-                self.edit(|doc, _| doc.remove(&sel));
-            }
-            Command::SelectAll => {
-                self.selection = self.doc.notes.iter().map(|n| n.id).collect();
-            }
-            Command::UseAsSeed => {
-                if self.selection.is_empty() {
-                    self.error("Select the notes to use as the seed first");
-                } else {
-                    let sel = self.selection.clone();
-                    self.edit(|doc, _| {
-                        for n in &mut doc.notes {
-                            if sel.contains(&n.id) {
-                                n.origin = Origin::Seed;
-                            } else if n.origin == Origin::Seed {
-                                n.origin = Origin::User;
-                            }
-                        }
-                    });
-                    self.info(format!("{} notes are the seed now", sel.len()));
-                }
-            }
-            Command::Transpose(by) => {
-                let ids: Vec<u64> = self.selection.iter().copied().collect();
-                if !ids.is_empty() {
-                    self.apply_roll_edit(RollEdit::Move {
-                        ids,
-                        steps: 0,
-                        semitones: by,
-                    });
-                }
-            }
-            Command::Nudge(by) => {
-                let ids: Vec<u64> = self.selection.iter().copied().collect();
-                if !ids.is_empty() {
-                    self.apply_roll_edit(RollEdit::Move {
-                        ids,
-                        steps: by,
-                        semitones: 0,
-                    });
-                }
-            }
-            Command::Generate => {
-                if self.model.is_none() || self.generating {
-                    return;
-                }
-                let request = self.generate_request();
-                if self.doc.notes.is_empty() {
-                    // Bar lines and exports follow the meter the melody is written in.
-                    self.doc.meter = request.primer.meter.unwrap_or_default();
-                    self.doc.pickup = 0;
-                }
-                self.generating = true;
-                self.info("Generating…");
-                self.jobs.generate(request);
-            }
+            Command::Undo => self.step_history(HistoryStep::Undo),
+            Command::Redo => self.step_history(HistoryStep::Redo),
+            Command::Delete => self.editor.delete_selection(),
+            Command::SelectAll => self.editor.select_all(),
+            Command::UseAsSeed => self.use_selection_as_seed(),
+            Command::Transpose(semitones) => self.editor.move_selection(0, semitones),
+            Command::Nudge(steps) => self.editor.move_selection(steps, 0),
+            Command::Generate => self.generate(),
             Command::FillSelection => self.fill_selection(),
-            Command::RegenerateFromHere => {
-                let Some(cursor) = self.cursor else {
-                    self.error(
-                        "Click the bar ruler above the roll to set where to regenerate from",
-                    );
-                    return;
-                };
-                if self.model.is_none() || self.generating {
-                    return;
-                }
-                let start = self
-                    .doc
-                    .seed_span()
-                    .map_or_else(
-                        || self.doc.notes.iter().map(|n| n.start).min().unwrap_or(0),
-                        |s| s.0,
-                    )
-                    .min(cursor);
-                let mut request = self.generate_request();
-                request.primer = self.doc.to_melody_range(start, Some(cursor), |_| true);
-                request.anchor = cursor;
-                request.replace_from = Some(cursor);
-                request.fill = None;
-                self.generating = true;
-                self.info("Generating from the cursor…");
-                self.jobs.generate(request);
-            }
+            Command::RegenerateFromHere => self.regenerate_from_cursor(),
             Command::Keep(i) => self.keep(i),
-            Command::Audition(i) => {
-                if i < self.variations.len() {
-                    self.selected_variation = Some(i);
-                    if !self.variations[i].kept {
-                        self.settings.roll.request_fit();
-                    }
-                    if self.audio.available() {
-                        self.audio.stop();
-                        self.play();
-                    }
-                }
-            }
+            Command::Audition(i) => self.audition(i),
             Command::PlayStop => {
                 if self.audio.is_playing() {
                     self.audio.stop();
@@ -324,26 +154,116 @@ impl LstmuseApp {
                 }
             }
             Command::Fit => self.settings.roll.request_fit(),
-            Command::TallerRows | Command::ShorterRows => {
-                let f = if command == Command::TallerRows {
-                    1.25
-                } else {
-                    0.8
-                };
-                if let Some(g) = self.settings.roll.grid {
-                    self.settings.roll.zoom_y(f, g, g.center().y);
-                }
+            Command::TallerRows => self.zoom(Zoom::Rows, 1.25),
+            Command::ShorterRows => self.zoom(Zoom::Rows, 0.8),
+            Command::ZoomIn => self.zoom(Zoom::Time, 1.25),
+            Command::ZoomOut => self.zoom(Zoom::Time, 0.8),
+        }
+    }
+
+    /// Copies the shown melody to the clipboard as ABC or kern text.
+    fn copy_as_text(&mut self, ctx: &egui::Context, kind: ExportKind) {
+        let format = if kind == ExportKind::Abc {
+            Format::Abc
+        } else {
+            Format::Kern
+        };
+        match formats::to_bytes(&self.shown_melody(), format) {
+            Ok(bytes) => {
+                ctx.copy_text(String::from_utf8_lossy(&bytes).into_owned());
+                self.info(format!("Copied the melody as {} text", kind.label()));
             }
-            Command::ZoomIn | Command::ZoomOut => {
-                let f = if command == Command::ZoomIn {
-                    1.25
-                } else {
-                    0.8
-                };
-                if let Some(g) = self.settings.roll.grid {
-                    self.settings.roll.zoom_x(f, g, g.left());
-                }
-            }
+            Err(e) => self.error(format!("Could not write {}: {e}", kind.label())),
+        }
+    }
+
+    /// Undo or redo.
+    fn step_history(&mut self, step: HistoryStep) {
+        if !self.editor.step_history(step) {
+            self.info(match step {
+                HistoryStep::Undo => "Nothing to undo",
+                HistoryStep::Redo => "Nothing to redo",
+            });
+        }
+    }
+
+    fn use_selection_as_seed(&mut self) {
+        if self.editor.selection().is_empty() {
+            self.error("Select the notes to use as the seed first");
+        } else {
+            let n = self.editor.selection_to_seed();
+            self.info(format!("{n} notes are the seed now"));
+        }
+    }
+
+    /// Zooms the roll about the grid's left edge (time) or its middle (rows).
+    fn zoom(&mut self, zoom: Zoom, factor: f32) {
+        let view = &mut self.settings.roll;
+        let Some(g) = view.grid else {
+            return;
+        };
+        match zoom {
+            Zoom::Time => view.zoom_x(factor, g, g.left()),
+            Zoom::Rows => view.zoom_y(factor, g, g.center().y),
+        }
+    }
+
+    /// True when a model is loaded and no generation is running.
+    pub(super) fn can_generate(&self) -> bool {
+        self.model.is_some() && !self.jobs.is_generating()
+    }
+
+    /// Sends `request` to the model thread and says so in the status bar.
+    fn start_generation(&mut self, request: GenerateRequest, message: &str) {
+        self.info(message);
+        self.jobs.generate(request);
+    }
+
+    fn generate(&mut self) {
+        if !self.can_generate() {
+            return;
+        }
+        let request = self.generate_request();
+        // Bar lines and exports follow the meter the melody is written in.
+        self.editor
+            .start_empty_in(request.primer.meter.unwrap_or_default());
+        self.start_generation(request, "Generating…");
+    }
+
+    fn regenerate_from_cursor(&mut self) {
+        let Some(cursor) = self.editor.cursor() else {
+            self.error("Click the bar ruler above the roll to set where to regenerate from");
+            return;
+        };
+        if !self.can_generate() {
+            return;
+        }
+        let doc = self.editor.doc();
+        let start = doc
+            .seed_span()
+            .map_or_else(
+                || doc.notes.iter().map(|n| n.start).min().unwrap_or(0),
+                |s| s.0,
+            )
+            .min(cursor);
+        let mut request = self.generate_request();
+        request.primer = doc.to_melody_range(start, Some(cursor), |_| true);
+        request.anchor = cursor;
+        request.replace_from = Some(cursor);
+        request.fill = None;
+        self.start_generation(request, "Generating from the cursor…");
+    }
+
+    fn audition(&mut self, i: usize) {
+        let Some(v) = self.generation.select(i) else {
+            return;
+        };
+        if !v.kept {
+            self.settings.roll.request_fit();
+        }
+        if self.audio.available() {
+            self.audio.stop();
+            self.play();
         }
     }
 
@@ -363,7 +283,7 @@ impl LstmuseApp {
     /// The steps "Fill selection" rewrites: the selected notes' span, else the bar range
     /// dragged on the ruler.
     pub fn fill_span(&self) -> Option<(u32, u32)> {
-        self.doc.span(&self.selection).or(self.bar_range)
+        self.editor.fill_span()
     }
 
     /// Starts "Fill selection": new notes for exactly the selected span, conditioned on
@@ -375,65 +295,27 @@ impl LstmuseApp {
             );
             return;
         };
-        if self.model.is_none() || self.generating {
+        if !self.can_generate() {
             return;
         }
+        let doc = self.editor.doc();
         let mut request = self.generate_request();
-        request.primer = self
-            .doc
-            .to_melody_range(0, Some(end.max(self.doc.end())), |_| true);
+        request.primer = doc.to_melody_range(0, Some(end.max(doc.end())), |_| true);
         request.anchor = start;
         request.replace_from = None;
         request.fill = Some((start, end));
-        self.generating = true;
-        self.info("Filling the selection…");
-        self.jobs.generate(request);
+        self.start_generation(request, "Filling the selection…");
     }
 
     /// Keeps variation `i`: after the seed, in place of the selection, in its fill span,
     /// or from the cursor.
     pub fn keep(&mut self, i: usize) {
-        let Some(v) = self.variations.get(i).cloned() else {
+        let Some(v) = self.generation.variations().get(i).cloned() else {
             return;
         };
-        let selection = self.selection.clone();
-        self.edit(|doc, sel| {
-            let (at, notes_shift) = if let Some((s, e)) = v.replace_span {
-                doc.clear_span(s, e);
-                (s, 0i64)
-            } else if let Some(from) = v.replace_from {
-                doc.notes.retain(|n| n.start < from);
-                for n in &mut doc.notes {
-                    n.len = n.len.min(from - n.start).max(1);
-                }
-                (from, 0i64)
-            } else if let Some((s, e)) = doc.span(&selection) {
-                doc.remove(&selection);
-                doc.shift_from(e, i64::from(v.steps) - i64::from(e - s));
-                (s, 0)
-            } else {
-                doc.shift_from(v.anchor, i64::from(v.steps));
-                (v.anchor, 0)
-            };
-            sel.clear();
-            for n in &v.notes {
-                let start = (i64::from(n.start) - i64::from(v.anchor) + i64::from(at) + notes_shift)
-                    .max(0) as u32;
-                let id = doc.push(
-                    start,
-                    n.len,
-                    n.pitch,
-                    Origin::Generated,
-                    n.confidence.clone(),
-                );
-                sel.insert(id);
-            }
-        });
-        if let Some(v) = self.variations.get_mut(i) {
-            v.kept = true;
-        }
-        self.selected_variation = None;
-        self.selection.clear();
+        self.editor.keep(&v);
+        self.generation.mark_kept(i);
+        self.editor.clear_selection();
         self.info(format!("Kept variation {}", i + 1));
     }
 
@@ -450,9 +332,12 @@ impl LstmuseApp {
                     })
                     .or_else(|| std::env::current_dir().ok())
                     .unwrap_or_default();
-                dir.join(file_dialog::default_file_name(&self.doc.title, kind))
-                    .display()
-                    .to_string()
+                dir.join(file_dialog::default_file_name(
+                    &self.editor.doc().title,
+                    kind,
+                ))
+                .display()
+                .to_string()
             }
             Purpose::OpenSeed => self
                 .settings
@@ -525,40 +410,39 @@ impl LstmuseApp {
     pub(super) fn training_action(&mut self, action: TrainingAction) {
         match action {
             TrainingAction::Start { resume } => {
-                let out = self
-                    .models_dir
-                    .join(self.settings.training.model_name.trim());
-                if let Err(e) = self.training.start(
-                    &self.settings.training,
-                    &self.dataset,
-                    out,
-                    resume,
-                    &self.jobs,
-                ) {
+                if let Err(e) = self.start_training(resume) {
                     self.error(format!("{e:#}"));
                 }
             }
             TrainingAction::Stop => self.training.stop(),
             TrainingAction::UseModel(dir) => {
-                self.model_loading = true;
                 self.jobs.load_model(dir);
                 self.tab = Tab::Compose;
             }
             TrainingAction::Samples(dir) => {
-                self.model_loading = true;
                 self.jobs.load_model(dir);
                 self.tab = Tab::Compose;
                 self.settings.sampler.variations = self.settings.sampler.variations.max(4);
-                self.pending_generate_after_load();
+                // Queued behind the model load on the same thread, so it uses the new model.
+                let request = self.generate_request();
+                self.jobs.generate(request);
             }
-            TrainingAction::Refresh => self.training.refresh_models(&self.models_dir),
+            TrainingAction::Refresh => self.training.refresh_models(),
         }
     }
 
-    pub(super) fn pending_generate_after_load(&mut self) {
-        // Queued behind the model load on the same thread, so it uses the new model.
-        let request = self.generate_request();
-        self.generating = true;
-        self.jobs.generate(request);
+    /// Starts (or resumes) training with the panel's settings, into the models folder.
+    pub fn start_training(&mut self, resume: bool) -> Result<(), GuiError> {
+        self.training
+            .start(&self.settings.training, &self.dataset, resume, &self.jobs)
     }
+}
+
+/// Which way the roll zooms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Zoom {
+    /// Pixels per step.
+    Time,
+    /// Pixels per semitone.
+    Rows,
 }

@@ -1,18 +1,21 @@
-//! The app: its state and the frame layout; `actions` runs commands, `panels` draws the bars.
+//! The app: its parts and the frame layout; `messages` applies what background jobs report,
+//! `actions` runs commands, `panels` draws the bars.
 
 mod actions;
+mod messages;
 mod panels;
 
 use super::command::{Command, ExportKind};
-use super::dataset::{DatasetAction, DatasetBrowser};
-use super::document::{Document, History, Origin, RollNote};
+use super::dataset::{DatasetAction, DatasetBrowser, DatasetOutcome};
+use super::document::{Document, Origin, RollNote};
+use super::editor::{Editor, HistoryStep, RollOverlay};
 use super::error::GuiError;
 use super::file_dialog::{self, DialogAction, PathDialog, Purpose};
-use super::generate_panel::{self, PanelState, Variation};
-use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg, done};
-use super::piano_roll::{LaneMode, PianoRoll, RollEdit};
-use super::settings::Settings;
-use super::training_panel::{TrainingAction, TrainingPanel};
+use super::generate_panel::{self, GenerateContext, Generation, Variation};
+use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg};
+use super::piano_roll::{LaneMode, RollEdit, RollView};
+use super::settings::{SamplerSettings, Settings};
+use super::training_panel::{TrainingAction, TrainingPanel, TrainingSettings};
 use super::transport::Audio;
 use crate::formats::{self, Format, ReadOptions};
 use crate::model::artifact::ModelArtifact;
@@ -69,58 +72,47 @@ pub enum Tab {
 /// The status bar's message.
 #[derive(Clone, Debug, Default)]
 pub struct Status {
-    /// Text.
-    pub text: String,
-    /// Shown in red.
-    pub is_error: bool,
+    text: String,
+    is_error: bool,
 }
 
-/// The LSTMuse desktop app.
+impl Status {
+    /// Its text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// True when it is shown in red.
+    pub fn is_error(&self) -> bool {
+        self.is_error
+    }
+}
+
+/// The LSTMuse desktop app: its parts, each owning its state.
 pub struct LstmuseApp {
-    /// Remembered settings.
-    pub settings: Settings,
-    /// The melody being edited.
-    pub doc: Document,
-    /// Undo and redo.
-    pub history: History,
-    /// Selected note ids.
-    pub selection: BTreeSet<u64>,
-    /// The edit cursor (for "regenerate from here"), in steps.
-    pub cursor: Option<u32>,
-    /// Whole bars dragged on the ruler, `(start, end)` in steps (for "Fill selection").
-    pub bar_range: Option<(u32, u32)>,
-    /// The last generated variations.
-    pub variations: Vec<Variation>,
-    /// The variation shown in the roll.
-    pub selected_variation: Option<usize>,
+    /// Remembered settings; each panel gets its own section.
+    settings: Settings,
+    /// The melody being edited, with selection, cursor and undo.
+    editor: Editor,
+    /// The generate panel: the last variations.
+    generation: Generation,
     /// The loaded model.
-    pub model: Option<ModelInfo>,
-    /// Background jobs.
-    pub jobs: Jobs,
+    model: Option<ModelInfo>,
+    /// Background jobs, and what the model thread is doing.
+    jobs: Jobs,
     /// Sound output.
-    pub audio: Audio,
-    /// Status bar.
-    pub status: Status,
-    /// An open path dialog.
-    pub dialog: Option<PathDialog>,
-    /// Current tab.
-    pub tab: Tab,
-    /// Dataset browser.
-    pub dataset: DatasetBrowser,
-    /// Training panel.
-    pub training: TrainingPanel,
-    /// Where trained models go.
-    pub models_dir: PathBuf,
-    generating: bool,
-    model_loading: bool,
+    audio: Audio,
+    status: Status,
+    dialog: Option<PathDialog>,
+    tab: Tab,
+    dataset: DatasetBrowser,
+    training: TrainingPanel,
     frame_ms: VecDeque<f32>,
     confirm_quit: bool,
     allow_close: bool,
     ready_check: Option<Instant>,
     roll_id: Option<egui::Id>,
     persist: bool,
-    /// Milliseconds the last generation took.
-    pub last_generation_ms: f64,
 }
 
 impl LstmuseApp {
@@ -133,8 +125,7 @@ impl LstmuseApp {
         } else {
             Settings::default()
         };
-        let ctx = cc.egui_ctx.clone();
-        let mut jobs = Jobs::new(ctx.clone());
+        let mut jobs = Jobs::new(cc.egui_ctx.clone());
         let model_dir = options
             .model_dir
             .clone()
@@ -146,11 +137,8 @@ impl LstmuseApp {
             })
             .or_else(crate::default_model_dir);
         let mut status = Status::default();
-        let model_loading = match model_dir {
-            Some(dir) => {
-                jobs.load_model(dir);
-                true
-            }
+        match model_dir {
+            Some(dir) => jobs.load_model(dir),
             None => {
                 status = Status {
                     text:
@@ -158,46 +146,33 @@ impl LstmuseApp {
                             .into(),
                     is_error: true,
                 };
-                false
             }
-        };
+        }
         let models_dir = options
             .models_dir
             .clone()
             .or_else(crate::fsutil::default_models_dir)
             .unwrap_or_else(|| PathBuf::from("models"));
-        let dataset = DatasetBrowser::default();
         let mut app = LstmuseApp {
-            doc: Document::default(),
-            history: History::default(),
-            selection: BTreeSet::new(),
-            cursor: None,
-            bar_range: None,
-            variations: Vec::new(),
-            selected_variation: None,
+            editor: Editor::default(),
+            generation: Generation::default(),
             model: None,
             audio: Audio::open(options.audio),
             status,
             dialog: None,
             tab: Tab::Compose,
-            training: TrainingPanel::default(),
-            dataset,
-            models_dir,
-            generating: false,
-            model_loading,
+            training: TrainingPanel::new(models_dir),
+            dataset: DatasetBrowser::default(),
             frame_ms: VecDeque::new(),
             confirm_quit: false,
             allow_close: false,
             ready_check: options.ready_check,
             roll_id: None,
             persist: options.restore && options.ready_check.is_none(),
-            last_generation_ms: 0.0,
             jobs,
             settings,
         };
-        app.training.refresh_models(&app.models_dir);
-        let corpora = app.settings.corpora.clone();
-        for c in corpora {
+        for c in app.settings.corpora.clone() {
             app.dataset.load(&mut app.jobs, c);
         }
         if let Some(seed) = options.seed_file {
@@ -208,7 +183,7 @@ impl LstmuseApp {
 
     /// True when no background job is running (tests wait for this).
     pub fn is_idle(&self) -> bool {
-        self.jobs.pending == 0 && !self.training.is_running()
+        self.jobs.pending() == 0 && !self.training.is_running()
     }
 
     /// Sets the status bar message.
@@ -227,18 +202,126 @@ impl LstmuseApp {
         };
     }
 
+    /// The status bar's message.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The remembered settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The generate panel's controls.
+    pub fn sampler_settings_mut(&mut self) -> &mut SamplerSettings {
+        &mut self.settings.sampler
+    }
+
+    /// The training panel's controls.
+    pub fn training_settings_mut(&mut self) -> &mut TrainingSettings {
+        &mut self.settings.training
+    }
+
+    /// The roll's zoom and scroll.
+    pub fn roll_view_mut(&mut self) -> &mut RollView {
+        &mut self.settings.roll
+    }
+
+    /// The melody being edited.
+    pub fn doc(&self) -> &Document {
+        self.editor.doc()
+    }
+
+    /// Replaces the melody without recording it for undo (benchmarks).
+    pub fn set_document(&mut self, doc: Document) {
+        self.editor.set_document(doc);
+    }
+
+    /// Selected note ids.
+    pub fn selection(&self) -> &BTreeSet<u64> {
+        self.editor.selection()
+    }
+
+    /// Selects these notes.
+    pub fn set_selection(&mut self, selection: BTreeSet<u64>) {
+        self.editor.set_selection(selection);
+    }
+
+    /// The edit cursor (for "regenerate from here"), in steps.
+    pub fn cursor(&self) -> Option<u32> {
+        self.editor.cursor()
+    }
+
+    /// Whole bars dragged on the ruler, `(start, end)` in steps.
+    pub fn bar_range(&self) -> Option<(u32, u32)> {
+        self.editor.bar_range()
+    }
+
+    /// Sets the bars chosen on the ruler.
+    pub fn set_bar_range(&mut self, range: Option<(u32, u32)>) {
+        self.editor.set_bar_range(range);
+    }
+
+    /// The last generated variations.
+    pub fn variations(&self) -> &[Variation] {
+        self.generation.variations()
+    }
+
+    /// The loaded model.
+    pub fn model(&self) -> Option<&ModelInfo> {
+        self.model.as_ref()
+    }
+
+    /// The current tab.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Switches tabs.
+    pub fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+    }
+
+    /// The dataset browser.
+    pub fn dataset(&self) -> &DatasetBrowser {
+        &self.dataset
+    }
+
+    /// The dataset browser, for its search and sort.
+    pub fn dataset_mut(&mut self) -> &mut DatasetBrowser {
+        &mut self.dataset
+    }
+
+    /// The training panel.
+    pub fn training(&self) -> &TrainingPanel {
+        &self.training
+    }
+
+    /// Where trained models go.
+    pub fn models_dir(&self) -> &Path {
+        self.training.models_dir()
+    }
+
+    /// Moves a playhead without a sound device (benchmarks), in steps.
+    pub fn simulate_playhead(&mut self, step: Option<f32>) {
+        self.audio.simulated = step;
+    }
+
+    /// Stops training and waits for its thread to end.
+    pub fn stop_training_and_wait(&mut self) {
+        self.training.stop();
+        self.training.wait_for_stop();
+    }
+
     /// The notes of the variation being auditioned (not yet kept).
     pub fn ghost_notes(&self) -> &[RollNote] {
-        match self.selected_variation.and_then(|i| self.variations.get(i)) {
-            Some(v) if !v.kept => &v.notes,
-            _ => &[],
-        }
+        self.generation.ghost_notes()
     }
 
     /// The selection's steps when "Loop selection" is on and notes are selected.
     pub fn loop_range(&self) -> Option<(u32, u32)> {
         if self.settings.transport.loop_selection {
-            self.doc.span(&self.selection)
+            self.editor.doc().span(self.editor.selection())
         } else {
             None
         }
@@ -246,21 +329,15 @@ impl LstmuseApp {
 
     /// What is shown and heard: the document plus the auditioned variation.
     pub fn shown_document(&self) -> Document {
-        let mut doc = self.doc.clone();
-        if let Some(v) = self.selected_variation.and_then(|i| self.variations.get(i))
-            && !v.kept
-            && let Some((s, e)) = v.replace_span
-        {
+        let mut doc = self.editor.doc().clone();
+        if let Some((s, e)) = self.generation.auditioned().and_then(|v| v.replace_span) {
             doc.clear_span(s, e);
         }
         for n in self.ghost_notes() {
-            doc.push(
-                n.start,
-                n.len,
-                n.pitch,
-                Origin::Generated,
-                n.confidence.clone(),
-            );
+            doc.push(RollNote {
+                origin: Origin::Generated,
+                ..n.clone()
+            });
         }
         doc
     }
@@ -272,58 +349,6 @@ impl LstmuseApp {
         m
     }
 
-    fn process_messages(&mut self) {
-        for msg in self.jobs.poll() {
-            match msg {
-                Msg::ModelLoaded(Ok(info)) => {
-                    self.model_loading = false;
-                    if self.status.text.is_empty() || self.model.is_some() {
-                        self.info(format!("Loaded model {} ({})", info.name, info.shape));
-                    }
-                    self.settings.model_dir = Some(info.dir.clone());
-                    self.model = Some(info);
-                }
-                Msg::ModelLoaded(Err(e)) => {
-                    self.model_loading = false;
-                    self.error(format!("{e:#}"));
-                }
-                Msg::Generated {
-                    request,
-                    result,
-                    millis,
-                } => {
-                    self.generating = false;
-                    self.last_generation_ms = millis;
-                    match result {
-                        Ok(melodies) => {
-                            self.variations = melodies
-                                .iter()
-                                .map(|g| {
-                                    let mut v = Variation::from_generated(
-                                        g,
-                                        request.anchor,
-                                        request.replace_from,
-                                    );
-                                    v.replace_span = request.fill;
-                                    v
-                                })
-                                .collect();
-                            self.selected_variation = Some(0);
-                            self.settings.roll.request_fit();
-                            self.info(format!(
-                                "Generated {} variation{}: click one to audition it, Keep to add it",
-                                self.variations.len(),
-                                if self.variations.len() == 1 { "" } else { "s" },
-                            ));
-                        }
-                        Err(e) => self.error(format!("Generation failed: {e:#}")),
-                    }
-                }
-                Msg::Apply(f) => f(self),
-            }
-        }
-    }
-
     /// The mean UI frame time over the last frames, in ms.
     pub fn mean_frame_ms(&self) -> f32 {
         if self.frame_ms.is_empty() {
@@ -332,67 +357,62 @@ impl LstmuseApp {
             self.frame_ms.iter().sum::<f32>() / self.frame_ms.len() as f32
         }
     }
-}
 
-impl eframe::App for LstmuseApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let started = Instant::now();
-        let ctx = ui.ctx().clone();
-        self.process_messages();
-        self.handle_dropped_files(&ctx);
-        self.handle_shortcuts(&ctx);
-        if self.audio.playing.is_some() && !self.audio.is_playing() {
-            self.audio.playing = None;
-        }
-
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::bottom("transport").show(ui, |ui| self.transport_bar(ui));
-        if self.settings.show_dataset {
-            let r = egui::Panel::left("dataset")
-                .resizable(true)
-                .default_size(380.0)
-                .show(ui, |ui| self.dataset.show(ui));
-            self.dataset.panel_rect = Some(r.response.rect);
-            for action in r.inner {
-                self.dataset_action(action);
-            }
-        } else {
+    /// The dataset browser as a side panel; files dropped on it become corpora.
+    fn dataset_panel(&mut self, ui: &mut egui::Ui) {
+        if !self.settings.show_dataset {
             self.dataset.panel_rect = None;
+            return;
         }
-        if self.tab == Tab::Compose {
-            egui::Panel::right("generate")
-                .resizable(true)
-                .default_size(330.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("generate-scroll")
-                        .show(ui, |ui| {
-                            let key_name = self
-                                .doc
-                                .key
-                                .map_or_else(|| "C major".into(), |k| k.to_string());
-                            let can_fill = self.fill_span().is_some();
-                            let commands = generate_panel::show(
-                                ui,
-                                PanelState {
-                                    can_fill,
-                                    settings: &mut self.settings.sampler,
-                                    variations: &self.variations,
-                                    selected: self.selected_variation,
-                                    model_ready: self.model.is_some(),
-                                    busy: self.generating,
-                                    has_seed: self.doc.has_seed(),
-                                    cursor: self.cursor,
-                                    key_name,
-                                },
-                            );
-                            for c in commands {
-                                self.execute(&ctx, c);
-                            }
-                        });
-                });
+        let r = egui::Panel::left("dataset")
+            .resizable(true)
+            .default_size(380.0)
+            .show(ui, |ui| self.dataset.show(ui));
+        self.dataset.panel_rect = Some(r.response.rect);
+        for action in r.inner {
+            self.dataset_action(action);
         }
+    }
+
+    /// The generate panel, beside the roll.
+    fn generate_panel(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let cx = GenerateContext {
+            model_ready: self.model.is_some(),
+            busy: self.jobs.is_generating(),
+            has_seed: self.editor.doc().has_seed(),
+            has_cursor: self.editor.cursor().is_some(),
+            can_fill: self.editor.fill_span().is_some(),
+            key_name: self
+                .editor
+                .doc()
+                .key
+                .map_or_else(|| "C major".into(), |k| k.to_string()),
+        };
+        let commands = egui::Panel::right("generate")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("generate-scroll")
+                    .show(ui, |ui| {
+                        generate_panel::generate_ui(
+                            ui,
+                            &mut self.settings.sampler,
+                            &self.generation,
+                            &cx,
+                        )
+                    })
+                    .inner
+            })
+            .inner;
+        for c in commands {
+            self.execute(&ctx, c);
+        }
+    }
+
+    /// The tabs, and the compose or training area under them.
+    fn central_panel(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.tab, Tab::Compose, "Compose");
@@ -414,50 +434,84 @@ impl eframe::App for LstmuseApp {
                 }
             }
         });
-        self.show_dialog(&ctx);
-        self.quit_confirmation(&ctx);
+    }
 
-        if let Some(t0) = self.ready_check
-            && !self.model_loading
-        {
-            match &self.model {
-                Some(m) => println!(
-                    "ready in {:.0} ms: model {} on {}",
-                    t0.elapsed().as_secs_f64() * 1e3,
-                    m.name,
-                    m.backend
-                ),
-                None => println!("no model loaded: {}", self.status.text),
-            }
-            self.ready_check = None;
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    /// The start-up check: once the model is loaded (or failed), print the time and close.
+    fn finish_ready_check(&mut self, ctx: &egui::Context) {
+        let Some(t0) = self.ready_check else {
+            return;
+        };
+        if self.jobs.is_loading_model() {
+            return;
         }
-        if self.audio.is_playing() || self.training.is_running() || self.model_loading {
-            ctx.request_repaint();
+        match &self.model {
+            Some(m) => println!(
+                "ready in {:.0} ms: model {} on {}",
+                t0.elapsed().as_secs_f64() * 1e3,
+                m.name,
+                m.backend
+            ),
+            None => println!("no model loaded: {}", self.status.text),
         }
+        self.ready_check = None;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+
+    /// Records the frame's time and, when asked, shows the figures in a corner.
+    fn frame_time(&mut self, ctx: &egui::Context, started: Instant) {
         let ms = started.elapsed().as_secs_f32() * 1e3;
         self.frame_ms.push_back(ms);
         if self.frame_ms.len() > 120 {
             self.frame_ms.pop_front();
         }
-        if self.settings.show_frame_time {
-            let mean = self.mean_frame_ms();
-            let max = self.frame_ms.iter().copied().fold(0.0, f32::max);
-            egui::Area::new(egui::Id::unique("frame-time"))
-                .anchor(egui::Align2::RIGHT_TOP, [-8.0, 28.0])
-                .show(&ctx, |ui| {
-                    ui.label(
-                        RichText::new(format!(
-                            "UI {mean:.2} ms (max {max:.2}) · {} notes · last generation {:.0} ms",
-                            self.doc.notes.len(),
-                            self.last_generation_ms
-                        ))
-                        .monospace()
-                        .background_color(Color32::from_black_alpha(160)),
-                    );
-                });
+        if !self.settings.show_frame_time {
+            return;
+        }
+        let mean = self.mean_frame_ms();
+        let max = self.frame_ms.iter().copied().fold(0.0, f32::max);
+        egui::Area::new(egui::Id::unique("frame-time"))
+            .anchor(egui::Align2::RIGHT_TOP, [-8.0, 28.0])
+            .show(ctx, |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "UI {mean:.2} ms (max {max:.2}) · {} notes · last generation {:.0} ms",
+                        self.editor.doc().notes.len(),
+                        self.generation.last_millis()
+                    ))
+                    .monospace()
+                    .background_color(Color32::from_black_alpha(160)),
+                );
+            });
+        ctx.request_repaint();
+    }
+}
+
+impl eframe::App for LstmuseApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        let ctx = ui.ctx().clone();
+        self.process_messages();
+        self.handle_dropped_files(&ctx);
+        self.handle_shortcuts(&ctx);
+        if self.audio.playing.is_some() && !self.audio.is_playing() {
+            self.audio.playing = None;
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::bottom("transport").show(ui, |ui| self.transport_bar(ui));
+        self.dataset_panel(ui);
+        if self.tab == Tab::Compose {
+            self.generate_panel(ui);
+        }
+        self.central_panel(ui);
+        self.show_dialog(&ctx);
+        self.quit_confirmation(&ctx);
+        self.finish_ready_check(&ctx);
+        if self.audio.is_playing() || self.training.is_running() || self.jobs.is_loading_model() {
             ctx.request_repaint();
         }
+        self.frame_time(&ctx, started);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -468,8 +522,7 @@ impl eframe::App for LstmuseApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.training.stop();
-        self.training.wait_for_stop();
+        self.stop_training_and_wait();
         self.audio.stop();
     }
 }

@@ -79,55 +79,25 @@ impl LstmuseApp {
 
     pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                self.menu_item(ui, Command::New, true);
-                self.menu_item(ui, Command::Open, true);
-                let recent = self.settings.recent_files.clone();
-                ui.menu_button("Open recent", |ui| {
-                    if recent.is_empty() {
-                        ui.label("No recent files");
-                    }
-                    for p in recent {
-                        if ui.button(p.display().to_string()).clicked() {
-                            self.open_path(p);
-                            ui.close();
-                        }
-                    }
-                });
-                ui.separator();
-                for kind in [
-                    ExportKind::Midi,
-                    ExportKind::MusicXml,
-                    ExportKind::Wav,
-                    ExportKind::Abc,
-                    ExportKind::Kern,
-                ] {
-                    self.menu_item(ui, Command::Export(kind), true);
-                }
-                self.menu_item(ui, Command::Copy(ExportKind::Abc), true);
-                self.menu_item(ui, Command::Copy(ExportKind::Kern), true);
-                ui.separator();
-                self.menu_item(ui, Command::Quit, true);
-            });
+            ui.menu_button("File", |ui| self.file_menu(ui));
             ui.menu_button("Edit", |ui| {
-                let can_undo = self.history.can_undo();
-                let can_redo = self.history.can_redo();
-                let has_sel = !self.selection.is_empty();
+                let can_undo = self.editor.history().can_undo();
+                let can_redo = self.editor.history().can_redo();
+                let has_sel = !self.editor.selection().is_empty();
                 self.menu_item(ui, Command::Undo, can_undo);
                 self.menu_item(ui, Command::Redo, can_redo);
                 ui.separator();
                 self.menu_item(ui, Command::SelectAll, true);
                 self.menu_item(ui, Command::Delete, has_sel);
                 self.menu_item(ui, Command::UseAsSeed, has_sel);
-                self.menu_item(ui, Command::Transpose(1), has_sel);
-                self.menu_item(ui, Command::Transpose(-1), has_sel);
-                self.menu_item(ui, Command::Transpose(12), has_sel);
-                self.menu_item(ui, Command::Transpose(-12), has_sel);
+                for by in [1, -1, 12, -12] {
+                    self.menu_item(ui, Command::Transpose(by), has_sel);
+                }
             });
             ui.menu_button("Melody", |ui| {
-                let ready = self.model.is_some() && !self.generating;
+                let ready = self.can_generate();
                 self.menu_item(ui, Command::Generate, ready);
-                let regen = ready && self.cursor.is_some();
+                let regen = ready && self.editor.cursor().is_some();
                 self.menu_item(ui, Command::RegenerateFromHere, regen);
             });
             ui.menu_button("Playback", |ui| {
@@ -139,27 +109,60 @@ impl LstmuseApp {
                 );
                 ui.checkbox(&mut self.settings.roll.follow, "Follow the playhead");
             });
-            ui.menu_button("View", |ui| {
-                self.menu_item(ui, Command::Fit, true);
-                self.menu_item(ui, Command::ZoomIn, true);
-                self.menu_item(ui, Command::ZoomOut, true);
-                self.menu_item(ui, Command::TallerRows, true);
-                self.menu_item(ui, Command::ShorterRows, true);
-                ui.separator();
-                ui.checkbox(&mut self.settings.show_dataset, "Dataset browser");
-                ui.radio_value(
-                    &mut self.settings.roll.lane,
-                    LaneMode::Probability,
-                    "Lane: probability",
-                );
-                ui.radio_value(
-                    &mut self.settings.roll.lane,
-                    LaneMode::Entropy,
-                    "Lane: entropy",
-                );
-                ui.checkbox(&mut self.settings.show_frame_time, "Frame time");
-            });
+            ui.menu_button("View", |ui| self.view_menu(ui));
         });
+    }
+
+    fn file_menu(&mut self, ui: &mut egui::Ui) {
+        self.menu_item(ui, Command::New, true);
+        self.menu_item(ui, Command::Open, true);
+        let recent = self.settings.recent_files.clone();
+        ui.menu_button("Open recent", |ui| {
+            if recent.is_empty() {
+                ui.label("No recent files");
+            }
+            for p in recent {
+                if ui.button(p.display().to_string()).clicked() {
+                    self.open_path(p);
+                    ui.close();
+                }
+            }
+        });
+        ui.separator();
+        for kind in [
+            ExportKind::Midi,
+            ExportKind::MusicXml,
+            ExportKind::Wav,
+            ExportKind::Abc,
+            ExportKind::Kern,
+        ] {
+            self.menu_item(ui, Command::Export(kind), true);
+        }
+        self.menu_item(ui, Command::Copy(ExportKind::Abc), true);
+        self.menu_item(ui, Command::Copy(ExportKind::Kern), true);
+        ui.separator();
+        self.menu_item(ui, Command::Quit, true);
+    }
+
+    fn view_menu(&mut self, ui: &mut egui::Ui) {
+        self.menu_item(ui, Command::Fit, true);
+        self.menu_item(ui, Command::ZoomIn, true);
+        self.menu_item(ui, Command::ZoomOut, true);
+        self.menu_item(ui, Command::TallerRows, true);
+        self.menu_item(ui, Command::ShorterRows, true);
+        ui.separator();
+        ui.checkbox(&mut self.settings.show_dataset, "Dataset browser");
+        ui.radio_value(
+            &mut self.settings.roll.lane,
+            LaneMode::Probability,
+            "Lane: probability",
+        );
+        ui.radio_value(
+            &mut self.settings.roll.lane,
+            LaneMode::Entropy,
+            "Lane: entropy",
+        );
+        ui.checkbox(&mut self.settings.show_frame_time, "Frame time");
     }
 
     pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
@@ -172,7 +175,7 @@ impl LstmuseApp {
                     let icon = if m.is_gpu { "GPU" } else { "CPU" };
                     ui.label(format!("{icon}: {}", m.backend));
                 }
-                None if self.model_loading => {
+                None if self.jobs.is_loading_model() => {
                     ui.spinner();
                     ui.label("Loading the model…");
                 }
@@ -181,7 +184,7 @@ impl LstmuseApp {
                 }
             }
             ui.separator();
-            if self.jobs.pending > 0 {
+            if self.jobs.pending() > 0 {
                 ui.spinner();
             }
             let colour = if self.status.is_error {
@@ -243,7 +246,10 @@ impl LstmuseApp {
                 self.execute(&ctx, Command::Fit);
             }
             let seed_btn = ui
-                .add_enabled(!self.selection.is_empty(), egui::Button::new("Use as seed"))
+                .add_enabled(
+                    !self.editor.selection().is_empty(),
+                    egui::Button::new("Use as seed"),
+                )
                 .on_hover_text(Command::UseAsSeed.tooltip())
                 .on_disabled_hover_text("Select notes in the roll first");
             if seed_btn.clicked() {
@@ -253,18 +259,13 @@ impl LstmuseApp {
     }
 
     pub(super) fn compose_area(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
         let ghost: Vec<RollNote> = self.ghost_notes().to_vec();
-        let playhead = self.audio.playhead();
-        let loop_range = self.loop_range();
-        let out = PianoRoll::new(&self.doc, &mut self.settings.roll)
-            .editable(&mut self.selection)
-            .ghost(&ghost)
-            .playhead(playhead)
-            .cursor(self.cursor)
-            .loop_range(loop_range)
-            .bar_range(self.bar_range)
-            .show(ui);
+        let overlay = RollOverlay {
+            ghost: &ghost,
+            playhead: self.audio.playhead(),
+            loop_range: self.loop_range(),
+        };
+        let out = self.editor.roll_ui(ui, &mut self.settings.roll, overlay);
         self.roll_id = Some(out.response.id);
         if out.response.clicked() || out.response.drag_started() {
             out.response.request_focus();
@@ -281,17 +282,6 @@ impl LstmuseApp {
                 },
             )
         });
-        for e in out.edits {
-            self.apply_roll_edit(e);
-        }
-        if let Some(step) = out.ruler_click {
-            self.cursor = Some(step);
-            self.bar_range = None;
-        }
-        if let Some(range) = out.ruler_bars {
-            self.bar_range = Some(range);
-            self.cursor = Some(range.0);
-        }
         if let Some(payload) = out
             .response
             .dnd_release_payload::<crate::gui::dataset::TunePayload>()
@@ -301,43 +291,36 @@ impl LstmuseApp {
             self.set_seed(&m, &format!("the dataset ({title})"));
         }
         let hover = out.hover_step;
-        out.response.context_menu(|ui| {
+        out.response
+            .context_menu(|ui| self.roll_context_menu(ui, hover));
+    }
+
+    /// The roll's right-click menu; `hover` is the step under the pointer.
+    fn roll_context_menu(&mut self, ui: &mut egui::Ui, hover: Option<u32>) {
+        let ctx = ui.ctx().clone();
+        let has_sel = !self.editor.selection().is_empty();
+        let items = [
+            (
+                Command::FillSelection,
+                self.fill_span().is_some() && self.model.is_some(),
+            ),
+            (Command::RegenerateFromHere, true),
+            (Command::UseAsSeed, has_sel),
+            (Command::Delete, has_sel),
+        ];
+        for (command, enabled) in items {
             if ui
-                .add_enabled(
-                    self.fill_span().is_some() && self.model.is_some(),
-                    egui::Button::new(Command::FillSelection.label()),
-                )
+                .add_enabled(enabled, egui::Button::new(command.label()))
                 .clicked()
             {
-                self.execute(&ctx, Command::FillSelection);
+                if command == Command::RegenerateFromHere {
+                    let cursor = hover.or(self.editor.cursor());
+                    self.editor.set_cursor(cursor);
+                }
+                self.execute(&ctx, command);
                 ui.close();
             }
-            if ui.button(Command::RegenerateFromHere.label()).clicked() {
-                self.cursor = hover.or(self.cursor);
-                self.execute(&ctx, Command::RegenerateFromHere);
-                ui.close();
-            }
-            if ui
-                .add_enabled(
-                    !self.selection.is_empty(),
-                    egui::Button::new(Command::UseAsSeed.label()),
-                )
-                .clicked()
-            {
-                self.execute(&ctx, Command::UseAsSeed);
-                ui.close();
-            }
-            if ui
-                .add_enabled(
-                    !self.selection.is_empty(),
-                    egui::Button::new(Command::Delete.label()),
-                )
-                .clicked()
-            {
-                self.execute(&ctx, Command::Delete);
-                ui.close();
-            }
-        });
+        }
     }
 
     pub(super) fn show_dialog(&mut self, ctx: &egui::Context) {
@@ -357,20 +340,7 @@ impl LstmuseApp {
                 let purpose = dialog.purpose;
                 let start = file_dialog::expand_home(&dialog.path);
                 self.jobs.spawn("file-dialog", move || {
-                    let chosen = file_dialog::browse(purpose, &start);
-                    done(move |app| {
-                        if let Some(d) = app.dialog.as_mut() {
-                            d.browsing = false;
-                            match chosen {
-                                Some(p) => d.path = p.display().to_string(),
-                                None => {
-                                    d.note = Some(
-                                        "No file was chosen (or no system dialog is available here): type the path above.".into(),
-                                    )
-                                }
-                            }
-                        }
-                    })
+                    Msg::Browsed(file_dialog::browse(purpose, &start))
                 });
             }
         }
@@ -395,8 +365,7 @@ impl LstmuseApp {
                 ui.label("Quit now? Training stops after the current batch; the last checkpoint is kept and Resume continues it.");
                 ui.horizontal(|ui| {
                     if ui.button("Stop training and quit").clicked() {
-                        self.training.stop();
-                        self.training.wait_for_stop();
+                        self.stop_training_and_wait();
                         self.allow_close = true;
                         self.confirm_quit = false;
                         ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -1,6 +1,42 @@
 //! Loading corpora in the background (and fetching Essen), and turning tunes into table rows.
 
 use super::*;
+use crate::corpus::fetch::FetchReport;
+
+/// What the dataset's background jobs report.
+pub enum DatasetMsg {
+    /// A corpus was read (or not).
+    Loaded {
+        /// The corpus folder or file.
+        path: PathBuf,
+        /// Its tunes and per-file errors, or why it could not be read.
+        loaded: Result<Loaded, GuiError>,
+    },
+    /// What the Essen download is doing now.
+    FetchProgress(String),
+    /// The Essen download finished (or failed).
+    Fetched {
+        /// The folder it went to.
+        dir: PathBuf,
+        /// What was fetched, or why not.
+        result: crate::error::Result<FetchReport>,
+    },
+}
+
+/// What the app does after a dataset message: report, and add a fetched corpus.
+pub enum DatasetOutcome {
+    /// Nothing.
+    None,
+    /// The Essen collection arrived in this folder: add it as a corpus.
+    Fetched {
+        /// The folder.
+        dir: PathBuf,
+        /// For the status bar.
+        message: String,
+    },
+    /// The Essen download failed: the status bar's error.
+    FetchFailed(String),
+}
 
 impl DatasetBrowser {
     /// Starts loading a corpus folder or file in the background.
@@ -17,8 +53,44 @@ impl DatasetBrowser {
         });
         jobs.spawn("corpus", move || {
             let loaded = load_rows(&path);
-            done(move |app| app.dataset.loaded(&path, loaded))
+            Msg::Dataset(DatasetMsg::Loaded { path, loaded })
         });
+    }
+
+    /// Applies a message from a dataset job.
+    pub fn apply(&mut self, msg: DatasetMsg) -> DatasetOutcome {
+        match msg {
+            DatasetMsg::Loaded { path, loaded } => {
+                self.loaded(&path, loaded);
+                DatasetOutcome::None
+            }
+            DatasetMsg::FetchProgress(text) => {
+                self.fetching = Some(text);
+                DatasetOutcome::None
+            }
+            DatasetMsg::Fetched { dir, result } => {
+                self.fetching = None;
+                match result {
+                    Ok(r) => DatasetOutcome::Fetched {
+                        dir,
+                        message: format!(
+                            "Fetched the Essen collection: {} files, {} tunes",
+                            r.files, r.tunes
+                        ),
+                    },
+                    Err(e) => {
+                        let mut msg = format!("Could not fetch the Essen collection: {e}");
+                        if msg.contains("pip") {
+                            msg.push_str(
+                                ". Install pip first (Debian/Ubuntu: sudo apt install python3-pip), then try again.",
+                            );
+                        }
+                        self.errors.push((PathBuf::new(), msg.clone()));
+                        DatasetOutcome::FetchFailed(msg)
+                    }
+                }
+            }
+        }
     }
 
     fn loaded(&mut self, path: &Path, loaded: Result<Loaded, GuiError>) {
@@ -53,43 +125,19 @@ impl DatasetBrowser {
             return;
         };
         self.fetching = Some("starting pip…".into());
-        let (tx, ctx) = jobs.sender();
+        let reporter = jobs.reporter();
         jobs.spawn("fetch", move || {
             let mut progress = |text: &str| {
-                let t = text.to_string();
-                let _ = tx.send(Msg::Apply(Box::new(move |app| {
-                    app.dataset.fetching = Some(t);
-                })));
-                ctx.request_repaint();
+                reporter.send(Msg::Dataset(DatasetMsg::FetchProgress(text.to_string())));
             };
             let result = crate::corpus::fetch::fetch_essen(&dir, &mut progress);
-            done(move |app| {
-                app.dataset.fetching = None;
-                match result {
-                    Ok(r) => {
-                        app.info(format!(
-                            "Fetched the Essen collection: {} files, {} tunes",
-                            r.files, r.tunes
-                        ));
-                        app.add_corpus(dir);
-                    }
-                    Err(e) => {
-                        let mut msg = format!("Could not fetch the Essen collection: {e}");
-                        if msg.contains("pip") {
-                            msg.push_str(
-                                ". Install pip first (Debian/Ubuntu: sudo apt install python3-pip), then try again.",
-                            );
-                        }
-                        app.dataset.errors.push((PathBuf::new(), msg.clone()));
-                        app.error(msg);
-                    }
-                }
-            })
+            Msg::Dataset(DatasetMsg::Fetched { dir, result })
         });
     }
 }
 
-struct Loaded {
+/// A corpus's tunes and per-file errors.
+pub struct Loaded {
     files: usize,
     rows: Vec<TuneRow>,
     errors: Vec<String>,

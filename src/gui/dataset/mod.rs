@@ -3,7 +3,7 @@
 
 use super::document::{Document, Origin};
 use super::error::GuiError;
-use super::jobs::{Jobs, Msg, done};
+use super::jobs::{Jobs, Msg};
 use super::piano_roll::{PianoRoll, RollView};
 use crate::corpus;
 use crate::corpus::encoding::Symbol;
@@ -23,6 +23,7 @@ mod order;
 mod stats;
 mod table;
 
+pub use loading::{DatasetMsg, DatasetOutcome};
 pub use stats::DatasetStats;
 
 /// What the table order was computed for: search text, sort, row count.
@@ -210,6 +211,43 @@ impl DatasetBrowser {
     pub fn show(&mut self, ui: &mut egui::Ui) -> Vec<DatasetAction> {
         let mut actions = Vec::new();
         ui.heading("Dataset");
+        self.sources_ui(ui, &mut actions);
+        let included = self.rows.iter().filter(|r| r.excluded.is_none()).count();
+        ui.label(format!(
+            "{} tunes ({included} usable for training)",
+            self.rows.len()
+        ));
+        ui.horizontal(|ui| {
+            ui.label("Search");
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("title or file")
+                    .desired_width(f32::INFINITY),
+            );
+            r.accessible_name("Search tunes");
+        });
+        let visible = self.visible_rows().len();
+        if !self.search.is_empty() {
+            ui.small(format!("{visible} shown"));
+        }
+        self.table(ui, &mut actions);
+        // Below the table: the selected tune, errors and plots, scrolling together.
+        egui::ScrollArea::vertical()
+            .id_salt("dataset-lower")
+            .show(ui, |ui| {
+                self.selection_bar(ui, &mut actions);
+                self.errors_ui(ui);
+                if !self.rows.is_empty() {
+                    egui::CollapsingHeader::new("Statistics")
+                        .id_salt("dataset-stats")
+                        .show(ui, |ui| self.plots(ui));
+                }
+            });
+        actions
+    }
+
+    /// Add folder, fetch Essen (with its progress), and the corpora with their counts.
+    fn sources_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<DatasetAction>) {
         ui.horizontal(|ui| {
             if ui
                 .button("Add folder…")
@@ -264,54 +302,24 @@ impl DatasetBrowser {
                 }
             });
         }
-        let included = self.rows.iter().filter(|r| r.excluded.is_none()).count();
-        ui.label(format!(
-            "{} tunes ({included} usable for training)",
-            self.rows.len()
-        ));
-        ui.horizontal(|ui| {
-            ui.label("Search");
-            let r = ui.add(
-                egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("title or file")
-                    .desired_width(f32::INFINITY),
-            );
-            r.accessible_name("Search tunes");
-        });
-        let visible = self.visible_rows().len();
-        if !self.search.is_empty() {
-            ui.small(format!("{visible} shown"));
+    }
+
+    /// The load errors, folded away.
+    fn errors_ui(&self, ui: &mut egui::Ui) {
+        if self.errors.is_empty() {
+            return;
         }
-        self.table(ui, &mut actions);
-        // Below the table: the selected tune, errors and plots, scrolling together.
-        egui::ScrollArea::vertical()
-            .id_salt("dataset-lower")
+        egui::CollapsingHeader::new(format!("Load errors ({})", self.errors.len()))
+            .id_salt("load-errors")
             .show(ui, |ui| {
-                self.selection_bar(ui, &mut actions);
-                if !self.errors.is_empty() {
-                    egui::CollapsingHeader::new(format!("Load errors ({})", self.errors.len()))
-                        .id_salt("load-errors")
-                        .show(ui, |ui| {
-                            egui::ScrollArea::vertical()
-                                .id_salt("errors-scroll")
-                                .max_height(120.0)
-                                .show(ui, |ui| {
-                                    for (_, e) in &self.errors {
-                                        ui.label(
-                                            RichText::new(e)
-                                                .small()
-                                                .color(ui.visuals().error_fg_color),
-                                        );
-                                    }
-                                });
-                        });
-                }
-                if !self.rows.is_empty() {
-                    egui::CollapsingHeader::new("Statistics")
-                        .id_salt("dataset-stats")
-                        .show(ui, |ui| self.plots(ui));
-                }
+                egui::ScrollArea::vertical()
+                    .id_salt("errors-scroll")
+                    .max_height(120.0)
+                    .show(ui, |ui| {
+                        for (_, e) in &self.errors {
+                            ui.label(RichText::new(e).small().color(ui.visuals().error_fg_color));
+                        }
+                    });
             });
-        actions
     }
 }

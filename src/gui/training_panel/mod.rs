@@ -2,7 +2,7 @@
 
 use super::dataset::DatasetBrowser;
 use super::error::GuiError;
-use super::jobs::{Jobs, Msg};
+use super::jobs::{Jobs, Msg, Reporter};
 use crate::corpus::folder::EncodedSong;
 use crate::model::artifact::{CARD_FILE, ModelArtifact, ModelCard, WEIGHTS_FILE};
 use crate::model::backend::BackendChoice;
@@ -112,6 +112,71 @@ pub enum TrainingAction {
     Refresh,
 }
 
+/// What the training thread reports.
+pub enum TrainingMsg {
+    /// A training event.
+    Event(TrainingEvent),
+    /// Training failed with this message.
+    Failed(String),
+    /// The training thread panicked.
+    Crashed,
+    /// The thread ended.
+    Finished {
+        /// The run's folder.
+        out_dir: PathBuf,
+        /// It ended without error.
+        ok: bool,
+        /// It was stopped by the user.
+        stopped: bool,
+    },
+}
+
+/// What a run needs on its thread.
+struct Run {
+    config: TrainingConfig,
+    data: TrainingData,
+    out_dir: PathBuf,
+    backend: BackendChoice,
+    resume: bool,
+    stop: Arc<AtomicBool>,
+}
+
+impl Run {
+    /// Trains and reports every event, then how it ended.
+    fn go(self, reporter: &Reporter) {
+        let send = |m: TrainingMsg| reporter.send(Msg::Training(m));
+        let mut on_event = |e: &TrainingEvent| send(TrainingMsg::Event(e.clone()));
+        // Opening a GPU device can take a while: do it here, not on the UI thread.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut options = TrainOptions::new(&self.out_dir, self.backend)?;
+            options.resume = self.resume;
+            training::train(
+                &self.config,
+                &self.data,
+                &options,
+                &mut on_event,
+                &self.stop,
+            )
+        }));
+        let (ok, stopped) = match &result {
+            Ok(Ok(summary)) => (true, summary.stopped),
+            Ok(Err(e)) => {
+                send(TrainingMsg::Failed(e.to_string()));
+                (false, false)
+            }
+            Err(_) => {
+                send(TrainingMsg::Crashed);
+                (false, false)
+            }
+        };
+        send(TrainingMsg::Finished {
+            out_dir: self.out_dir,
+            ok,
+            stopped,
+        });
+    }
+}
+
 /// A run's live figures.
 #[derive(Clone, Debug, Default)]
 pub struct RunFigures {
@@ -156,12 +221,29 @@ pub struct TrainingPanel {
     pub models: Vec<ModelEntry>,
     /// Folder of the running or last run.
     pub out_dir: Option<PathBuf>,
+    /// Where trained models go.
+    models_dir: PathBuf,
     stop_flag: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     running: bool,
 }
 
 impl TrainingPanel {
+    /// A panel whose models go to `models_dir` (and are listed from there).
+    pub fn new(models_dir: PathBuf) -> TrainingPanel {
+        let mut panel = TrainingPanel {
+            models_dir,
+            ..TrainingPanel::default()
+        };
+        panel.refresh_models();
+        panel
+    }
+
+    /// Where trained models go.
+    pub fn models_dir(&self) -> &Path {
+        &self.models_dir
+    }
+
     /// True while a run is going.
     pub fn is_running(&self) -> bool {
         self.running
@@ -180,10 +262,10 @@ impl TrainingPanel {
         n
     }
 
-    /// Lists models in `models_dir` and beside the bundled default model.
-    pub fn refresh_models(&mut self, models_dir: &Path) {
+    /// Lists models in the models folder and beside the bundled default model.
+    pub fn refresh_models(&mut self) {
         let mut dirs: Vec<PathBuf> = Vec::new();
-        let mut roots = vec![models_dir.to_path_buf()];
+        let mut roots = vec![self.models_dir.clone()];
         if let Some(parent) =
             crate::default_model_dir().and_then(|d| d.parent().map(Path::to_path_buf))
         {
@@ -211,12 +293,12 @@ impl TrainingPanel {
             .collect();
     }
 
-    /// Starts training on the chosen set (or every usable tune) in a background thread.
+    /// Starts training on the chosen set (or every usable tune) in a background thread,
+    /// into the models folder under the settings' model name.
     pub fn start(
         &mut self,
         settings: &TrainingSettings,
         dataset: &DatasetBrowser,
-        out_dir: PathBuf,
         resume: bool,
         jobs: &Jobs,
     ) -> Result<(), GuiError> {
@@ -236,7 +318,7 @@ impl TrainingPanel {
         let data = TrainingData::from_encoded(&songs, name);
         let config = settings.to_config(data.vocab.len());
         config.validate()?;
-        let backend = settings.backend;
+        let out_dir = self.models_dir.join(settings.model_name.trim());
         if !resume {
             self.figures = RunFigures::default();
         }
@@ -244,54 +326,46 @@ impl TrainingPanel {
         self.error = None;
         self.out_dir = Some(out_dir.clone());
         self.stop_flag = Arc::new(AtomicBool::new(false));
-        let stop = self.stop_flag.clone();
-        let (tx, ctx) = jobs.sender();
+        let run = Run {
+            config,
+            data,
+            out_dir,
+            backend: settings.backend,
+            resume,
+            stop: self.stop_flag.clone(),
+        };
+        let reporter = jobs.reporter();
         self.running = true;
         let handle = std::thread::Builder::new()
             .name("lstmuse-train".into())
-            .spawn(move || {
-                let send = |m: Msg| {
-                    let _ = tx.send(m);
-                    ctx.request_repaint();
-                };
-                let mut on_event = |e: &TrainingEvent| {
-                    let e = e.clone();
-                    send(Msg::Apply(Box::new(move |app| app.training.on_event(&e))));
-                };
-                // Opening a GPU device can take a while: do it here, not on the UI thread.
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut options = TrainOptions::new(&out_dir, backend)?;
-                    options.resume = resume;
-                    training::train(&config, &data, &options, &mut on_event, &stop)
-                }));
-                let (ok, stopped) = match &result {
-                    Ok(Ok(summary)) => (true, summary.stopped),
-                    Ok(Err(e)) => {
-                        let message = e.to_string();
-                        send(Msg::Apply(Box::new(move |app| {
-                            app.training.error.get_or_insert(message);
-                        })));
-                        (false, false)
-                    }
-                    Err(_) => {
-                        send(Msg::Apply(Box::new(|app| {
-                            app.training.error = Some("internal error: training crashed".into());
-                        })));
-                        (false, false)
-                    }
-                };
-                send(Msg::Apply(Box::new(move |app| {
-                    app.training.thread_done(out_dir, ok, stopped);
-                    let models_dir = app.models_dir.clone();
-                    app.training.refresh_models(&models_dir);
-                })));
-            })
+            .spawn(move || run.go(&reporter))
             .map_err(|error| GuiError::Thread {
                 name: "training",
                 error,
             })?;
         self.thread = Some(handle);
         Ok(())
+    }
+
+    /// Applies a message from the training thread; the model list is re-read when it ends.
+    pub fn apply(&mut self, msg: TrainingMsg) {
+        match msg {
+            TrainingMsg::Event(e) => self.on_event(&e),
+            TrainingMsg::Failed(message) => {
+                self.error.get_or_insert(message);
+            }
+            TrainingMsg::Crashed => {
+                self.error = Some("internal error: training crashed".into());
+            }
+            TrainingMsg::Finished {
+                out_dir,
+                ok,
+                stopped,
+            } => {
+                self.thread_done(out_dir, ok, stopped);
+                self.refresh_models();
+            }
+        }
     }
 
     fn thread_done(&mut self, out_dir: PathBuf, ok: bool, stopped: bool) {

@@ -1,0 +1,90 @@
+//! What background jobs report, applied by the part that owns the state.
+
+use super::*;
+use crate::sampling::Generated;
+
+impl LstmuseApp {
+    pub(super) fn process_messages(&mut self) {
+        for msg in self.jobs.poll() {
+            match msg {
+                Msg::ModelLoaded(Ok(info)) => {
+                    if self.status.text.is_empty() || self.model.is_some() {
+                        self.info(format!("Loaded model {} ({})", info.name, info.shape));
+                    }
+                    self.settings.model_dir = Some(info.dir.clone());
+                    self.model = Some(info);
+                }
+                Msg::ModelLoaded(Err(e)) => self.error(format!("{e:#}")),
+                Msg::Generated {
+                    request,
+                    result,
+                    millis,
+                } => self.generated(&request, result, millis),
+                Msg::Opened { path, result } => self.opened(&path, result),
+                Msg::Browsed(chosen) => self.browsed(chosen),
+                Msg::Dataset(m) => match self.dataset.apply(m) {
+                    DatasetOutcome::None => {}
+                    DatasetOutcome::Fetched { dir, message } => {
+                        self.info(message);
+                        self.add_corpus(dir);
+                    }
+                    DatasetOutcome::FetchFailed(message) => self.error(message),
+                },
+                Msg::Training(m) => self.training.apply(m),
+                Msg::Panicked(why) => {
+                    self.error(format!("internal error in a background job: {why}"));
+                }
+            }
+        }
+    }
+
+    fn generated(
+        &mut self,
+        request: &GenerateRequest,
+        result: Result<Vec<Generated>, GuiError>,
+        millis: f64,
+    ) {
+        match result {
+            Ok(melodies) => {
+                let n = self.generation.receive(request, &melodies, millis);
+                self.settings.roll.request_fit();
+                self.info(format!(
+                    "Generated {n} variation{}: click one to audition it, Keep to add it",
+                    if n == 1 { "" } else { "s" },
+                ));
+            }
+            Err(e) => {
+                self.generation.failed(millis);
+                self.error(format!("Generation failed: {e:#}"));
+            }
+        }
+    }
+
+    fn opened(&mut self, path: &Path, result: crate::error::Result<Melody>) {
+        match result {
+            Ok(m) => {
+                self.settings.add_recent(path.to_path_buf());
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into());
+                self.set_seed(&m, &name);
+            }
+            Err(e) => self.error(format!("Could not open {}: {e}", path.display())),
+        }
+    }
+
+    fn browsed(&mut self, chosen: Option<PathBuf>) {
+        let Some(d) = self.dialog.as_mut() else {
+            return;
+        };
+        d.browsing = false;
+        match chosen {
+            Some(p) => d.path = p.display().to_string(),
+            None => {
+                d.note = Some(
+                    "No file was chosen (or no system dialog is available here): type the path above.".into(),
+                );
+            }
+        }
+    }
+}
