@@ -32,6 +32,18 @@ struct Playback {
     length_frames: usize,
 }
 
+/// Where a sound lies in the render it was cut from.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    sample_rate: u32,
+    /// The rendered frame it starts at.
+    start_frame: usize,
+    /// Its length in frames.
+    frames: usize,
+    /// It repeats until stopped.
+    looping: bool,
+}
+
 /// A connection to the default sound device. Dropping it stops the sound.
 pub struct Player {
     sink: rodio::MixerDeviceSink,
@@ -83,10 +95,12 @@ impl Player {
                 let source = rodio::buffer::SamplesBuffer::new(channels, rate, samples);
                 self.start(
                     source.repeat_infinite(),
-                    rendered.sample_rate,
-                    start,
-                    end - start,
-                    true,
+                    Span {
+                        sample_rate: rendered.sample_rate,
+                        start_frame: start,
+                        frames: end - start,
+                        looping: true,
+                    },
                 );
                 Ok(())
             }
@@ -111,24 +125,26 @@ impl Player {
         let source = rodio::buffer::SamplesBuffer::new(channels, rate, samples);
         self.start(
             source,
-            rendered.sample_rate,
-            start_frame,
-            length_frames,
-            false,
+            Span {
+                sample_rate: rendered.sample_rate,
+                start_frame,
+                frames: length_frames,
+                looping: false,
+            },
         );
         Ok(())
     }
 
-    fn start<S>(
-        &mut self,
-        source: S,
-        sample_rate: u32,
-        start_frame: usize,
-        frames: usize,
-        looping: bool,
-    ) where
+    fn start<S>(&mut self, source: S, span: Span)
+    where
         S: rodio::Source + Send + 'static,
     {
+        let Span {
+            sample_rate,
+            start_frame,
+            frames,
+            looping,
+        } = span;
         self.stop();
         let player = rodio::Player::connect_new(self.sink.mixer());
         player.append(source);

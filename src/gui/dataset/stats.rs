@@ -41,57 +41,30 @@ impl DatasetBrowser {
 
     pub(super) fn plots(&self, ui: &mut egui::Ui) {
         let s = &self.stats;
-        let chart = |ui: &mut egui::Ui,
-                     id: &str,
-                     title: &str,
-                     bars: Vec<Bar>,
-                     colour: Color32,
-                     x_label: &dyn Fn(f64) -> String| {
-            ui.label(title);
-            Plot::new(id)
-                .height(90.0)
-                .allow_scroll(false)
-                .allow_zoom(false)
-                .allow_drag(false)
-                .show_x(true)
-                .x_axis_formatter(|m, _| {
-                    if m.value.fract() == 0.0 {
-                        x_label(m.value)
-                    } else {
-                        String::new()
-                    }
-                })
-                .show(ui, |p| {
-                    p.bar_chart(BarChart::new(title, bars).color(colour))
-                });
-        };
         let number = |v: f64| format!("{v}");
+        let counts = |m: &BTreeMap<u32, usize>| -> Vec<Bar> {
+            m.iter()
+                .map(|(&x, &c)| Bar::new(f64::from(x), c as f64).width(0.8))
+                .collect()
+        };
         let pitch_bars = s
             .pitches
             .iter()
             .map(|(&p, &c)| Bar::new(f64::from(p), c as f64).width(0.8))
             .collect();
-        chart(
+        let pitch_name = |v: f64| {
+            crate::music::Pitch::from_midi(v as i32).map_or_else(String::new, |p| p.to_string())
+        };
+        chart_ui(
             ui,
-            "stats-pitch",
-            "Pitches (MIDI)",
+            Chart::new("stats-pitch", "Pitches (MIDI)", (48, 170, 205)),
             pitch_bars,
-            Color32::from_rgb(48, 170, 205),
-            &|v| {
-                crate::music::Pitch::from_midi(v as i32).map_or_else(String::new, |p| p.to_string())
-            },
+            &pitch_name,
         );
-        let length_bars = s
-            .lengths
-            .iter()
-            .map(|(&l, &c)| Bar::new(f64::from(l), c as f64).width(0.8))
-            .collect();
-        chart(
+        chart_ui(
             ui,
-            "stats-length",
-            "Note lengths (16ths)",
-            length_bars,
-            Color32::from_rgb(232, 160, 48),
+            Chart::new("stats-length", "Note lengths (16ths)", (232, 160, 48)),
+            counts(&s.lengths),
             &number,
         );
         let key_bars = s
@@ -115,26 +88,59 @@ impl DatasetBrowser {
                 None => "?".into(),
             })
             .collect();
-        chart(
+        chart_ui(
             ui,
-            "stats-keys",
-            "Keys (major upper case, minor lower case)",
+            Chart::new(
+                "stats-keys",
+                "Keys (major upper case, minor lower case)",
+                (150, 112, 222),
+            ),
             key_bars,
-            Color32::from_rgb(150, 112, 222),
             &|v| names.get(v as usize).cloned().unwrap_or_default(),
         );
-        let bar_bars = s
-            .bars
-            .iter()
-            .map(|(&b, &c)| Bar::new(f64::from(b), c as f64).width(0.8))
-            .collect();
-        chart(
+        chart_ui(
             ui,
-            "stats-bars",
-            "Song lengths (bars)",
-            bar_bars,
-            Color32::from_rgb(120, 200, 120),
+            Chart::new("stats-bars", "Song lengths (bars)", (120, 200, 120)),
+            counts(&s.bars),
             &number,
         );
     }
+}
+
+/// A bar chart's id, title and colour.
+struct Chart<'a> {
+    id: &'a str,
+    title: &'a str,
+    colour: Color32,
+}
+
+impl<'a> Chart<'a> {
+    fn new(id: &'a str, title: &'a str, (r, g, b): (u8, u8, u8)) -> Chart<'a> {
+        Chart {
+            id,
+            title,
+            colour: Color32::from_rgb(r, g, b),
+        }
+    }
+}
+
+/// A small bar chart under its title; `x_label` names the whole-number ticks.
+fn chart_ui(ui: &mut egui::Ui, chart: Chart<'_>, bars: Vec<Bar>, x_label: &dyn Fn(f64) -> String) {
+    ui.label(chart.title);
+    Plot::new(chart.id)
+        .height(90.0)
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .show_x(true)
+        .x_axis_formatter(|m, _| {
+            if m.value.fract() == 0.0 {
+                x_label(m.value)
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new(chart.title, bars).color(chart.colour))
+        });
 }

@@ -31,67 +31,13 @@ impl DatasetBrowser {
                     .column(Column::initial(36.0))
                     .column(Column::remainder().at_least(120.0).clip(true))
                     .header(20.0, |mut header| {
-                        for (by, name) in [
-                            (SortBy::Title, "Title"),
-                            (SortBy::File, "Source file"),
-                            (SortBy::Key, "Key"),
-                            (SortBy::Meter, "Meter"),
-                            (SortBy::Bars, "Bars"),
-                            (SortBy::Status, "Excluded because"),
-                        ] {
-                            header.col(|ui| {
-                                let arrow = match self.sort {
-                                    Some((b, true)) if b == by => " ⬆",
-                                    Some((b, false)) if b == by => " ⬇",
-                                    _ => "",
-                                };
-                                if ui
-                                    .add(
-                                        egui::Button::new(
-                                            RichText::new(format!("{name}{arrow}")).strong(),
-                                        )
-                                        .frame(false),
-                                    )
-                                    .on_hover_text("Sort")
-                                    .clicked()
-                                {
-                                    header_click = Some(by);
-                                }
-                            });
-                        }
+                        header_click = header_ui(&mut header, self.sort);
                     })
                     .body(|body| {
                         body.rows(18.0, order.len(), |mut row| {
                             let i = order[row.index()];
-                            let r = &self.rows[i];
                             row.set_selected(self.selected.contains(&i));
-                            row.col(|ui| {
-                                ui.label(&r.title);
-                            });
-                            row.col(|ui| {
-                                ui.label(&r.file);
-                            });
-                            row.col(|ui| {
-                                ui.label(r.key_text());
-                            });
-                            row.col(|ui| {
-                                ui.label(r.meter_text());
-                            });
-                            row.col(|ui| {
-                                ui.label(format!("{:.0}", r.bars));
-                            });
-                            row.col(|ui| match &r.excluded {
-                                Some(why) => {
-                                    ui.label(
-                                        RichText::new(why.to_string())
-                                            .color(Color32::from_rgb(230, 150, 90)),
-                                    );
-                                }
-                                None => {
-                                    ui.label("");
-                                }
-                            });
-                            let resp = row.response();
+                            let resp = tune_row_ui(&mut row, &self.rows[i]);
                             if resp.drag_started() {
                                 resp.dnd_set_drag_payload(TunePayload(i));
                             }
@@ -181,4 +127,68 @@ impl DatasetBrowser {
                 .show(ui);
         }
     }
+}
+
+/// The column headers, each a sort button with the direction's arrow; returns the one
+/// clicked.
+fn header_ui(
+    header: &mut egui_extras::TableRow<'_, '_>,
+    sort: Option<(SortBy, bool)>,
+) -> Option<SortBy> {
+    let mut clicked = None;
+    for (by, name) in [
+        (SortBy::Title, "Title"),
+        (SortBy::File, "Source file"),
+        (SortBy::Key, "Key"),
+        (SortBy::Meter, "Meter"),
+        (SortBy::Bars, "Bars"),
+        (SortBy::Status, "Excluded because"),
+    ] {
+        header.col(|ui| {
+            let arrow = match sort {
+                Some((b, true)) if b == by => " ⬆",
+                Some((b, false)) if b == by => " ⬇",
+                _ => "",
+            };
+            if ui
+                .add(
+                    egui::Button::new(RichText::new(format!("{name}{arrow}")).strong())
+                        .frame(false),
+                )
+                .on_hover_text("Sort")
+                .clicked()
+            {
+                clicked = Some(by);
+            }
+        });
+    }
+    clicked
+}
+
+/// One tune's cells; returns the row's response.
+fn tune_row_ui(row: &mut egui_extras::TableRow<'_, '_>, r: &TuneRow) -> egui::Response {
+    row.col(|ui| {
+        ui.label(&r.title);
+    });
+    row.col(|ui| {
+        ui.label(&r.file);
+    });
+    row.col(|ui| {
+        ui.label(r.key_text());
+    });
+    row.col(|ui| {
+        ui.label(r.meter_text());
+    });
+    row.col(|ui| {
+        ui.label(format!("{:.0}", r.bars));
+    });
+    row.col(|ui| match &r.excluded {
+        Some(why) => {
+            ui.label(RichText::new(why.to_string()).color(Color32::from_rgb(230, 150, 90)));
+        }
+        None => {
+            ui.label("");
+        }
+    });
+    row.response()
 }

@@ -6,16 +6,44 @@ pub(super) fn is_black(pitch: u8) -> bool {
     matches!(pitch % 12, 1 | 3 | 6 | 8 | 10)
 }
 
+/// The keyboard, the pitch rows, the loop, the beat and bar lines, the ruler and the lane.
 pub(super) fn draw_background(
     painter: &egui::Painter,
     doc: &Document,
     view: &RollView,
-    rect: Rect,
-    grid: Rect,
-    lane: Rect,
+    layout: Layout,
     loop_range: Option<(u32, u32)>,
 ) {
+    let Layout { rect, grid, lane } = layout;
     painter.rect_filled(rect, 0.0, Color32::from_gray(28));
+    draw_keyboard(painter, view, rect, grid);
+    if let Some((a, b)) = loop_range {
+        let r = Rect::from_x_y_ranges(
+            view.x_of(grid, a as f32)..=view.x_of(grid, b as f32),
+            rect.y_range(),
+        )
+        .intersect(Rect::from_x_y_ranges(grid.x_range(), rect.y_range()));
+        painter.rect_filled(r, 0.0, Color32::from_rgba_unmultiplied(120, 200, 120, 22));
+    }
+    painter.rect_filled(
+        Rect::from_min_max(
+            pos2(grid.left(), rect.top()),
+            pos2(grid.right(), grid.top()),
+        ),
+        0.0,
+        Color32::from_gray(44),
+    );
+    painter.rect_filled(lane, 0.0, Color32::from_gray(22));
+    draw_step_lines(painter, doc, view, rect, grid);
+    painter.rect_filled(
+        Rect::from_min_max(rect.left_top(), pos2(grid.left(), grid.top())),
+        0.0,
+        Color32::from_gray(44),
+    );
+}
+
+/// The pitch rows and the keyboard in the gutter, with C names.
+fn draw_keyboard(painter: &egui::Painter, view: &RollView, rect: Rect, grid: Rect) {
     let lo = (view.top_pitch - grid.height() / view.px_per_key - 1.0).max(0.0) as u8;
     let hi = (view.top_pitch.ceil() as u8).min(127);
     for pitch in lo..=hi {
@@ -54,28 +82,20 @@ pub(super) fn draw_background(
             );
         }
     }
-    if let Some((a, b)) = loop_range {
-        let r = Rect::from_x_y_ranges(
-            view.x_of(grid, a as f32)..=view.x_of(grid, b as f32),
-            rect.y_range(),
-        )
-        .intersect(Rect::from_x_y_ranges(grid.x_range(), rect.y_range()));
-        painter.rect_filled(r, 0.0, Color32::from_rgba_unmultiplied(120, 200, 120, 22));
-    }
-    // Vertical lines: 16ths, beats, bars.
+}
+
+/// Vertical lines (16ths, beats, bars) and the bar numbers on the ruler.
+fn draw_step_lines(
+    painter: &egui::Painter,
+    doc: &Document,
+    view: &RollView,
+    rect: Rect,
+    grid: Rect,
+) {
     let bar = doc.steps_per_bar();
     let beat = doc.steps_per_beat();
     let first = view.scroll_step.floor().max(0.0) as u32;
     let last = first + (grid.width() / view.px_per_step).ceil() as u32 + 1;
-    painter.rect_filled(
-        Rect::from_min_max(
-            pos2(grid.left(), rect.top()),
-            pos2(grid.right(), grid.top()),
-        ),
-        0.0,
-        Color32::from_gray(44),
-    );
-    painter.rect_filled(lane, 0.0, Color32::from_gray(22));
     for step in first..=last {
         let x = view.x_of(grid, step as f32);
         let rel = i64::from(step) - i64::from(doc.pickup);
@@ -105,11 +125,6 @@ pub(super) fn draw_background(
             );
         }
     }
-    painter.rect_filled(
-        Rect::from_min_max(rect.left_top(), pos2(grid.left(), grid.top())),
-        0.0,
-        Color32::from_gray(44),
-    );
 }
 
 pub(super) fn colour_of(n: &RollNote) -> Color32 {
@@ -122,12 +137,11 @@ pub(super) fn colour_of(n: &RollNote) -> Color32 {
 
 pub(super) fn draw_notes(
     painter: &egui::Painter,
-    doc: &Document,
-    ghost: &[RollNote],
+    scene: &Scene<'_>,
     selection: Option<&BTreeSet<u64>>,
-    view: &RollView,
     grid: Rect,
 ) {
+    let Scene { doc, ghost, view } = *scene;
     let painter = painter.with_clip_rect(grid);
     let (first, last) = (
         view.scroll_step,
@@ -193,14 +207,9 @@ pub(super) fn draw_notes(
     painter.extend(shapes);
 }
 
-pub(super) fn draw_lane(
-    painter: &egui::Painter,
-    doc: &Document,
-    ghost: &[RollNote],
-    view: &RollView,
-    grid: Rect,
-    lane: Rect,
-) {
+pub(super) fn draw_lane(painter: &egui::Painter, scene: &Scene<'_>, layout: Layout) {
+    let Scene { doc, ghost, view } = *scene;
+    let Layout { grid, lane, .. } = layout;
     let painter = painter.with_clip_rect(lane);
     let max_entropy = 3.6f32;
     let mut shapes = Vec::new();

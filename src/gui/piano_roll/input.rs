@@ -2,7 +2,11 @@
 
 use super::*;
 
-pub(super) fn handle_scroll(ui: &Ui, response: &Response, view: &mut RollView, grid: Rect) {
+/// The wheel scrolls; Ctrl+wheel zooms time, Ctrl+Shift+wheel zooms pitch.
+pub(super) fn handle_scroll(input: &Input<'_>, view: &mut RollView) {
+    let Input {
+        ui, response, grid, ..
+    } = *input;
     if !response.hovered() {
         return;
     }
@@ -61,117 +65,166 @@ pub(super) fn note_rect(view: &RollView, grid: Rect, start: u32, len: u32, pitch
     )
 }
 
+/// Presses, drags and clicks on the grid: select, move, resize and add notes.
 pub(super) fn handle_pointer(
-    ui: &Ui,
-    response: &Response,
+    input: &Input<'_>,
     doc: &Document,
     selection: &mut BTreeSet<u64>,
     view: &mut RollView,
-    grid: Rect,
     out: &mut RollOutput,
 ) {
-    let shift = ui.input(|i| i.modifiers.shift || i.modifiers.command);
+    start_drag(input, doc, selection, view);
+    if let Some(p) = input.response.interact_pointer_pos() {
+        update_drag(view, input.grid, p);
+    }
+    if input.response.drag_stopped() {
+        finish_drag(input, doc, selection, view, out);
+    }
+    if input.response.clicked()
+        && let Some(p) = input.response.interact_pointer_pos()
+        && input.grid.contains(p)
+    {
+        click(input, doc, selection, view, out);
+    }
+}
+
+/// A drag begins: resize a note by its edge, move the notes under the pointer, or draw a
+/// selection rectangle.
+fn start_drag(
+    input: &Input<'_>,
+    doc: &Document,
+    selection: &mut BTreeSet<u64>,
+    view: &mut RollView,
+) {
+    let Input {
+        ui,
+        response,
+        grid,
+        shift,
+    } = *input;
     // Where the button went down: egui reports the drag only after the pointer has moved a little.
     let origin = ui.input(|i| i.pointer.press_origin());
-    if response.drag_started_by(egui::PointerButton::Primary)
-        && let Some(p) = origin.or_else(|| response.interact_pointer_pos())
-        && grid.contains(p)
-    {
-        view.drag = Some(match hit(doc, view, grid, p) {
-            Some((id, true)) => {
-                let n = doc.note(id).cloned();
+    if !response.drag_started_by(egui::PointerButton::Primary) {
+        return;
+    }
+    let Some(p) = origin.or_else(|| response.interact_pointer_pos()) else {
+        return;
+    };
+    if !grid.contains(p) {
+        return;
+    }
+    view.drag = Some(match hit(doc, view, grid, p) {
+        Some((id, true)) => {
+            let n = doc.note(id).cloned();
+            selection.clear();
+            selection.insert(id);
+            let (start, len) = n.map_or((0, 1), |n| (n.start, n.len));
+            Drag::Resize { id, start, len }
+        }
+        Some((id, false)) => {
+            if !selection.contains(&id) {
+                if !shift {
+                    selection.clear();
+                }
+                selection.insert(id);
+            }
+            Drag::Move {
+                ids: selection.iter().copied().collect(),
+                from: view.at(grid, p),
+                delta: (0, 0),
+            }
+        }
+        None => Drag::Select {
+            from: p,
+            to: p,
+            additive: shift,
+        },
+    });
+}
+
+/// The pointer moved during a drag to `p`.
+fn update_drag(view: &mut RollView, grid: Rect, p: Pos2) {
+    let (step, pitch) = view.at(grid, p);
+    match &mut view.drag {
+        Some(Drag::Move { from, delta, .. }) => {
+            *delta = (
+                (step - from.0).round() as i32,
+                (pitch - from.1).round() as i32,
+            );
+        }
+        Some(Drag::Resize { start, len, .. }) => {
+            *len = (step.round() as i64 - i64::from(*start)).max(1) as u32;
+        }
+        Some(Drag::Select { to, .. }) => *to = p,
+        None => {}
+    }
+}
+
+/// A drag ended: report the move or resize, or select the notes in the rectangle.
+fn finish_drag(
+    input: &Input<'_>,
+    doc: &Document,
+    selection: &mut BTreeSet<u64>,
+    view: &mut RollView,
+    out: &mut RollOutput,
+) {
+    match view.drag.take() {
+        Some(Drag::Move { ids, delta, .. }) if delta != (0, 0) => {
+            out.edits.push(RollEdit::Move {
+                ids,
+                steps: delta.0,
+                semitones: delta.1,
+            });
+        }
+        Some(Drag::Resize { id, len, .. }) if doc.note(id).is_some_and(|n| n.len != len) => {
+            out.edits.push(RollEdit::Resize { id, len });
+        }
+        Some(Drag::Select { from, to, additive }) => {
+            let r = Rect::from_two_pos(from, to);
+            if !additive {
+                selection.clear();
+            }
+            for n in &doc.notes {
+                if note_rect(view, input.grid, n.start, n.len, n.pitch).intersects(r) {
+                    selection.insert(n.id);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A click on the grid: (de)select the note under it, or add a note there.
+fn click(
+    input: &Input<'_>,
+    doc: &Document,
+    selection: &mut BTreeSet<u64>,
+    view: &RollView,
+    out: &mut RollOutput,
+) {
+    let Some(p) = input.response.interact_pointer_pos() else {
+        return;
+    };
+    match hit(doc, view, input.grid, p) {
+        Some((id, _)) => {
+            if input.shift {
+                if !selection.remove(&id) {
+                    selection.insert(id);
+                }
+            } else {
                 selection.clear();
                 selection.insert(id);
-                let (start, len) = n.map_or((0, 1), |n| (n.start, n.len));
-                Drag::Resize { id, start, len }
             }
-            Some((id, false)) => {
-                if !selection.contains(&id) {
-                    if !shift {
-                        selection.clear();
-                    }
-                    selection.insert(id);
-                }
-                Drag::Move {
-                    ids: selection.iter().copied().collect(),
-                    from: view.at(grid, p),
-                    delta: (0, 0),
-                }
-            }
-            None => Drag::Select {
-                from: p,
-                to: p,
-                additive: shift,
-            },
-        });
-    }
-    if let Some(p) = response.interact_pointer_pos() {
-        let (step, pitch) = view.at(grid, p);
-        match &mut view.drag {
-            Some(Drag::Move { from, delta, .. }) => {
-                *delta = (
-                    (step - from.0).round() as i32,
-                    (pitch - from.1).round() as i32,
-                );
-            }
-            Some(Drag::Resize { start, len, .. }) => {
-                *len = (step.round() as i64 - i64::from(*start)).max(1) as u32;
-            }
-            Some(Drag::Select { to, .. }) => *to = p,
-            None => {}
         }
-    }
-    if response.drag_stopped() {
-        match view.drag.take() {
-            Some(Drag::Move { ids, delta, .. }) if delta != (0, 0) => {
-                out.edits.push(RollEdit::Move {
-                    ids,
-                    steps: delta.0,
-                    semitones: delta.1,
-                });
-            }
-            Some(Drag::Resize { id, len, .. }) if doc.note(id).is_some_and(|n| n.len != len) => {
-                out.edits.push(RollEdit::Resize { id, len });
-            }
-            Some(Drag::Select { from, to, additive }) => {
-                let r = Rect::from_two_pos(from, to);
-                if !additive {
-                    selection.clear();
-                }
-                for n in &doc.notes {
-                    if note_rect(view, grid, n.start, n.len, n.pitch).intersects(r) {
-                        selection.insert(n.id);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if response.clicked()
-        && let Some(p) = response.interact_pointer_pos()
-        && grid.contains(p)
-    {
-        match hit(doc, view, grid, p) {
-            Some((id, _)) => {
-                if shift {
-                    if !selection.remove(&id) {
-                        selection.insert(id);
-                    }
-                } else {
-                    selection.clear();
-                    selection.insert(id);
-                }
-            }
-            None => {
-                let (step, pitch) = view.at(grid, p);
-                selection.clear();
-                let pitch = pitch.floor().clamp(0.0, 127.0) as u8;
-                out.edits.push(RollEdit::Add {
-                    start: step.max(0.0).floor() as u32,
-                    len: view.new_note_len.max(1),
-                    pitch,
-                });
-            }
+        None => {
+            let (step, pitch) = view.at(input.grid, p);
+            selection.clear();
+            let pitch = pitch.floor().clamp(0.0, 127.0) as u8;
+            out.edits.push(RollEdit::Add {
+                start: step.max(0.0).floor() as u32,
+                len: view.new_note_len.max(1),
+                pitch,
+            });
         }
     }
 }

@@ -243,15 +243,51 @@ pub fn bars_between(doc: &Document, a: u32, b: u32) -> (u32, u32) {
     (bar_start(lo), end)
 }
 
-/// A drag on the ruler chooses whole bars; the range is reported when the drag ends.
-fn handle_ruler_drag(
-    ui: &Ui,
-    response: &Response,
-    doc: &Document,
-    view: &mut RollView,
+/// Where the roll's parts lie on the screen this frame.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    /// The whole widget.
+    rect: Rect,
+    /// The note grid.
     grid: Rect,
-    out: &mut RollOutput,
-) {
+    /// The confidence lane under it.
+    lane: Rect,
+}
+
+impl Layout {
+    fn new(rect: Rect) -> Layout {
+        let grid = Rect::from_min_max(
+            pos2(rect.left() + GUTTER, rect.top() + RULER),
+            pos2(rect.right(), rect.bottom() - LANE),
+        );
+        let lane = Rect::from_min_max(pos2(grid.left(), grid.bottom()), rect.right_bottom());
+        Layout { rect, grid, lane }
+    }
+}
+
+/// What the roll draws: the document, the auditioned notes, and the view onto them.
+#[derive(Clone, Copy)]
+struct Scene<'a> {
+    doc: &'a Document,
+    ghost: &'a [RollNote],
+    view: &'a RollView,
+}
+
+/// The widget's input this frame.
+#[derive(Clone, Copy)]
+struct Input<'a> {
+    ui: &'a Ui,
+    response: &'a Response,
+    grid: Rect,
+    /// Shift or Command is held (add to the selection).
+    shift: bool,
+}
+
+/// A drag on the ruler chooses whole bars; the range is reported when the drag ends.
+fn handle_ruler_drag(input: &Input<'_>, doc: &Document, view: &mut RollView, out: &mut RollOutput) {
+    let Input {
+        ui, response, grid, ..
+    } = *input;
     let origin = ui.input(|i| i.pointer.press_origin());
     if response.drag_started_by(egui::PointerButton::Primary)
         && let Some(p) = origin
@@ -354,47 +390,44 @@ impl<'a> PianoRoll<'a> {
     }
 
     /// Draws the roll and handles input.
-    pub fn show(self, ui: &mut Ui) -> RollOutput {
-        let PianoRoll {
-            doc,
-            ghost,
-            mut selection,
-            view,
-            playhead,
-            cursor,
-            loop_range,
-            bar_range,
-            height,
-            label,
-        } = self;
+    pub fn show(mut self, ui: &mut Ui) -> RollOutput {
+        // 1. Size.
         let size = vec2(
             ui.available_width().max(120.0),
-            height.unwrap_or(ui.available_height()).max(120.0),
+            self.height.unwrap_or(ui.available_height()).max(120.0),
         );
-        let sense = if selection.is_some() {
+        // 2. Allocate.
+        let sense = if self.selection.is_some() {
             Sense::click_and_drag()
         } else {
             Sense::click()
         };
         let (rect, response) = ui.allocate_exact_size(size, sense);
-        let label_owned = label.to_owned();
+        let label_owned = self.label.to_owned();
         response.widget_info(|| {
             egui::WidgetInfo::labeled(egui::Role::Canvas, ui.is_enabled(), &label_owned)
         });
-        let grid = Rect::from_min_max(
-            pos2(rect.left() + GUTTER, rect.top() + RULER),
-            pos2(rect.right(), rect.bottom() - LANE),
-        );
-        let lane = Rect::from_min_max(pos2(grid.left(), grid.bottom()), rect.right_bottom());
-        view.grid = Some(grid);
-        if view.fit_pending {
-            view.fit_pending = false;
-            let all: Vec<&RollNote> = doc.notes.iter().chain(ghost).collect();
-            view.fit(&all, grid);
+        let layout = Layout::new(rect);
+        self.view.grid = Some(layout.grid);
+        if self.view.fit_pending {
+            self.view.fit_pending = false;
+            let all: Vec<&RollNote> = self.doc.notes.iter().chain(self.ghost).collect();
+            self.view.fit(&all, layout.grid);
         }
+        self.follow_playhead(layout.grid);
+        // 3. Handle input.
+        let out = self.handle_input(ui, response, layout.grid);
+        // 4. Paint.
+        if ui.is_rect_visible(rect) {
+            self.paint(&ui.painter_at(rect), layout);
+        }
+        out
+    }
 
-        // Follow the playhead.
-        if let Some(p) = playhead
+    /// Scrolls so that the playhead stays in view.
+    fn follow_playhead(&mut self, grid: Rect) {
+        let view = &mut *self.view;
+        if let Some(p) = self.playhead
             && view.follow
         {
             let visible = grid.width() / view.px_per_step;
@@ -402,7 +435,17 @@ impl<'a> PianoRoll<'a> {
                 view.scroll_step = (p - visible * 0.1).max(0.0);
             }
         }
+    }
 
+    fn handle_input(&mut self, ui: &Ui, response: Response, grid: Rect) -> RollOutput {
+        let doc = self.doc;
+        let view = &mut *self.view;
+        let input = Input {
+            ui,
+            response: &response,
+            grid,
+            shift: ui.input(|i| i.modifiers.shift || i.modifiers.command),
+        };
         let mut out = RollOutput {
             response: response.clone(),
             edits: Vec::new(),
@@ -410,10 +453,10 @@ impl<'a> PianoRoll<'a> {
             ruler_bars: None,
             hover_step: None,
         };
-        handle_ruler_drag(ui, &response, doc, view, grid, &mut out);
-        handle_scroll(ui, &response, view, grid);
-        if let Some(sel) = selection.as_deref_mut() {
-            handle_pointer(ui, &response, doc, sel, view, grid, &mut out);
+        handle_ruler_drag(&input, doc, view, &mut out);
+        handle_scroll(&input, view);
+        if let Some(sel) = self.selection.as_deref_mut() {
+            handle_pointer(&input, doc, sel, view, &mut out);
         }
         if response.clicked()
             && let Some(p) = response.interact_pointer_pos()
@@ -425,53 +468,59 @@ impl<'a> PianoRoll<'a> {
             && grid.contains(p)
         {
             out.hover_step = Some(view.at(grid, p).0.max(0.0) as u32);
-            let on_edge = selection.is_some() && matches!(hit(doc, view, grid, p), Some((_, true)));
+            let on_edge =
+                self.selection.is_some() && matches!(hit(doc, view, grid, p), Some((_, true)));
             if on_edge || matches!(view.drag, Some(Drag::Resize { .. })) {
                 ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
             }
         }
-
-        if ui.is_rect_visible(rect) {
-            let painter = ui.painter_at(rect);
-            let sel = selection.as_deref();
-            draw_background(&painter, doc, view, rect, grid, lane, loop_range);
-            let dragging = view.ruler_drag.map(|(a, b)| bars_between(doc, a, b));
-            if let Some((s, e)) = dragging.or(bar_range) {
-                let r = Rect::from_x_y_ranges(
-                    view.x_of(grid, s as f32)..=view.x_of(grid, e as f32),
-                    rect.top()..=grid.bottom(),
-                );
-                painter.rect_filled(r.intersect(grid.union(rect)), 0.0, BAR_RANGE_COLOUR);
-            }
-            draw_notes(&painter, doc, ghost, sel, view, grid);
-            draw_lane(&painter, doc, ghost, view, grid, lane);
-            if let Some(Drag::Select { from, to, .. }) = &view.drag {
-                let r = Rect::from_two_pos(*from, *to);
-                painter.rect(
-                    r,
-                    0.0,
-                    Color32::from_rgba_unmultiplied(236, 78, 92, 30),
-                    Stroke::new(1.0, SELECTED_COLOUR),
-                    StrokeKind::Inside,
-                );
-            }
-            let mark = |step: f32, colour: Color32, width: f32| {
-                let x = view.x_of(grid, step);
-                if x >= grid.left() && x <= grid.right() {
-                    painter.line_segment(
-                        [pos2(x, rect.top()), pos2(x, rect.bottom())],
-                        Stroke::new(width, colour),
-                    );
-                }
-            };
-            if let Some(c) = cursor {
-                mark(c as f32, Color32::from_rgb(120, 200, 120), 1.5);
-            }
-            if let Some(p) = playhead {
-                mark(p, Color32::WHITE, 2.0);
-            }
-        }
         out
+    }
+
+    fn paint(&self, painter: &egui::Painter, layout: Layout) {
+        let Layout { rect, grid, .. } = layout;
+        let (doc, view) = (self.doc, &*self.view);
+        let scene = Scene {
+            doc,
+            ghost: self.ghost,
+            view,
+        };
+        draw_background(painter, doc, view, layout, self.loop_range);
+        let dragging = view.ruler_drag.map(|(a, b)| bars_between(doc, a, b));
+        if let Some((s, e)) = dragging.or(self.bar_range) {
+            let r = Rect::from_x_y_ranges(
+                view.x_of(grid, s as f32)..=view.x_of(grid, e as f32),
+                rect.top()..=grid.bottom(),
+            );
+            painter.rect_filled(r.intersect(grid.union(rect)), 0.0, BAR_RANGE_COLOUR);
+        }
+        draw_notes(painter, &scene, self.selection.as_deref(), grid);
+        draw_lane(painter, &scene, layout);
+        if let Some(Drag::Select { from, to, .. }) = &view.drag {
+            let r = Rect::from_two_pos(*from, *to);
+            painter.rect(
+                r,
+                0.0,
+                Color32::from_rgba_unmultiplied(236, 78, 92, 30),
+                Stroke::new(1.0, SELECTED_COLOUR),
+                StrokeKind::Inside,
+            );
+        }
+        let mark = |step: f32, colour: Color32, width: f32| {
+            let x = view.x_of(grid, step);
+            if x >= grid.left() && x <= grid.right() {
+                painter.line_segment(
+                    [pos2(x, rect.top()), pos2(x, rect.bottom())],
+                    Stroke::new(width, colour),
+                );
+            }
+        };
+        if let Some(c) = self.cursor {
+            mark(c as f32, Color32::from_rgb(120, 200, 120), 1.5);
+        }
+        if let Some(p) = self.playhead {
+            mark(p, Color32::WHITE, 2.0);
+        }
     }
 }
 

@@ -48,80 +48,11 @@ impl TrainingPanel {
         }
         let running = self.running;
         ui.add_enabled_ui(!running, |ui| {
-            egui::Grid::new("train-grid").num_columns(2).show(ui, |ui| {
-                ui.label("Model name");
-                ui.text_edit_singleline(&mut s.model_name)
-                    .accessible_name("Model name");
-                ui.end_row();
-                ui.label("Epochs");
-                ui.add(egui::DragValue::new(&mut s.epochs).range(1..=500)).accessible_name("Epochs");
-                ui.end_row();
-                ui.label("Batch size");
-                ui.add(egui::DragValue::new(&mut s.batch_size).range(1..=1024)).accessible_name("Batch size");
-                ui.end_row();
-                ui.label("Sequence length");
-                ui.add(egui::DragValue::new(&mut s.seq_len).range(4..=1024)).accessible_name("Sequence length");
-                ui.end_row();
-                ui.label("Hidden units");
-                ui.add(egui::DragValue::new(&mut s.hidden).range(4..=2048)).accessible_name("Hidden units");
-                ui.end_row();
-                ui.label("Layers");
-                ui.add(egui::DragValue::new(&mut s.layers).range(1..=4)).accessible_name("Layers");
-                ui.end_row();
-                ui.label("Dropout");
-                ui.add(egui::DragValue::new(&mut s.dropout).range(0.0..=0.9).speed(0.01)).accessible_name("Dropout");
-                ui.end_row();
-                ui.label("Learning rate");
-                ui.add(
-                    egui::DragValue::new(&mut s.learning_rate)
-                        .range(1e-5..=0.1)
-                        .speed(1e-4)
-                        .max_decimals(5),
-                )
-                .accessible_name("Learning rate");
-                ui.end_row();
-                ui.label("Validation split");
-                ui.add(egui::DragValue::new(&mut s.valid_fraction).range(0.01..=0.5).speed(0.01)).accessible_name("Validation split");
-                ui.end_row();
-                ui.label("Patience");
-                ui.add(egui::DragValue::new(&mut s.patience).range(0..=100)).accessible_name("Patience")
-                    .on_hover_text("Stop when validation loss has not improved for this many epochs (0 = never)");
-                ui.end_row();
-                ui.label("Backend");
-                egui::ComboBox::from_id_salt("backend")
-                    .selected_text(match s.backend {
-                        BackendChoice::Auto => "Auto",
-                        BackendChoice::Wgpu => "GPU (wgpu)",
-                        BackendChoice::Cpu => "CPU",
-                    })
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut s.backend, BackendChoice::Auto, "Auto");
-                        ui.selectable_value(&mut s.backend, BackendChoice::Wgpu, "GPU (wgpu)");
-                        ui.selectable_value(&mut s.backend, BackendChoice::Cpu, "CPU");
-                    })
-                    .response
-                    .accessible_name("Backend");
-                ui.end_row();
-            });
+            egui::Grid::new("train-grid")
+                .num_columns(2)
+                .show(ui, |ui| hyperparameters_ui(ui, s));
         });
-        ui.horizontal(|ui| {
-            if ui
-                .add_enabled(!running, egui::Button::new("Start"))
-                .clicked()
-            {
-                actions.push(TrainingAction::Start { resume: false });
-            }
-            if ui.add_enabled(running, egui::Button::new("Stop")).clicked() {
-                actions.push(TrainingAction::Stop);
-            }
-            if ui
-                .add_enabled(!running, egui::Button::new("Resume"))
-                .on_hover_text("Continue the named model's last checkpoint with the same settings")
-                .clicked()
-            {
-                actions.push(TrainingAction::Start { resume: true });
-            }
-        });
+        run_buttons_ui(ui, running, actions);
     }
 
     pub(super) fn models_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<TrainingAction>) {
@@ -220,51 +151,7 @@ impl TrainingPanel {
                 }
             });
         }
-        let log = s.log_scale;
-        let tf = |p: &[f64; 2]| [p[0], if log { p[1].max(1e-6).log10() } else { p[1] }];
-        let batch: Vec<[f64; 2]> = f.batch_loss.iter().map(tf).collect();
-        let train: Vec<[f64; 2]> = f.train_loss.iter().map(tf).collect();
-        let valid: Vec<[f64; 2]> = f.valid_loss.iter().map(tf).collect();
-        let best = f.best_epoch;
-        Plot::new("loss-plot")
-            .legend(Legend::default())
-            .x_axis_label("epoch")
-            .y_axis_label(if log {
-                "loss (log10)"
-            } else {
-                "loss (nats/step)"
-            })
-            .y_axis_formatter(move |m, _| {
-                if log {
-                    format!("{:.3}", 10f64.powf(m.value))
-                } else {
-                    format!("{:.2}", m.value)
-                }
-            })
-            .show(ui, |p| {
-                p.line(
-                    Line::new("batch loss", PlotPoints::from(batch))
-                        .color(Color32::from_gray(120))
-                        .width(1.0),
-                );
-                p.line(
-                    Line::new("train loss", PlotPoints::from(train))
-                        .color(Color32::from_rgb(48, 170, 205))
-                        .width(3.0),
-                );
-                p.line(
-                    Line::new("validation loss", PlotPoints::from(valid))
-                        .color(Color32::from_rgb(232, 160, 48))
-                        .width(3.0),
-                );
-                if let Some(b) = best {
-                    p.vline(
-                        VLine::new("best epoch", b as f64)
-                            .color(Color32::from_rgb(120, 200, 120))
-                            .width(1.5),
-                    );
-                }
-            });
+        loss_plot_ui(ui, f, s.log_scale);
     }
 }
 
@@ -275,4 +162,149 @@ fn fmt_secs(s: f64) -> String {
     } else {
         format!("{}m {:02}s", s / 60, s % 60)
     }
+}
+
+/// The hyperparameters, one grid row each.
+fn hyperparameters_ui(ui: &mut egui::Ui, s: &mut TrainingSettings) {
+    ui.label("Model name");
+    ui.text_edit_singleline(&mut s.model_name)
+        .accessible_name("Model name");
+    ui.end_row();
+    ui.label("Epochs");
+    ui.add(egui::DragValue::new(&mut s.epochs).range(1..=500))
+        .accessible_name("Epochs");
+    ui.end_row();
+    ui.label("Batch size");
+    ui.add(egui::DragValue::new(&mut s.batch_size).range(1..=1024))
+        .accessible_name("Batch size");
+    ui.end_row();
+    ui.label("Sequence length");
+    ui.add(egui::DragValue::new(&mut s.seq_len).range(4..=1024))
+        .accessible_name("Sequence length");
+    ui.end_row();
+    ui.label("Hidden units");
+    ui.add(egui::DragValue::new(&mut s.hidden).range(4..=2048))
+        .accessible_name("Hidden units");
+    ui.end_row();
+    ui.label("Layers");
+    ui.add(egui::DragValue::new(&mut s.layers).range(1..=4))
+        .accessible_name("Layers");
+    ui.end_row();
+    ui.label("Dropout");
+    ui.add(
+        egui::DragValue::new(&mut s.dropout)
+            .range(0.0..=0.9)
+            .speed(0.01),
+    )
+    .accessible_name("Dropout");
+    ui.end_row();
+    ui.label("Learning rate");
+    ui.add(
+        egui::DragValue::new(&mut s.learning_rate)
+            .range(1e-5..=0.1)
+            .speed(1e-4)
+            .max_decimals(5),
+    )
+    .accessible_name("Learning rate");
+    ui.end_row();
+    ui.label("Validation split");
+    ui.add(
+        egui::DragValue::new(&mut s.valid_fraction)
+            .range(0.01..=0.5)
+            .speed(0.01),
+    )
+    .accessible_name("Validation split");
+    ui.end_row();
+    ui.label("Patience");
+    ui.add(egui::DragValue::new(&mut s.patience).range(0..=100))
+        .accessible_name("Patience")
+        .on_hover_text(
+            "Stop when validation loss has not improved for this many epochs (0 = never)",
+        );
+    ui.end_row();
+    ui.label("Backend");
+    egui::ComboBox::from_id_salt("backend")
+        .selected_text(match s.backend {
+            BackendChoice::Auto => "Auto",
+            BackendChoice::Wgpu => "GPU (wgpu)",
+            BackendChoice::Cpu => "CPU",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut s.backend, BackendChoice::Auto, "Auto");
+            ui.selectable_value(&mut s.backend, BackendChoice::Wgpu, "GPU (wgpu)");
+            ui.selectable_value(&mut s.backend, BackendChoice::Cpu, "CPU");
+        })
+        .response
+        .accessible_name("Backend");
+    ui.end_row();
+}
+
+/// Start, Stop and Resume.
+fn run_buttons_ui(ui: &mut egui::Ui, running: bool, actions: &mut Vec<TrainingAction>) {
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!running, egui::Button::new("Start"))
+            .clicked()
+        {
+            actions.push(TrainingAction::Start { resume: false });
+        }
+        if ui.add_enabled(running, egui::Button::new("Stop")).clicked() {
+            actions.push(TrainingAction::Stop);
+        }
+        if ui
+            .add_enabled(!running, egui::Button::new("Resume"))
+            .on_hover_text("Continue the named model's last checkpoint with the same settings")
+            .clicked()
+        {
+            actions.push(TrainingAction::Start { resume: true });
+        }
+    });
+}
+
+/// Batch, train and validation loss per epoch, and the best epoch.
+fn loss_plot_ui(ui: &mut egui::Ui, f: &RunFigures, log: bool) {
+    let tf = |p: &[f64; 2]| [p[0], if log { p[1].max(1e-6).log10() } else { p[1] }];
+    let batch: Vec<[f64; 2]> = f.batch_loss.iter().map(tf).collect();
+    let train: Vec<[f64; 2]> = f.train_loss.iter().map(tf).collect();
+    let valid: Vec<[f64; 2]> = f.valid_loss.iter().map(tf).collect();
+    let best = f.best_epoch;
+    Plot::new("loss-plot")
+        .legend(Legend::default())
+        .x_axis_label("epoch")
+        .y_axis_label(if log {
+            "loss (log10)"
+        } else {
+            "loss (nats/step)"
+        })
+        .y_axis_formatter(move |m, _| {
+            if log {
+                format!("{:.3}", 10f64.powf(m.value))
+            } else {
+                format!("{:.2}", m.value)
+            }
+        })
+        .show(ui, |p| {
+            p.line(
+                Line::new("batch loss", PlotPoints::from(batch))
+                    .color(Color32::from_gray(120))
+                    .width(1.0),
+            );
+            p.line(
+                Line::new("train loss", PlotPoints::from(train))
+                    .color(Color32::from_rgb(48, 170, 205))
+                    .width(3.0),
+            );
+            p.line(
+                Line::new("validation loss", PlotPoints::from(valid))
+                    .color(Color32::from_rgb(232, 160, 48))
+                    .width(3.0),
+            );
+            if let Some(b) = best {
+                p.vline(
+                    VLine::new("best epoch", b as f64)
+                        .color(Color32::from_rgb(120, 200, 120))
+                        .width(1.5),
+                );
+            }
+        });
 }
