@@ -321,19 +321,127 @@ impl Bars {
     }
 }
 
+/// What `lstmuse eval` measured.
+struct EvalOutcome {
+    report: lstmuse::eval::EvalReport,
+    infill: Option<lstmuse::eval::InfillReport>,
+    joins: Option<lstmuse::eval::JoinReport>,
+    /// Generated melodies against the corpus, and the share that ends on a bar line.
+    comparison: Option<(lstmuse::eval::melody_stats::Comparison, f64)>,
+}
+
+/// Generates `n` melodies and compares their statistics with the corpus's (of the
+/// sampler's meter, if one is asked for).
+fn compare_generated(
+    args: &EvalArgs,
+    artifact: &ModelArtifact,
+    loaded: &corpus::Corpus,
+    n: usize,
+    device: &burn::tensor::Device,
+) -> Result<(lstmuse::eval::melody_stats::Comparison, f64)> {
+    let preprocess = PreprocessConfig::default();
+    let generated = generate_for_eval(
+        artifact,
+        &args.sampler,
+        args.primer_text.as_deref(),
+        n,
+        device,
+    )?;
+    let mut reference = comparable_corpus(&loaded.melodies, &preprocess);
+    if let Some(meter) = args.sampler.meter {
+        reference.retain(|m| m.meter == Some(meter));
+        if reference.is_empty() {
+            bail!("no song of {} is in {meter}", args.corpus.display());
+        }
+    }
+    let on_bar_line = generated.iter().filter(|(_, b)| *b).count();
+    let melodies: Vec<lstmuse::Melody> = generated.into_iter().map(|(m, _)| m).collect();
+    Ok((
+        lstmuse::eval::melody_stats::compare(&melodies, &reference),
+        on_bar_line as f64 / n as f64,
+    ))
+}
+
+/// The measurements as one JSON object.
+fn eval_json(outcome: &EvalOutcome, meter: Option<lstmuse::music::Meter>) -> Result<String> {
+    let mut value = serde_json::to_value(&outcome.report)?;
+    if let Some(object) = value.as_object_mut() {
+        if let Some((c, on_bar_line)) = &outcome.comparison
+            && let serde_json::Value::Object(stats) = serde_json::to_value(c)?
+        {
+            object.extend(stats);
+            object.insert("ends_on_bar_line".into(), serde_json::json!(on_bar_line));
+            if let Some(m) = meter {
+                object.insert("meter".into(), serde_json::json!(m.to_string()));
+            }
+        }
+        if let Some(i) = &outcome.infill
+            && let serde_json::Value::Object(fields) = serde_json::to_value(i)?
+        {
+            object.extend(fields);
+        }
+        if let Some(j) = &outcome.joins
+            && let serde_json::Value::Object(fields) = serde_json::to_value(j)?
+        {
+            object.extend(fields);
+        }
+    }
+    Ok(serde_json::to_string(&value)?)
+}
+
+/// The measurements, one per line.
+fn print_eval(o: &EvalOutcome) {
+    println!(
+        "songs          {} ({} skipped: symbols outside the vocabulary)",
+        o.report.songs, o.report.skipped_songs
+    );
+    println!("nll_per_step   {:.4} nats", o.report.nll_per_step);
+    println!("bits_per_note  {:.3}", o.report.bits_per_note);
+    println!(
+        "pitch_bits     {:.3} (per note, pitch only)",
+        o.report.pitch_bits_per_note
+    );
+    println!("accuracy       {:.1}%", o.report.accuracy * 100.0);
+    if let Some(i) = &o.infill {
+        println!(
+            "infill         {} bars from bar 3 of {} songs, {} notes: {:.3} bits/note from the left, {}",
+            i.bars,
+            i.infill_songs,
+            i.infill_notes,
+            i.infill_left_bits_per_note,
+            i.infill_both_bits_per_note.map_or_else(
+                || "this model cannot fill".to_string(),
+                |b| format!("{b:.3} from both sides")
+            )
+        );
+    }
+    if let Some(j) = &o.joins {
+        println!(
+            "joins          {} spans: last note to the next note {:.2} semitones filled, {:.2} continued; the songs' mean interval {:.2}",
+            j.join_songs,
+            j.fill_join_interval,
+            j.continuation_join_interval,
+            j.corpus_mean_interval
+        );
+    }
+    if let Some((c, on_bar_line)) = &o.comparison {
+        print_comparison(c);
+        println!("ends on a bar line: {:.1}%", on_bar_line * 100.0);
+    }
+}
+
 /// Runs `lstmuse eval`.
 pub fn run_eval(args: EvalArgs) -> Result<()> {
     if args.generate == Some(0) {
         bail!("--generate needs at least one melody");
     }
-    let dir = match args.model {
-        Some(d) => d,
+    let dir = match &args.model {
+        Some(d) => d.clone(),
         None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
     };
     let device = backend::choose(args.backend)?;
     let artifact = ModelArtifact::load(&dir, &device.device)?;
     let (loaded, songs) = load_encoded(&args.corpus)?;
-    let preprocess = PreprocessConfig::default();
     let (ids, skipped) = SongIds::from_symbols(
         songs.iter().map(|s| (s.symbols.as_slice(), s.structure)),
         &artifact.vocab,
@@ -366,94 +474,27 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         )?;
     }
     let comparison = match args.generate {
-        Some(n) => {
-            let generated = generate_for_eval(
-                &artifact,
-                &args.sampler,
-                args.primer_text.as_deref(),
-                n,
-                &device.device,
-            )?;
-            let mut reference = comparable_corpus(&loaded.melodies, &preprocess);
-            if let Some(meter) = args.sampler.meter {
-                reference.retain(|m| m.meter == Some(meter));
-                if reference.is_empty() {
-                    bail!("no song of {} is in {meter}", args.corpus.display());
-                }
-            }
-            let on_bar_line = generated.iter().filter(|(_, b)| *b).count();
-            let melodies: Vec<lstmuse::Melody> = generated.into_iter().map(|(m, _)| m).collect();
-            Some((
-                lstmuse::eval::melody_stats::compare(&melodies, &reference),
-                on_bar_line as f64 / n as f64,
-            ))
-        }
+        Some(n) => Some(compare_generated(
+            &args,
+            &artifact,
+            &loaded,
+            n,
+            &device.device,
+        )?),
         None => None,
     };
+    let outcome = EvalOutcome {
+        report,
+        infill,
+        joins,
+        comparison,
+    };
     if args.json {
-        let mut value = serde_json::to_value(&report)?;
-        if let Some(object) = value.as_object_mut() {
-            if let Some((c, on_bar_line)) = &comparison
-                && let serde_json::Value::Object(stats) = serde_json::to_value(c)?
-            {
-                object.extend(stats);
-                object.insert("ends_on_bar_line".into(), serde_json::json!(on_bar_line));
-                if let Some(m) = args.sampler.meter {
-                    object.insert("meter".into(), serde_json::json!(m.to_string()));
-                }
-            }
-            if let Some(i) = &infill
-                && let serde_json::Value::Object(fields) = serde_json::to_value(i)?
-            {
-                object.extend(fields);
-            }
-            if let Some(j) = &joins
-                && let serde_json::Value::Object(fields) = serde_json::to_value(j)?
-            {
-                object.extend(fields);
-            }
-        }
-        println!("{}", serde_json::to_string(&value)?);
+        println!("{}", eval_json(&outcome, args.sampler.meter)?);
     } else {
         println!("model          {}", dir.display());
         println!("corpus         {}", args.corpus.display());
-        println!(
-            "songs          {} ({} skipped: symbols outside the vocabulary)",
-            report.songs, report.skipped_songs
-        );
-        println!("nll_per_step   {:.4} nats", report.nll_per_step);
-        println!("bits_per_note  {:.3}", report.bits_per_note);
-        println!(
-            "pitch_bits     {:.3} (per note, pitch only)",
-            report.pitch_bits_per_note
-        );
-        println!("accuracy       {:.1}%", report.accuracy * 100.0);
-        if let Some(i) = &infill {
-            println!(
-                "infill         {} bars from bar 3 of {} songs, {} notes: {:.3} bits/note from the left, {}",
-                i.bars,
-                i.infill_songs,
-                i.infill_notes,
-                i.infill_left_bits_per_note,
-                i.infill_both_bits_per_note.map_or_else(
-                    || "this model cannot fill".to_string(),
-                    |b| format!("{b:.3} from both sides")
-                )
-            );
-        }
-        if let Some(j) = &joins {
-            println!(
-                "joins          {} spans: last note to the next note {:.2} semitones filled, {:.2} continued; the songs' mean interval {:.2}",
-                j.join_songs,
-                j.fill_join_interval,
-                j.continuation_join_interval,
-                j.corpus_mean_interval
-            );
-        }
-        if let Some((c, on_bar_line)) = &comparison {
-            print_comparison(c);
-            println!("ends on a bar line: {:.1}%", on_bar_line * 100.0);
-        }
+        print_eval(&outcome);
     }
     Ok(())
 }
