@@ -314,17 +314,33 @@ pub fn seed_window(history: &[usize], window: usize, pad: usize) -> Vec<usize> {
     out
 }
 
+/// The shape of a run of the seed's method.
+#[derive(Clone, Copy, Debug)]
+pub struct SeedShape {
+    /// Melodies generated side by side.
+    pub rows: usize,
+    /// New ids per melody.
+    pub steps: usize,
+    /// Steps the model re-reads for every new one.
+    pub window: usize,
+    /// The id that pads a short history (the delimiter).
+    pub pad: usize,
+}
+
 /// The seed's generation loop for `rows` melodies of `steps` new ids each: every step asks
 /// `logits_of` for the next-step logits of each row's [`seed_window`] (`rows × vocab`
 /// values) and `pick`s one id per row. Returns the new ids per row.
 pub fn window_loop(
-    rows: usize,
-    steps: usize,
-    window: usize,
-    pad: usize,
+    shape: SeedShape,
     mut logits_of: impl FnMut(&[Vec<usize>]) -> Vec<f32>,
     mut pick: impl FnMut(usize, &[f32]) -> usize,
 ) -> Vec<Vec<usize>> {
+    let SeedShape {
+        rows,
+        steps,
+        window,
+        pad,
+    } = shape;
     let mut history = vec![Vec::with_capacity(steps); rows];
     for _ in 0..steps {
         let contexts: Vec<Vec<usize>> = history
@@ -342,20 +358,16 @@ pub fn window_loop(
 
 /// The seed's method on a Burn model: re-run `forward` over the last `window` steps for
 /// every new step and sample from the last position (temperature 0.9, no delimiter).
-pub fn seed_method(
-    model: &MelodyLstm,
-    rows: usize,
-    steps: usize,
-    window: usize,
-    delimiter: usize,
-    device: &Device,
-) -> Vec<Vec<usize>> {
+pub fn seed_method(model: &MelodyLstm, shape: SeedShape, device: &Device) -> Vec<Vec<usize>> {
+    let SeedShape {
+        rows,
+        window,
+        pad: delimiter,
+        ..
+    } = shape;
     let mut rngs: Vec<SplitMix64> = (0..rows).map(|r| SplitMix64(r as u64 + 1)).collect();
     window_loop(
-        rows,
-        steps,
-        window,
-        delimiter,
+        shape,
         |contexts| {
             let ids: Vec<i64> = contexts.iter().flatten().map(|&i| i as i64).collect();
             let input = Tensor::<2, Int>::from_data(TensorData::new(ids, [rows, window]), device);
@@ -446,6 +458,69 @@ fn bench_melody() -> Melody {
     m
 }
 
+/// Times `sampling::fill` of bars 5–6 of [`bench_melody`], 8 variations; `None` for a
+/// model that cannot fill.
+fn time_fill(bound: ModelRef<'_>, runs: usize) -> Result<Option<f64>> {
+    if !bound.structure().is_some_and(|s| s.infill) {
+        return Ok(None);
+    }
+    let melody = bench_melody();
+    let c = SamplerConfig {
+        variations: 8,
+        ..SamplerConfig::default()
+    };
+    let mut failure = None;
+    let ms = median_ms(runs, || {
+        if let Err(e) = sampling::fill(bound, &melody, 64..96, &c) {
+            failure = Some(e);
+        }
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(Some(ms)),
+    }
+}
+
+/// Times `steps` calls of `model.step` on `rows` rows, reading the logits back when `read`.
+fn time_steps(bound: ModelRef<'_>, runs: usize, (steps, rows): (usize, usize), read: bool) -> f64 {
+    let ModelRef {
+        model,
+        config,
+        vocab,
+        device,
+    } = bound;
+    median_ms(runs, || {
+        let mut state = LstmState::zeros(config, rows, device);
+        for i in 0..steps {
+            let ids = vec![(i % vocab.len()) as i64; rows];
+            let t = Tensor::<1, Int>::from_data(TensorData::new(ids, [rows]), device);
+            let (logits, next) = model.step(t, None, state);
+            state = next;
+            if read {
+                let _ = logits.into_data();
+            }
+        }
+    })
+}
+
+/// Times 512 recurrent products `[1,H]×[H,4H]` and 512 × 14 small element-wise ops.
+fn time_ops(hidden: usize, runs: usize, device: &Device) -> (f64, f64) {
+    let x = Tensor::<2>::ones([1, hidden], device);
+    let w = Tensor::<2>::ones([hidden, 4 * hidden], device);
+    let matvec = median_ms(runs, || {
+        for _ in 0..512 {
+            let _ = x.clone().matmul(w.clone());
+        }
+    });
+    let g = Tensor::<2>::ones([1, 4 * hidden], device);
+    let small_ops = median_ms(runs, || {
+        for _ in 0..512 * 14 {
+            let _ = g.clone() + g.clone();
+        }
+    });
+    (matvec, small_ops)
+}
+
 /// Times `sampling::generate` and the seed's method with `model` on `device`.
 pub fn bench_generate(bound: ModelRef<'_>, runs: usize) -> Result<GenerateBench> {
     let ModelRef {
@@ -474,64 +549,25 @@ pub fn bench_generate(bound: ModelRef<'_>, runs: usize) -> Result<GenerateBench>
     if let Some(e) = failure {
         return Err(e);
     }
-    let fill_2bars_8_ms = if model_config.structure.is_some_and(|s| s.infill) {
-        let melody = bench_melody();
-        let c = SamplerConfig {
-            variations: 8,
-            ..SamplerConfig::default()
+    let fill_2bars_8_ms = time_fill(bound, runs)?;
+    let steps = |steps, rows, read| time_steps(bound, runs, (steps, rows), read);
+    let steps_512_ms = steps(512, 1, true);
+    let steps_512_no_read_ms = steps(512, 1, false);
+    let steps_16x256_ms = steps(256, 16, true);
+    let (matvec_512_ms, small_ops_512_ms) = time_ops(model_config.hidden_size, runs, device);
+    let seed = |rows, steps| {
+        let shape = SeedShape {
+            rows,
+            steps,
+            window: 64,
+            pad: vocab.id(Symbol::Delimiter).unwrap_or(0),
         };
-        let mut failure = None;
-        let ms = median_ms(runs, || {
-            if let Err(e) = sampling::fill(bound, &melody, 64..96, &c) {
-                failure = Some(e);
-            }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        Some(ms)
-    } else {
-        None
-    };
-    let raw = |steps: usize, rows: usize, read: bool| {
-        median_ms(runs, || {
-            let mut state = LstmState::zeros(model_config, rows, device);
-            for i in 0..steps {
-                let ids = vec![(i % vocab.len()) as i64; rows];
-                let t = Tensor::<1, Int>::from_data(TensorData::new(ids, [rows]), device);
-                let (logits, next) = model.step(t, None, state);
-                state = next;
-                if read {
-                    let _ = logits.into_data();
-                }
-            }
+        median_ms(1, || {
+            let _ = seed_method(model, shape, device);
         })
     };
-    let steps_512_ms = raw(512, 1, true);
-    let steps_512_no_read_ms = raw(512, 1, false);
-    let steps_16x256_ms = raw(256, 16, true);
-    let h = model_config.hidden_size;
-    let x = Tensor::<2>::ones([1, h], device);
-    let w = Tensor::<2>::ones([h, 4 * h], device);
-    let matvec_512_ms = median_ms(runs, || {
-        for _ in 0..512 {
-            let _ = x.clone().matmul(w.clone());
-        }
-    });
-    let g = Tensor::<2>::ones([1, 4 * h], device);
-    let small_ops_512_ms = median_ms(runs, || {
-        for _ in 0..512 * 14 {
-            let _ = g.clone() + g.clone();
-        }
-    });
-    let delimiter = vocab.id(Symbol::Delimiter).unwrap_or(0);
-    let window = 64;
-    let seed_one_512_ms = median_ms(1, || {
-        let _ = seed_method(model, 1, 512, window, delimiter, device);
-    });
-    let seed_16x256_ms = median_ms(1, || {
-        let _ = seed_method(model, 16, 256, window, delimiter, device);
-    });
+    let seed_one_512_ms = seed(1, 512);
+    let seed_16x256_ms = seed(16, 256);
     Ok(GenerateBench {
         one_512_ms,
         batch_16x256_ms,
@@ -560,11 +596,14 @@ mod tests {
     #[test]
     fn window_loop_makes_every_step_and_rereads_full_windows() {
         let mut calls = 0;
+        let shape = SeedShape {
+            rows: 3,
+            steps: 10,
+            window: 4,
+            pad: 0,
+        };
         let out = window_loop(
-            3,
-            10,
-            4,
-            0,
+            shape,
             |contexts| {
                 calls += 1;
                 assert_eq!(contexts.len(), 3);

@@ -318,18 +318,20 @@ fn torch_python() -> PathBuf {
     venv.join("bin/python")
 }
 
-fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bool) -> Result<()> {
+/// Untimed batches before the training bench measures.
+const TRAIN_WARMUP: usize = 3;
+
+/// The windows to train on: the corpus's training windows, or random ids; and what
+/// they are. With a corpus, the vocabulary size follows it.
+fn bench_windows(
+    corpus_dir: Option<&std::path::Path>,
+    config: &mut lstmuse::model::training::TrainingConfig,
+) -> Result<(Vec<lstmuse::corpus::data::Window>, String)> {
     use lstmuse::corpus::data::windows;
     use lstmuse::corpus::encoding::Symbol;
-    use lstmuse::model::MelodyLstmConfig;
-    use lstmuse::model::training::{TrainingConfig, TrainingData};
+    use lstmuse::model::training::TrainingData;
 
-    const WARMUP: usize = 3;
-    // The shape benches/pytorch_lstm.py measures: batches of 64 windows of 64 steps.
-    let mut config = TrainingConfig::new(MelodyLstmConfig::new(38))
-        .with_batch_size(64)
-        .with_seq_len(64);
-    let (train_windows, source) = match corpus_dir {
+    Ok(match corpus_dir {
         Some(dir) => {
             let (_, encoded, _) = load_and_encode(dir)?;
             let symbols: Vec<Vec<Symbol>> = encoded.songs.into_iter().map(|s| s.symbols).collect();
@@ -344,7 +346,52 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
             bench::random_windows(256, config.seq_len, config.model.vocab_size, 1),
             "random ids".to_owned(),
         ),
-    };
+    })
+}
+
+/// Runs the PyTorch twin of the training bench (when its venv exists) and compares.
+fn bench_pytorch(
+    config: &lstmuse::model::training::TrainingConfig,
+    batches: usize,
+    burn: &bench::TrainBench,
+) -> Result<()> {
+    let python = torch_python();
+    if !python.is_file() {
+        println!(
+            "pytorch: no venv at {}: create it with scripts/setup_pytorch_bench.sh (or set LSTMUSE_TORCH_VENV)",
+            python.display()
+        );
+    } else {
+        let torch = bench::run_pytorch(&python, config, TRAIN_WARMUP, batches)?;
+        println!(
+            "pytorch {:>8.0} steps/s  {:>7.1} ms/batch  (forward+loss {:.1}, backward {:.1}, optimizer {:.1})  torch {}, {} threads, random ids  peak {:.0} MiB",
+            torch.steps_per_sec,
+            torch.ms_per_batch,
+            torch.forward_ms,
+            torch.backward_ms,
+            torch.optimizer_ms,
+            torch.torch,
+            torch.threads,
+            torch.peak_rss_mib
+        );
+        println!(
+            "ratio burn/pytorch: {:.2}× the throughput ({:.1}× the time per batch)",
+            burn.steps_per_sec / torch.steps_per_sec,
+            burn.ms_per_batch / torch.ms_per_batch
+        );
+    }
+    Ok(())
+}
+
+fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bool) -> Result<()> {
+    use lstmuse::model::MelodyLstmConfig;
+    use lstmuse::model::training::TrainingConfig;
+
+    // The shape benches/pytorch_lstm.py measures: batches of 64 windows of 64 steps.
+    let mut config = TrainingConfig::new(MelodyLstmConfig::new(38))
+        .with_batch_size(64)
+        .with_seq_len(64);
+    let (train_windows, source) = bench_windows(corpus_dir, &mut config)?;
     let device = lstmuse::model::backend::cpu();
     let m = &config.model;
     println!(
@@ -357,8 +404,14 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
         config.grad_clip_norm,
         device.name
     );
-    println!("data: {source}; {WARMUP} warm-up + {batches} timed batches");
-    let burn = bench::bench_train(&config, &train_windows, WARMUP, batches, &device.device)?;
+    println!("data: {source}; {TRAIN_WARMUP} warm-up + {batches} timed batches");
+    let burn = bench::bench_train(
+        &config,
+        &train_windows,
+        TRAIN_WARMUP,
+        batches,
+        &device.device,
+    )?;
     let rss = bench::peak_rss_mib();
     println!(
         "burn    {:>8.0} steps/s  {:>7.1} ms/batch  (data {:.1}, forward+loss {:.1}, backward {:.1}, optimizer {:.1})  {:.1} GFLOP/s  peak {}",
@@ -392,34 +445,59 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
         over.tiny_op_autodiff_us
     );
     if pytorch {
-        let python = torch_python();
-        if !python.is_file() {
-            println!(
-                "pytorch: no venv at {}: create it with scripts/setup_pytorch_bench.sh (or set LSTMUSE_TORCH_VENV)",
-                python.display()
-            );
-        } else {
-            let torch = bench::run_pytorch(&python, &config, WARMUP, batches)?;
-            println!(
-                "pytorch {:>8.0} steps/s  {:>7.1} ms/batch  (forward+loss {:.1}, backward {:.1}, optimizer {:.1})  torch {}, {} threads, random ids  peak {:.0} MiB",
-                torch.steps_per_sec,
-                torch.ms_per_batch,
-                torch.forward_ms,
-                torch.backward_ms,
-                torch.optimizer_ms,
-                torch.torch,
-                torch.threads,
-                torch.peak_rss_mib
-            );
-            println!(
-                "ratio burn/pytorch: {:.2}× the throughput ({:.1}× the time per batch)",
-                burn.steps_per_sec / torch.steps_per_sec,
-                burn.ms_per_batch / torch.ms_per_batch
-            );
-        }
+        bench_pytorch(&config, batches, &burn)?;
     }
     release_note("train");
     Ok(())
+}
+
+/// The generation bench's figures, against the goals.
+fn print_generate_bench(g: &bench::GenerateBench, hidden: usize) {
+    let goal = if g.one_512_ms < 20.0 {
+        "meets"
+    } else {
+        "misses"
+    };
+    println!(
+        "generate 1 × 512 steps: {:>8.1} ms   ({goal} the 20 ms goal)",
+        g.one_512_ms
+    );
+    println!("generate 16 × 256 steps: {:>7.1} ms", g.batch_16x256_ms);
+    match g.fill_2bars_8_ms {
+        Some(ms) => println!(
+            "fill 2 bars × 8 variations (bars 5–6 of 16 in 4/4): {ms:>6.1} ms   ({} the 50 ms goal)",
+            if ms < 50.0 { "meets" } else { "misses" }
+        ),
+        None => println!("fill: this model was not trained to fill"),
+    }
+    println!(
+        "seed's method (re-read 64 steps per step) 1 × 512: {:>8.1} ms   speed-up {:.0}×",
+        g.seed_one_512_ms,
+        g.seed_one_512_ms / g.one_512_ms
+    );
+    println!(
+        "seed's method 16 × 256 (windows batched): {:>8.1} ms   speed-up {:.0}×",
+        g.seed_16x256_ms,
+        g.seed_16x256_ms / g.batch_16x256_ms
+    );
+    println!(
+        "where the time goes: 512 model steps alone {:.1} ms ({:.1} µs/step; {:.1} ms without reading the logits back), sampler and bookkeeping {:+.1} ms (generate minus model steps; noise when near 0); 16 × 256 model steps alone {:.1} ms",
+        g.steps_512_ms,
+        g.steps_512_ms * 1e3 / 512.0,
+        g.steps_512_no_read_ms,
+        g.one_512_ms - g.steps_512_ms,
+        g.steps_16x256_ms
+    );
+    println!(
+        "  of the 512 model steps: recurrent [1,{h}]×[{h},{h4}] products alone {:.1} ms, 512 × 14 small element-wise ops {:.1} ms",
+        g.matvec_512_ms,
+        g.small_ops_512_ms,
+        h = hidden,
+        h4 = 4 * hidden
+    );
+    if let Some(r) = bench::peak_rss_mib() {
+        println!("peak memory (VmHWM) {r:.0} MiB");
+    }
 }
 
 fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
@@ -467,51 +545,7 @@ fn bench_generate(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
         device: &device.device,
     };
     let g = bench::bench_generate(bound, runs)?;
-    let goal = if g.one_512_ms < 20.0 {
-        "meets"
-    } else {
-        "misses"
-    };
-    println!(
-        "generate 1 × 512 steps: {:>8.1} ms   ({goal} the 20 ms goal)",
-        g.one_512_ms
-    );
-    println!("generate 16 × 256 steps: {:>7.1} ms", g.batch_16x256_ms);
-    match g.fill_2bars_8_ms {
-        Some(ms) => println!(
-            "fill 2 bars × 8 variations (bars 5–6 of 16 in 4/4): {ms:>6.1} ms   ({} the 50 ms goal)",
-            if ms < 50.0 { "meets" } else { "misses" }
-        ),
-        None => println!("fill: this model was not trained to fill"),
-    }
-    println!(
-        "seed's method (re-read 64 steps per step) 1 × 512: {:>8.1} ms   speed-up {:.0}×",
-        g.seed_one_512_ms,
-        g.seed_one_512_ms / g.one_512_ms
-    );
-    println!(
-        "seed's method 16 × 256 (windows batched): {:>8.1} ms   speed-up {:.0}×",
-        g.seed_16x256_ms,
-        g.seed_16x256_ms / g.batch_16x256_ms
-    );
-    println!(
-        "where the time goes: 512 model steps alone {:.1} ms ({:.1} µs/step; {:.1} ms without reading the logits back), sampler and bookkeeping {:+.1} ms (generate minus model steps; noise when near 0); 16 × 256 model steps alone {:.1} ms",
-        g.steps_512_ms,
-        g.steps_512_ms * 1e3 / 512.0,
-        g.steps_512_no_read_ms,
-        g.one_512_ms - g.steps_512_ms,
-        g.steps_16x256_ms
-    );
-    println!(
-        "  of the 512 model steps: recurrent [1,{h}]×[{h},{h4}] products alone {:.1} ms, 512 × 14 small element-wise ops {:.1} ms",
-        g.matvec_512_ms,
-        g.small_ops_512_ms,
-        h = model_config.hidden_size,
-        h4 = 4 * model_config.hidden_size
-    );
-    if let Some(r) = bench::peak_rss_mib() {
-        println!("peak memory (VmHWM) {r:.0} MiB");
-    }
+    print_generate_bench(&g, model_config.hidden_size);
     release_note("generate");
     Ok(())
 }
