@@ -11,4 +11,9 @@ ensure_packages pkg-config libasound2-dev musescore3 abcmidi xvfb xauth "${APP_P
 if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all -- --check
 fi
+# Lints (Cargo.toml's [lints] and clippy.toml) on every target, sharing the release build.
+if ! cargo clippy --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1; then
+  rustup component add clippy
+fi
+cargo clippy --release --all-targets --locked -- -D warnings
 cargo test --release --locked

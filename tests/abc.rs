@@ -1,5 +1,6 @@
 //! The ABC reader on real data: the Essen erk files parse, and sampled tunes play the
 //! same notes as abc2midi (references made by `tests/fixtures/abc/make_reference.sh`).
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 use lstmuse::formats::abc;
 use lstmuse::{Melody, Mode, Ratio};

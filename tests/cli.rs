@@ -1,4 +1,5 @@
 //! The `lstmuse` command line, run as a user would: convert, corpus stats, corpus encode.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 

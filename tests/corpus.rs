@@ -1,4 +1,5 @@
 //! The Essen erk corpus end to end: load, filter, encode, and compare with the seed's pipeline.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The desktop app driven headless with egui_kittest: widgets are found by their labels,
 //! clicked, dragged and typed into, exactly as a user would.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 #![cfg(feature = "gui")]
 
 mod common;
@@ -442,6 +443,7 @@ fn main_window_snapshot() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one user story, checked step by step
 fn fill_two_bars_in_the_middle_of_the_seed_leaves_every_other_note_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());

@@ -1,4 +1,5 @@
 //! The dataset browser and the training panel, driven headless with egui_kittest.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 #![cfg(feature = "gui")]
 
 mod common;

@@ -1,5 +1,6 @@
 //! What a composer sees: MuseScore 3 imports our MIDI and MusicXML (of Essen songs and of
 //! generated melodies) with the same pitches and durations. Skips when mscore3 is missing.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! MusicXML: hand-typed fixtures, writer → reader round trips, `.mxl`, MuseScore's import
 //! of what we write, and the Essen kern corpus through MusicXML.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 
@@ -23,6 +24,7 @@ fn round_trip(m: &Melody) -> Melody {
 }
 
 /// Melodies built in code: pickups, ties across bar lines, dotted notes, rests, 3/4, 6/8.
+#[allow(clippy::too_many_lines)] // a table of fixtures
 fn built_melodies() -> Vec<(&'static str, Melody)> {
     let mut waltz = Melody {
         meter: Meter::new(3, 4),

@@ -1,5 +1,6 @@
 //! Melody statistics (`lstmuse::eval::melody_stats`) against hand-computed values, and
 //! `lstmuse eval --generate` end to end on a tiny model trained here.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 
@@ -292,6 +293,7 @@ fn lstmuse(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one end-to-end story, checked step by step
 fn eval_generate_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     train_tiny_model(dir.path());

@@ -2,6 +2,7 @@
 //! the songs, training and evaluation read them, a fill rewrites exactly its span, a
 //! melody in a meter ends on a bar line, and a model folder from before structure inputs
 //! still loads, generates and evaluates.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 

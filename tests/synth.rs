@@ -1,4 +1,5 @@
 //! The built-in synth, WAV export, `lstmuse render`, and (feature `audio`) the player, all offline.
+#![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
 mod common;
 

@@ -31,7 +31,7 @@ pub(super) fn expand(items: &[Item]) -> Vec<&Written> {
                 end_repeat,
                 start_repeat,
                 double,
-            } => state.bar(items, pos, *end_repeat, *start_repeat, *double),
+            } => state.bar(items, pos, (*end_repeat, *start_repeat, *double)),
             Item::Ending(mask) if mask & pass_bit(state.pass) != 0 => pos + 1,
             Item::Ending(_) => state.skip_ending(items, pos + 1),
         };
@@ -53,8 +53,14 @@ struct State {
 }
 
 impl State {
-    /// Handles a bar line at `pos` and returns the next position.
-    fn bar(&mut self, items: &[Item], pos: usize, end: bool, start: bool, double: bool) -> usize {
+    /// Handles a bar line at `pos` (`(end repeat, start repeat, double bar)`) and returns
+    /// the next position.
+    fn bar(
+        &mut self,
+        items: &[Item],
+        pos: usize,
+        (end, start, double): (bool, bool, bool),
+    ) -> usize {
         if end {
             if self.pass < 64 && repeat_again(items, pos, self.pass) {
                 self.pass += 1;
