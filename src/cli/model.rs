@@ -417,10 +417,11 @@ fn print_eval(o: &EvalOutcome) {
     }
     if let Some(j) = &o.joins {
         println!(
-            "joins          {} spans: last note to the next note {:.2} semitones filled, {:.2} continued; the songs' mean interval {:.2}",
+            "joins          {} spans: last note to the next note {:.2} semitones filled, {:.2} continued, {:.2} as written; the songs' mean interval {:.2}",
             j.join_songs,
             j.fill_join_interval,
             j.continuation_join_interval,
+            j.original_join_interval,
             j.corpus_mean_interval
         );
     }
@@ -643,7 +644,7 @@ pub struct SamplerArgs {
     #[arg(long)]
     pub stop_at_end: bool,
     /// Softmax temperature (0 = always the most likely symbol).
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 1.0)]
     pub temperature: f32,
     /// Entropy-adaptive temperature.
     #[arg(long)]

@@ -23,6 +23,9 @@ pub struct JoinReport {
     pub continuation_join_interval: f64,
     /// Between consecutive notes of the same songs, as written.
     pub corpus_mean_interval: f64,
+    /// From the song's own last note in the span to the first note after it: what the
+    /// composer wrote at the same place.
+    pub original_join_interval: f64,
 }
 
 /// The pitch of the last note starting in `steps` of `melody` (16th steps), and of the
@@ -57,7 +60,7 @@ pub fn join_intervals(
 ) -> Result<JoinReport> {
     let vocab = model.vocab;
     let step = Ratio::new(1, 4);
-    let (mut fill_sum, mut cont_sum, mut n) = (0.0, 0.0, 0usize);
+    let (mut fill_sum, mut cont_sum, mut original_sum, mut n) = (0.0, 0.0, 0.0, 0usize);
     let (mut corpus_sum, mut corpus_n) = (0.0, 0usize);
     for (k, (i, a, b)) in infill_spans(songs, bars).into_iter().enumerate() {
         let structure = songs.structure_of(i);
@@ -68,6 +71,9 @@ pub fn join_intervals(
         let mut melody = decode(&symbols, step);
         melody.meter = structure.meter;
         melody.pickup = step * Ratio::from_int(structure.pickup_steps as i64);
+        // The songs are in the model's keys already (C major or A minor): no key signature
+        // keeps the sampler from moving them again.
+        melody.key_signature = Some(0);
         let pitches: Vec<u8> = onsets(&melody).map(|(_, p)| p).collect();
         for w in pitches.windows(2) {
             corpus_sum += f64::from(w[0].abs_diff(w[1]));
@@ -85,6 +91,7 @@ pub fn join_intervals(
         let mut prefix = decode(&symbols[..a], step);
         prefix.meter = melody.meter;
         prefix.pickup = melody.pickup;
+        prefix.key_signature = Some(0);
         let continued = SamplerConfig {
             length: Length::Steps(b - a),
             stop_at_end: false,
@@ -92,14 +99,16 @@ pub fn join_intervals(
             ..one
         };
         let cont = generate(model, &prefix, &continued)?;
-        let (Some(f), Some(c)) = (
+        let (Some(f), Some(c), Some(o)) = (
             filled.first().and_then(|g| last_note_in(&g.melody, a..b)),
             cont.first().and_then(|g| last_note_in(&g.melody, a..b)),
+            last_note_in(&melody, a..b),
         ) else {
             continue;
         };
         fill_sum += f64::from(f.abs_diff(target));
         cont_sum += f64::from(c.abs_diff(target));
+        original_sum += f64::from(o.abs_diff(target));
         n += 1;
     }
     let per = |s: f64, n: usize| s / n.max(1) as f64;
@@ -108,5 +117,6 @@ pub fn join_intervals(
         fill_join_interval: per(fill_sum, n),
         continuation_join_interval: per(cont_sum, n),
         corpus_mean_interval: per(corpus_sum, corpus_n),
+        original_join_interval: per(original_sum, n),
     })
 }

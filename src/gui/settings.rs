@@ -42,7 +42,7 @@ pub struct SamplerSettings {
 impl Default for SamplerSettings {
     fn default() -> Self {
         SamplerSettings {
-            temperature: 0.9,
+            temperature: 1.0,
             adaptive: false,
             rest_penalty: 1.0,
             top_p: 1.0,
