@@ -26,6 +26,8 @@ pub struct RollOverlay<'a> {
     pub playhead: Option<f32>,
     /// The looped steps.
     pub loop_range: Option<(u32, u32)>,
+    /// The steps an auditioned fill replaces: the document's notes there are hidden.
+    pub replaced: Option<(u32, u32)>,
 }
 
 /// The document and everything that points into it.
@@ -252,7 +254,13 @@ impl Editor {
         view: &mut RollView,
         overlay: RollOverlay<'_>,
     ) -> RollOutput {
-        let mut out = PianoRoll::new(&self.doc, view)
+        // While a fill is auditioned, the notes it would replace are not drawn.
+        let shown = overlay.replaced.map(|(start, end)| {
+            let mut doc = self.doc.clone();
+            doc.clear_span(start, end);
+            doc
+        });
+        let mut out = PianoRoll::new(shown.as_ref().unwrap_or(&self.doc), view)
             .editable(&mut self.selection)
             .ghost(overlay.ghost)
             .playhead(overlay.playhead)

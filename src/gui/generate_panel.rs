@@ -191,6 +191,8 @@ pub struct GenerateContext {
     pub can_fill: bool,
     /// Key name of the melody, for the scale lock label.
     pub key_name: String,
+    /// The meter of the melody in the roll, when it has notes (it wins over the panel's).
+    pub melody_meter: Option<crate::music::Meter>,
 }
 
 /// Draws the panel; returns the commands clicked.
@@ -276,7 +278,7 @@ fn sampler_grid_ui(ui: &mut egui::Ui, set: &mut SamplerSettings, cx: &GenerateCo
         .on_hover_text("End where the model ends the song (always on a bar line)");
     ui.end_row();
     ui.label("Meter");
-    meter_ui(ui, &mut set.meter, cx.has_seed);
+    meter_ui(ui, &mut set.meter, cx.melody_meter);
     ui.end_row();
 }
 
@@ -423,8 +425,18 @@ fn variation_card(
 const METERS: [(u32, u32); 7] = [(2, 4), (3, 4), (4, 4), (6, 8), (3, 8), (9, 8), (2, 2)];
 
 /// The meter picker; a seed's own meter is used instead, which the hint says.
-fn meter_ui(ui: &mut egui::Ui, meter: &mut crate::music::Meter, has_seed: bool) {
-    let combo = egui::ComboBox::from_id_salt("meter")
+fn meter_ui(
+    ui: &mut egui::Ui,
+    meter: &mut crate::music::Meter,
+    melody_meter: Option<crate::music::Meter>,
+) {
+    if let Some(m) = melody_meter {
+        ui.label(format!("{m} (the melody's)")).on_hover_text(
+            "The melody in the roll brings its own meter; start a new one (Ctrl+N) to choose",
+        );
+        return;
+    }
+    egui::ComboBox::from_id_salt("meter")
         .selected_text(meter.to_string())
         .show_ui(ui, |ui| {
             for (n, d) in METERS {
@@ -432,13 +444,9 @@ fn meter_ui(ui: &mut egui::Ui, meter: &mut crate::music::Meter, has_seed: bool) 
                     ui.selectable_value(meter, m, m.to_string());
                 }
             }
-        });
-    let hint = if has_seed {
-        "Used when there is no seed: a seed brings its own meter"
-    } else {
-        "The meter of a melody started from scratch; Length counts its bars"
-    };
-    combo.response.on_hover_text(hint);
+        })
+        .response
+        .on_hover_text("The meter of a melody started from scratch; Length counts its bars");
 }
 
 fn pitch_name(v: f64) -> String {

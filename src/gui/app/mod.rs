@@ -383,6 +383,7 @@ impl LstmuseApp {
             has_seed: self.editor.doc().has_seed(),
             has_cursor: self.editor.cursor().is_some(),
             can_fill: self.editor.fill_span().is_some(),
+            melody_meter: (!self.editor.doc().notes.is_empty()).then_some(self.editor.doc().meter),
             key_name: self
                 .editor
                 .doc()

@@ -264,6 +264,7 @@ impl LstmuseApp {
             ghost: &ghost,
             playhead: self.audio.playhead(),
             loop_range: self.loop_range(),
+            replaced: self.generation.auditioned().and_then(|v| v.replace_span),
         };
         let out = self.editor.roll_ui(ui, &mut self.settings.roll, overlay);
         self.roll_id = Some(out.response.id);
