@@ -724,12 +724,7 @@ impl Plan {
             .filter_map(|&i| self.symbols.get(i).copied())
             .collect();
         let continuation = decode(&symbols, step()).transposed(-self.shift);
-        for (info, sym) in steps.iter_mut().zip(&symbols) {
-            info.symbol = match sym {
-                Symbol::Note(p) => p.transposed(-self.shift).map_or(*sym, Symbol::Note),
-                other => *other,
-            };
-        }
+        self.to_output_key(&mut steps, &symbols);
         let span = self.primer_steps..self.primer_steps + chosen.len();
         let mut melody = primer.transposed(self.primer_to_output);
         let mut notes = continuation.notes.into_iter();
@@ -743,18 +738,7 @@ impl Plan {
             }
         }
         melody.notes.extend(notes);
-        if melody.meter.is_none() {
-            melody.meter = Some(self.meter);
-        }
-        if self.primer_to_output != 0 || melody.key.is_none() {
-            melody.key = Some(self.output_key);
-            melody.key_signature = Some(self.output_key.signature_fifths());
-        }
-        let title = primer
-            .title
-            .clone()
-            .unwrap_or_else(|| "LSTMuse melody".into());
-        melody.title = Some(format!("{title} (variation {})", row + 1));
+        self.label(&mut melody, primer, &format!("variation {}", row + 1));
         Generated {
             melody,
             primer_notes: primer.notes.len(),
@@ -762,6 +746,29 @@ impl Plan {
             span,
             steps,
         }
+    }
+
+    /// Moves the written steps' symbols from the model's key to the output key.
+    fn to_output_key(&self, steps: &mut [StepInfo], symbols: &[Symbol]) {
+        for (info, sym) in steps.iter_mut().zip(symbols) {
+            info.symbol = match sym {
+                Symbol::Note(p) => p.transposed(-self.shift).map_or(*sym, Symbol::Note),
+                other => *other,
+            };
+        }
+    }
+
+    /// Gives an output melody its meter, key and title: "TITLE (what)".
+    fn label(&self, melody: &mut Melody, input: &Melody, what: &str) {
+        if melody.meter.is_none() {
+            melody.meter = Some(self.meter);
+        }
+        if self.primer_to_output != 0 || melody.key.is_none() {
+            melody.key = Some(self.output_key);
+            melody.key_signature = Some(self.output_key.signature_fifths());
+        }
+        let title = input.title.as_deref().unwrap_or("LSTMuse melody");
+        melody.title = Some(format!("{title} ({what})"));
     }
 
     /// The melody with `span` rewritten by `chosen` (model ids of the span's steps);
@@ -778,30 +785,14 @@ impl Plan {
             .chain(&chosen)
             .chain(&song[span.end.min(song.len())..]);
         let symbols: Vec<Symbol> = ids.filter_map(|&i| self.symbols.get(i).copied()).collect();
-        for (info, sym) in steps.iter_mut().zip(&symbols[span.start..]) {
-            info.symbol = match sym {
-                Symbol::Note(p) => p.transposed(-self.shift).map_or(*sym, Symbol::Note),
-                other => *other,
-            };
-        }
+        self.to_output_key(&mut steps, &symbols[span.start..]);
         let decoded = decode(&symbols, step()).transposed(-self.shift);
         let primer_notes = decode(&symbols[..span.start], step()).notes.len();
         let mut melody = Melody {
             notes: decoded.notes,
             ..input.clone()
         };
-        if melody.meter.is_none() {
-            melody.meter = Some(self.meter);
-        }
-        if self.primer_to_output != 0 || melody.key.is_none() {
-            melody.key = Some(self.output_key);
-            melody.key_signature = Some(self.output_key.signature_fifths());
-        }
-        let title = input
-            .title
-            .clone()
-            .unwrap_or_else(|| "LSTMuse melody".into());
-        melody.title = Some(format!("{title} (fill {})", row + 1));
+        self.label(&mut melody, input, &format!("fill {}", row + 1));
         Generated {
             melody,
             primer_notes,
