@@ -58,7 +58,9 @@ impl Mode {
         if w.is_empty() {
             return Some(Mode::Major);
         }
-        let p = |full: &str| w.len() >= 3 && full.starts_with(&w[..3.min(w.len())]);
+        // The first three characters name the mode (char-safe: user text may be any UTF-8).
+        let head: String = w.chars().take(3).collect();
+        let p = |full: &str| head.chars().count() == 3 && full.starts_with(&head);
         Some(match () {
             _ if w == "m" => Mode::Minor,
             _ if p("major") || p("ionian") => Mode::Major,
@@ -279,6 +281,19 @@ pub fn all_major_minor_keys() -> Vec<Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_keys_and_modes_are_refused_not_panics() {
+        // `K:Ga€` in ABC, a kern `*Ga€:`, a MusicXML <mode>, `generate --scale`: a multi-byte
+        // character inside the first three letters used to panic at a byte slice.
+        for text in ["Ga€", "G€", "Gm€x", "Cdö", "Aé", "G\u{1F3B5}"] {
+            assert_eq!(Key::parse(text), None, "{text}");
+        }
+        for word in ["a€", "€€€", "mi€", "dö"] {
+            assert_eq!(Mode::parse(word), None, "{word}");
+        }
+        assert_eq!(Mode::parse("Dorisch"), Some(Mode::Dorian));
+    }
 
     #[test]
     fn signatures_and_parsing() {
