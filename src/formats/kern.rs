@@ -81,6 +81,15 @@ impl Reader {
         if line.starts_with('*') && tokens.iter().any(|t| is_manipulator(t)) {
             let cell = self.token_of(&tokens, chosen).map(str::to_owned);
             if let Some(t) = cell {
+                if !t.starts_with('*') {
+                    return Err(Error::parse(
+                        Some(no),
+                        format!(
+                            "`{}` on a spine-manipulator line is not an interpretation",
+                            clip(&t)
+                        ),
+                    ));
+                }
                 self.interpretation(&t)?;
             }
             return self.manipulate(no, &tokens);
@@ -196,7 +205,9 @@ impl Reader {
     }
 
     fn interpretation(&mut self, token: &str) -> Result<()> {
-        let body = &token[1..];
+        let Some(body) = token.strip_prefix('*') else {
+            return Ok(());
+        };
         if let Some(m) = body.strip_prefix('M')
             && let Some((n, d)) = m.split_once('/')
             && let (Ok(n), Ok(d)) = (n.parse::<u32>(), d.parse::<u32>())
@@ -679,6 +690,19 @@ fn simple(d: Ratio) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_or_non_ascii_tokens_on_manipulator_lines_are_errors_not_panics() {
+        // The chosen (rightmost) spine's token on a `*^` line was sliced at byte 1.
+        for bad in ["", "é", "€x", "4c"] {
+            let text = format!("**kern\t**kern\n*^\t{bad}\n4c\t4c\t4d\n*-\t*-\t*-\n");
+            let e = parse(&text, &Default::default()).unwrap_err().to_string();
+            assert!(
+                e.contains("line 2") && e.contains("not an interpretation"),
+                "{bad:?}: {e}"
+            );
+        }
+    }
 
     const SONG: &str = "!!!OTL: TEST\n**kern\n*ICvox\n*M3/4\n*k[f#]\n*G:\n{8d\n=1\n4g\n8.a\n16b\n4cc\n=2\n[4.dd\n8dd_\n4dd]}\n=3\n4r\n8G#\n8BB-\n4q8c\n4c\n==\n*-\n";
 
