@@ -228,6 +228,24 @@ fn impossible_settings_are_errors_not_panics() {
             range: Some((61, 61)),
             ..SamplerConfig::default()
         },
+        // Used to write an empty melody and succeed.
+        SamplerConfig {
+            hold_bias: f32::NAN,
+            ..SamplerConfig::default()
+        },
+        SamplerConfig {
+            rest_penalty: f32::NEG_INFINITY,
+            ..SamplerConfig::default()
+        },
+        // Used to ask for more memory than there is, or to wrap around.
+        SamplerConfig {
+            length: Length::Steps(usize::MAX),
+            ..SamplerConfig::default()
+        },
+        SamplerConfig {
+            length: Length::Bars(usize::MAX / 8),
+            ..SamplerConfig::default()
+        },
     ];
     for c in bad {
         let e = generate(ModelRef::new(&a, &device), &primer(), &c);

@@ -505,15 +505,37 @@ fn validate(config: &SamplerConfig) -> Result<()> {
         return bad(format!("the range {lo}-{hi} is empty"));
     }
     if let Some(a) = config.adaptive
-        && !(a.min > 0.0 && a.min <= a.max)
+        && !(a.min > 0.0 && a.min <= a.max && a.max.is_finite() && a.strength.is_finite())
     {
         return bad(format!(
-            "adaptive temperature bounds {}..{} are impossible",
-            a.min, a.max
+            "adaptive temperature bounds {}..{} (strength {}) are impossible",
+            a.min, a.max, a.strength
+        ));
+    }
+    for (name, value) in [
+        ("rest penalty", config.rest_penalty),
+        ("hold bias", config.hold_bias),
+        ("note bias", config.note_bias),
+    ] {
+        if !value.is_finite() {
+            return bad(format!("the {name} must be a finite number, got {value}"));
+        }
+    }
+    let length = match config.length {
+        Length::Steps(n) => n,
+        Length::Bars(b) => b.saturating_mul(16),
+    };
+    if length > MAX_STEPS {
+        return bad(format!(
+            "{length} steps is more than one melody may have ({MAX_STEPS} 16th steps)"
         ));
     }
     Ok(())
 }
+
+/// The longest continuation or fill, in 16th steps (about 390 bars of 4/4): enough for
+/// any melody, and a bound on the memory a request can ask for.
+pub const MAX_STEPS: usize = 25_000;
 
 fn ids_tensor(ids: &[usize], device: &Device) -> Tensor<1, Int> {
     let v: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
