@@ -4,7 +4,7 @@ use crate::corpus::encoding::{Symbol, Vocabulary, symbols_to_string};
 use crate::corpus::preprocess::{Exclusion, PreprocessConfig, prepare};
 use crate::corpus::structure::SongStructure;
 use crate::error::{Error, Result};
-use crate::formats::{Format, ReadOptions, read_tunes};
+use crate::formats::{Format, ReadOptions, TuneResult, read_tunes};
 use crate::fsutil::write_atomic;
 use crate::music::{Melody, Source};
 use rayon::prelude::*;
@@ -65,13 +65,9 @@ pub fn load(root: &Path) -> Result<Corpus> {
             root.display()
         )));
     }
-    let per_file: Vec<Vec<Result<Melody>>> = files
-        .par_iter()
-        .map(|path| match read_tunes(path, &ReadOptions::default()) {
-            Ok(tunes) => tunes.into_iter().map(|t| t.melody).collect(),
-            Err(e) => vec![Err(e)],
-        })
-        .collect();
+    let read = |path: &Path| read_tunes(path, &ReadOptions::default());
+    let per_file: Vec<Vec<Result<Melody>>> =
+        files.par_iter().map(|path| read_one(path, read)).collect();
     let mut corpus = Corpus {
         root: root.to_path_buf(),
         files: files.len(),
@@ -87,6 +83,26 @@ pub fn load(root: &Path) -> Result<Corpus> {
         }
     }
     Ok(corpus)
+}
+
+/// The tunes of one file. A reader bug that panics on some input becomes that file's
+/// error row: the rest of the corpus still loads.
+fn read_one(path: &Path, reader: impl Fn(&Path) -> Result<Vec<TuneResult>>) -> Vec<Result<Melody>> {
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader(path)));
+    match read {
+        Ok(Ok(tunes)) => tunes.into_iter().map(|t| t.melody).collect(),
+        Ok(Err(e)) => vec![Err(e)],
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            let message =
+                format!("the reader failed on this file (a bug; please report it): {what}");
+            vec![Err(Error::parse(None, message).in_file(path))]
+        }
+    }
 }
 
 /// One song of the training set: its symbols (no delimiter) and where it came from.
