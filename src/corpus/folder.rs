@@ -251,6 +251,19 @@ mod tests {
     }
 
     #[test]
+    fn a_reader_panic_becomes_that_files_error_row() {
+        let path = Path::new("tunes/odd.krn");
+        let rows = read_one(path, |_| panic!("index out of bounds"));
+        assert_eq!(rows.len(), 1);
+        let e = rows[0].as_ref().unwrap_err().to_string();
+        assert!(
+            e.contains("odd.krn") && e.contains("index out of bounds"),
+            "{e}"
+        );
+        assert!(read_one(path, |_| Ok(Vec::new())).is_empty());
+    }
+
+    #[test]
     fn empty_or_missing_folders_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let e = load(dir.path()).unwrap_err().to_string();
