@@ -186,22 +186,6 @@ impl StructureInputs {
             + usize::from(self.join) * JOIN_WIDTH
     }
 
-    /// The names of the inputs that are on, for cards and logs.
-    pub fn names(&self) -> Vec<&'static str> {
-        [
-            (self.meter, "meter"),
-            (self.bar_position, "bar position"),
-            (self.metrical_level, "metrical level"),
-            (self.steps_to_end, "steps to end"),
-            (self.infill, "infilling segment"),
-            (self.join, "join symbol"),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, n)| *n)
-        .collect()
-    }
-
     /// Writes the multi-hot inputs of one step into `out` (`width()` values, zeroed first).
     pub fn write(&self, song: &SongStructure, ctx: StepContext, out: &mut [f32]) {
         out.iter_mut().for_each(|v| *v = 0.0);

@@ -39,10 +39,10 @@ impl Variation {
         let (first, last) = (g.span.start as u32, g.span.end as u32);
         for n in &g.melody.notes {
             let len = (n.duration.to_f64() * 4.0).round().max(1.0) as u32;
-            if (first..last.max(first + 1)).contains(&pos)
+            if (first..last).contains(&pos)
                 && let Some(p) = n.pitch
             {
-                let rel = pos.saturating_sub(g.primer_steps as u32) as usize;
+                let rel = pos.saturating_sub(first) as usize;
                 let confidence = g
                     .steps
                     .iter()
@@ -52,7 +52,7 @@ impl Variation {
                     .collect();
                 notes.push(RollNote {
                     id: 0,
-                    start: anchor + pos.saturating_sub(g.primer_steps as u32),
+                    start: anchor + pos.saturating_sub(first),
                     len,
                     pitch: p.midi(),
                     origin: Origin::Generated,

@@ -134,8 +134,6 @@ pub struct Generated {
     pub melody: Melody,
     /// How many of the melody's notes come before the generated steps.
     pub primer_notes: usize,
-    /// The generated steps' first step (the primer's length for a continuation).
-    pub primer_steps: usize,
     /// The steps the model wrote, as a range of 16th steps of `melody`; notes starting
     /// inside it are new, every other note is the input's.
     pub span: Range<usize>,
@@ -764,7 +762,6 @@ impl Plan {
         Generated {
             melody,
             primer_notes: primer.notes.len(),
-            primer_steps: self.primer_steps,
             span,
             steps,
         }
@@ -818,7 +815,6 @@ impl Plan {
         Generated {
             melody,
             primer_notes,
-            primer_steps: span.start,
             span,
             steps,
         }
