@@ -58,6 +58,18 @@ pub enum Error {
     /// A setting or argument is impossible.
     #[error("{0}")]
     Invalid(String),
+    /// The input asks for more than a [`Limits`](crate::limits::Limits) bound allows.
+    #[error("{what}: {value} is over the limit of {limit}{}", at(location))]
+    Limit {
+        /// What is limited ("notes in a melody", "XML depth", ...).
+        what: &'static str,
+        /// The value the input asked for.
+        value: String,
+        /// The limit.
+        limit: String,
+        /// Where.
+        location: Location,
+    },
     /// JSON could not be read or written.
     #[error("{message} ({})", path.display())]
     Json {
@@ -99,7 +111,7 @@ impl Error {
 
     /// Adds the file to a parse error that does not name one yet.
     pub fn in_file(mut self, path: &Path) -> Error {
-        if let Error::Parse { location, .. } = &mut self
+        if let Error::Parse { location, .. } | Error::Limit { location, .. } = &mut self
             && location.path.is_none()
         {
             location.path = Some(path.to_path_buf());
@@ -109,7 +121,7 @@ impl Error {
 
     /// Adds the tune number to a parse error.
     pub fn in_tune(mut self, tune: u32) -> Error {
-        if let Error::Parse { location, .. } = &mut self
+        if let Error::Parse { location, .. } | Error::Limit { location, .. } = &mut self
             && location.tune.is_none()
         {
             location.tune = Some(tune);
@@ -120,7 +132,7 @@ impl Error {
     /// The location, for parse errors.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Error::Parse { location, .. } => Some(location),
+            Error::Parse { location, .. } | Error::Limit { location, .. } => Some(location),
             _ => None,
         }
     }

@@ -11,7 +11,8 @@
 //! - [`sampling`]: continue a primer, or fill a span between notes, with the model.
 //! - [`eval`]: score a model on held-out songs; compare generated melodies with a corpus.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
-//! - [`fsutil`]: atomic file writes; [`error`]: the library's error type.
+//! - [`fsutil`]: atomic file writes; [`error`]: the library's error type; [`limits`]: the
+//!   bounds on the work one input may cause.
 //! - [`gui`]: the desktop front end; `gui::audio` (feature `audio`) plays renders.
 //!
 //! ```
@@ -32,6 +33,7 @@ pub mod eval;
 pub mod formats;
 pub mod fsutil;
 pub mod gui;
+pub mod limits;
 pub mod model;
 pub mod music;
 pub mod sampling;

@@ -1,0 +1,99 @@
+//! Limits on the work one input may cause: every reader, writer, the sampler, the renderer
+//! and the model loader check their input against one [`Limits`] value.
+//!
+//! The defaults are far beyond any real melody (the longest Essen song has about 1,000
+//! notes) and far below what would exhaust a desktop's memory. A limit that is hit is a
+//! clear [`Error::Limit`](crate::Error::Limit) naming the file and the limit, never a panic,
+//! a hang or a huge allocation.
+
+use serde::{Deserialize, Serialize};
+
+/// Bounds on what one file, one melody or one model may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Most notes and rests in one melody (after repeats are expanded).
+    pub max_notes: usize,
+    /// Longest melody, in quarter notes (a 16th-step encoding of it has 4× as many steps).
+    pub max_quarters: u64,
+    /// Most notes and rests that repeat and ending expansion may produce from one tune.
+    pub max_expanded_events: usize,
+    /// Deepest XML element nesting accepted in MusicXML.
+    pub max_xml_depth: usize,
+    /// Most XML nodes in one MusicXML document.
+    pub max_xml_nodes: usize,
+    /// Largest uncompressed `.mxl` entry, in bytes.
+    pub max_mxl_entry_bytes: u64,
+    /// Largest input file read into memory, in bytes.
+    pub max_file_bytes: u64,
+    /// Most bars a writer emits for one melody.
+    pub max_bars: usize,
+    /// Most audio frames one render may produce (at 44.1 kHz, 2^27 frames is ~50 minutes).
+    pub max_render_frames: u64,
+    /// Most 16th-note steps in a primer or a generated melody.
+    pub max_steps: usize,
+    /// Largest hidden size, embedding size or vocabulary a model folder may declare.
+    pub max_model_width: usize,
+    /// Most LSTM layers a model folder may declare.
+    pub max_model_layers: usize,
+    /// Most parameters a model folder may declare (about 400 MB of f32).
+    pub max_model_parameters: usize,
+}
+
+impl Limits {
+    /// The defaults: see each field.
+    pub const DEFAULT: Limits = Limits {
+        max_notes: 200_000,
+        max_quarters: 1_000_000,
+        max_expanded_events: 1_000_000,
+        max_xml_depth: 64,
+        max_xml_nodes: 5_000_000,
+        max_mxl_entry_bytes: 256 * 1024 * 1024,
+        max_file_bytes: 256 * 1024 * 1024,
+        max_bars: 100_000,
+        max_render_frames: 1 << 27,
+        max_steps: 25_000,
+        max_model_width: 8_192,
+        max_model_layers: 16,
+        max_model_parameters: 100_000_000,
+    };
+
+    /// Checks `value <= limit`, else an [`Error::Limit`](crate::Error::Limit) naming it.
+    pub fn check<T: PartialOrd + std::fmt::Display>(
+        what: &'static str,
+        value: T,
+        limit: T,
+    ) -> crate::Result<()> {
+        if value <= limit {
+            Ok(())
+        } else {
+            Err(crate::Error::Limit {
+                what,
+                value: value.to_string(),
+                limit: limit.to_string(),
+                location: crate::error::Location::default(),
+            })
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_names_the_limit_and_the_value() {
+        assert!(Limits::check("notes in a melody", 10, 10).is_ok());
+        let e = Limits::check("notes in a melody", 11, 10).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("notes in a melody"), "{text}");
+        assert!(text.contains("11") && text.contains("10"), "{text}");
+        let e = e.in_file(std::path::Path::new("a.krn"));
+        assert!(e.to_string().contains("a.krn"), "{e}");
+    }
+}
