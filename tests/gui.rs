@@ -405,17 +405,39 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
 
     // WAV through the same dialog, and a clear error for a folder that does not exist.
     let wav = tmp.path().join("out.wav");
-    h.state_mut()
-        .export_to(&wav, lstmuse::gui::command::ExportKind::Wav)
-        .unwrap();
+    assert!(
+        h.state_mut()
+            .export_to(&wav, lstmuse::gui::command::ExportKind::Wav)
+    );
     assert!(std::fs::metadata(&wav).unwrap().len() > 44);
     let bad = tmp.path().join("missing/dir/out.mid");
-    let err = h
-        .state_mut()
-        .export_to(&bad, lstmuse::gui::command::ExportKind::Midi)
-        .unwrap_err();
-    assert!(h.state().status().is_error());
-    assert!(h.state().status().text().contains("out.mid"), "{err}");
+    assert!(
+        !h.state_mut()
+            .export_to(&bad, lstmuse::gui::command::ExportKind::Midi)
+    );
+    let status = h.state().status();
+    assert!(
+        status.is_error() && status.text().contains("out.mid"),
+        "{}",
+        status.text()
+    );
+}
+
+#[test]
+fn exporting_nothing_says_so() {
+    // The empty-melody refusal used to be returned to a caller that dropped it: the
+    // status bar stayed silent.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    let out = tmp.path().join("empty.mid");
+    assert!(
+        !h.state_mut()
+            .export_to(&out, lstmuse::gui::command::ExportKind::Midi)
+    );
+    let status = h.state().status();
+    assert!(status.is_error(), "{}", status.text());
+    assert!(status.text().contains("no notes"), "{}", status.text());
+    assert!(!out.exists());
 }
 
 #[test]

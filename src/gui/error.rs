@@ -31,6 +31,9 @@ pub enum GuiError {
     /// A background job panicked.
     #[error("internal error: {0}")]
     Panicked(String),
+    /// The model thread could not be started (or has stopped): the reason.
+    #[error("the model thread is not running: {0}")]
+    ModelThread(String),
     /// A thread could not be started.
     #[error("could not start the {name} thread: {error}")]
     Thread {

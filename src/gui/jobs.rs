@@ -6,7 +6,7 @@ use super::dataset::DatasetMsg;
 use super::error::GuiError;
 use super::training_panel::TrainingMsg;
 use crate::model::artifact::{ModelArtifact, ModelCard};
-use crate::model::backend::{self, BackendChoice, ChosenDevice};
+use crate::model::backend::{self, ChosenDevice};
 use crate::music::Melody;
 use crate::sampling::{self, Generated, SamplerConfig};
 use eframe::egui;
@@ -76,6 +76,8 @@ pub enum Msg {
     Training(TrainingMsg),
     /// A background job panicked: the panic's text.
     Panicked(String),
+    /// A background job could not run (its thread could not be started).
+    Failed(GuiError),
 }
 
 /// A message and whether it answers a job counted in [`Jobs::pending`].
@@ -126,19 +128,37 @@ pub struct Jobs {
     pending: usize,
     /// The model thread's jobs not yet answered, oldest first (it answers in order).
     model_queue: VecDeque<ModelTask>,
+    /// Why the model thread could not be started, if it could not.
+    model_thread_error: Option<String>,
+    /// Starts threads.
+    spawner: Spawner,
 }
+
+/// Starts a named thread running the work (`std::thread::Builder` outside tests).
+type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
 
 impl Jobs {
     /// Starts the model thread.
     pub fn new(ctx: egui::Context) -> Jobs {
+        Jobs::with_spawner(ctx, |name, work| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(work)
+                .map(drop)
+        })
+    }
+
+    /// Starts the model thread with `spawn` (a test passes one that fails). When it cannot
+    /// be started, every model job is answered with that error instead of waiting forever.
+    fn with_spawner(ctx: egui::Context, spawn: Spawner) -> Jobs {
         let (tx, rx) = channel();
         let (model_tx, model_rx) = channel::<ModelRequest>();
         let out = tx.clone();
         let wake = ctx.clone();
-        std::thread::Builder::new()
-            .name("lstmuse-model".into())
-            .spawn(move || model_thread(model_rx, out, wake))
-            .ok();
+        let started = spawn(
+            "lstmuse-model",
+            Box::new(move || model_thread(model_rx, out, wake)),
+        );
         Jobs {
             tx,
             rx,
@@ -146,6 +166,8 @@ impl Jobs {
             ctx,
             pending: 0,
             model_queue: VecDeque::new(),
+            model_thread_error: started.err().map(|e| e.to_string()),
+            spawner: spawn,
         }
     }
 
@@ -164,15 +186,41 @@ impl Jobs {
         self.model_queue.contains(&ModelTask::Generate)
     }
 
+    /// Queues a job for the model thread; when that thread is not running, the job is
+    /// answered at once with the reason, so the app never waits for it.
     fn send_model(&mut self, request: ModelRequest) {
         let task = match request {
             ModelRequest::Load(_) => ModelTask::Load,
             ModelRequest::Generate(_) => ModelTask::Generate,
         };
-        if self.model_tx.send(request).is_ok() {
-            self.pending += 1;
-            self.model_queue.push_back(task);
-        }
+        self.pending += 1;
+        self.model_queue.push_back(task);
+        let Err(std::sync::mpsc::SendError(request)) = self.model_tx.send(request) else {
+            return;
+        };
+        let error = GuiError::ModelThread(
+            self.model_thread_error
+                .clone()
+                .unwrap_or_else(|| "it has stopped".into()),
+        );
+        let msg = match request {
+            ModelRequest::Load(_) => Msg::ModelLoaded(Err(error)),
+            ModelRequest::Generate(request) => Msg::Generated {
+                request: *request,
+                result: Err(error),
+                millis: 0.0,
+            },
+        };
+        self.answer(msg);
+    }
+
+    /// Sends the answer to a counted job through the result channel.
+    fn answer(&self, msg: Msg) {
+        let _ = self.tx.send(Envelope {
+            msg,
+            answers_job: true,
+        });
+        self.ctx.request_repaint();
     }
 
     /// Loads a model folder (replacing the current model when it succeeds).
@@ -185,14 +233,15 @@ impl Jobs {
         self.send_model(ModelRequest::Generate(Box::new(request)));
     }
 
-    /// Runs `work` on its own thread; its message comes back through [`Jobs::poll`].
-    pub fn spawn(&mut self, name: &str, work: impl FnOnce() -> Msg + Send + 'static) {
+    /// Runs `work` on its own thread; its message comes back through [`Jobs::poll`] (or,
+    /// when the thread cannot be started, [`Msg::Failed`] saying so).
+    pub fn spawn(&mut self, name: &'static str, work: impl FnOnce() -> Msg + Send + 'static) {
         self.pending += 1;
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("lstmuse-{name}"))
-            .spawn(move || {
+        let spawned = (self.spawner)(
+            &format!("lstmuse-{name}"),
+            Box::new(move || {
                 // A bug in a job must not leave the app waiting forever: report it instead.
                 let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
                     .unwrap_or_else(|panic| Msg::Panicked(panic_message(&panic)));
@@ -201,9 +250,10 @@ impl Jobs {
                     answers_job: true,
                 });
                 ctx.request_repaint();
-            });
-        if spawned.is_err() {
-            self.pending -= 1;
+            }),
+        );
+        if let Err(error) = spawned {
+            self.answer(Msg::Failed(GuiError::Thread { name, error }));
         }
     }
 
@@ -241,62 +291,31 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
+/// The model thread: loads models and generates, on the CPU.
+///
+/// Generation steps one symbol at a time for a few melodies, where per-operation overhead,
+/// not arithmetic, sets the pace, so the CPU (`flex`) is the device for it, as for `lstmuse
+/// generate`. Keeping the app's model off the GPU also keeps an idle app idle: an opened
+/// CubeCL device polls from its own thread for as long as the process lives. Training
+/// uses the GPU when the Training tab asks for it.
 fn model_thread(rx: Receiver<ModelRequest>, tx: Sender<Envelope>, ctx: egui::Context) {
-    let mut device: Option<ChosenDevice> = None;
+    let dev = backend::cpu();
     let mut model: Option<ModelArtifact> = None;
     while let Ok(job) = rx.recv() {
-        let dev = device.get_or_insert_with(|| {
-            backend::choose(BackendChoice::Auto).unwrap_or_else(|_| backend::cpu())
-        });
         let msg = match job {
-            ModelRequest::Load(dir) => match ModelArtifact::load(&dir, &dev.device) {
-                Ok(a) => {
-                    let info = ModelInfo {
-                        name: dir.file_name().map_or_else(
-                            || dir.display().to_string(),
-                            |n| n.to_string_lossy().into(),
-                        ),
-                        dir: dir.clone(),
-                        shape: format!(
-                            "{}×{} LSTM, {} symbols",
-                            a.config.model.layers,
-                            a.config.model.hidden_size,
-                            a.vocab.len()
-                        ),
-                        backend: dev.name.clone(),
-                        is_gpu: dev.is_gpu,
-                        card: a.card.clone(),
-                    };
-                    model = Some(a);
-                    Msg::ModelLoaded(Ok(info))
-                }
-                Err(error) => Msg::ModelLoaded(Err(GuiError::ModelLoad { dir, error })),
-            },
-            ModelRequest::Generate(request) => {
-                let t = Instant::now();
-                let result = match &model {
-                    None => Err(GuiError::NoModel),
-                    Some(a) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let bound = crate::model::ModelRef::new(a, &dev.device);
-                        match request.fill {
-                            Some((start, end)) => sampling::fill(
-                                bound,
-                                &request.primer,
-                                start as usize..end as usize,
-                                &request.config,
-                            ),
-                            None => sampling::generate(bound, &request.primer, &request.config),
-                        }
-                    }))
-                    .map_err(|p| GuiError::Panicked(panic_message(&p)))
-                    .and_then(|r| r.map_err(GuiError::from)),
-                };
-                Msg::Generated {
-                    request: *request,
-                    result,
-                    millis: t.elapsed().as_secs_f64() * 1e3,
+            ModelRequest::Load(dir) => {
+                let loaded = catch_panic(|| ModelArtifact::load(&dir, &dev.device));
+                match loaded {
+                    Ok(Ok(a)) => {
+                        let info = model_info(&dir, &a, &dev);
+                        model = Some(a);
+                        Msg::ModelLoaded(Ok(info))
+                    }
+                    Ok(Err(error)) => Msg::ModelLoaded(Err(GuiError::ModelLoad { dir, error })),
+                    Err(panic) => Msg::ModelLoaded(Err(panic)),
                 }
             }
+            ModelRequest::Generate(request) => generate(model.as_ref(), *request, &dev.device),
         };
         let answer = Envelope {
             msg,
@@ -306,5 +325,96 @@ fn model_thread(rx: Receiver<ModelRequest>, tx: Sender<Envelope>, ctx: egui::Con
             break;
         }
         ctx.request_repaint();
+    }
+}
+
+/// Runs `work`, turning a panic into [`GuiError::Panicked`].
+fn catch_panic<T>(work: impl FnOnce() -> T) -> Result<T, GuiError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .map_err(|p| GuiError::Panicked(panic_message(&p)))
+}
+
+/// What the UI shows about a loaded model.
+fn model_info(dir: &std::path::Path, a: &ModelArtifact, dev: &ChosenDevice) -> ModelInfo {
+    ModelInfo {
+        name: dir
+            .file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into()),
+        dir: dir.to_path_buf(),
+        shape: format!(
+            "{}×{} LSTM, {} symbols",
+            a.config.model.layers,
+            a.config.model.hidden_size,
+            a.vocab.len()
+        ),
+        backend: dev.name.clone(),
+        is_gpu: dev.is_gpu,
+        card: a.card.clone(),
+    }
+}
+
+/// Runs one generation (or fill) on the loaded model.
+fn generate(
+    model: Option<&ModelArtifact>,
+    request: GenerateRequest,
+    device: &burn::tensor::Device,
+) -> Msg {
+    let t = Instant::now();
+    let result = match model {
+        None => Err(GuiError::NoModel),
+        Some(a) => catch_panic(|| {
+            let bound = crate::model::ModelRef::new(a, device);
+            match request.fill {
+                Some((start, end)) => sampling::fill(
+                    bound,
+                    &request.primer,
+                    start as usize..end as usize,
+                    &request.config,
+                ),
+                None => sampling::generate(bound, &request.primer, &request.config),
+            }
+        })
+        .and_then(|r| r.map_err(GuiError::from)),
+    };
+    Msg::Generated {
+        request,
+        result,
+        millis: t.elapsed().as_secs_f64() * 1e3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refuse(_: &str, _: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+        Err(std::io::Error::other("no threads left"))
+    }
+
+    #[test]
+    fn a_model_thread_that_cannot_start_answers_each_job_with_why() {
+        let mut jobs = Jobs::with_spawner(egui::Context::default(), refuse);
+        jobs.load_model(PathBuf::from("models/none"));
+        assert!(jobs.is_loading_model());
+        let msgs = jobs.poll();
+        let [Msg::ModelLoaded(Err(e))] = msgs.as_slice() else {
+            panic!("expected one failed load, got {} messages", msgs.len());
+        };
+        assert!(e.to_string().contains("no threads left"), "{e}");
+        assert!(!jobs.is_loading_model());
+        assert_eq!(jobs.pending(), 0);
+    }
+
+    #[test]
+    fn a_job_whose_thread_cannot_start_is_reported() {
+        let mut jobs = Jobs::with_spawner(egui::Context::default(), refuse);
+        jobs.spawn("open", || Msg::Browsed(None));
+        let msgs = jobs.poll();
+        let [Msg::Failed(e)] = msgs.as_slice() else {
+            panic!("expected one failure, got {} messages", msgs.len());
+        };
+        assert!(e.to_string().contains("open"), "{e}");
+        assert!(e.to_string().contains("no threads left"), "{e}");
+        assert_eq!(jobs.pending(), 0);
     }
 }

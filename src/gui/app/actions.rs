@@ -44,13 +44,29 @@ impl LstmuseApp {
         });
     }
 
+    /// Exports the shown melody to `path` and says how it went in the status bar (where an
+    /// export error is handled: shown once); true when the file was written.
+    pub fn export_to(&mut self, path: &Path, kind: ExportKind) -> bool {
+        match self.write_export(path, kind) {
+            Ok(()) => {
+                self.settings.export_dir = path.parent().map(Path::to_path_buf);
+                self.info(format!("Exported {}", path.display()));
+                true
+            }
+            Err(e) => {
+                self.error(format!("Export to {} failed: {e:#}", path.display()));
+                false
+            }
+        }
+    }
+
     /// Writes the shown melody to `path` in `kind`'s format (atomically).
-    pub fn export_to(&mut self, path: &Path, kind: ExportKind) -> Result<(), GuiError> {
+    fn write_export(&self, path: &Path, kind: ExportKind) -> Result<(), GuiError> {
         let melody = self.shown_melody();
         if melody.sounding().next().is_none() {
             return Err(GuiError::NothingToExport);
         }
-        let result = match kind {
+        match kind {
             ExportKind::Wav => {
                 let config = self.render_config();
                 let rendered = crate::synth::render(&melody, &config);
@@ -67,15 +83,7 @@ impl LstmuseApp {
                     .and_then(|bytes| crate::fsutil::write_atomic(path, &bytes))
                     .map_err(GuiError::from)
             }
-        };
-        match &result {
-            Ok(()) => {
-                self.settings.export_dir = path.parent().map(Path::to_path_buf);
-                self.info(format!("Exported {}", path.display()));
-            }
-            Err(e) => self.error(format!("Export to {} failed: {e:#}", path.display())),
         }
-        result
     }
 
     pub(super) fn render_config(&self) -> RenderConfig {
@@ -354,7 +362,7 @@ impl LstmuseApp {
         match purpose {
             Purpose::OpenSeed => self.open_path(path),
             Purpose::Export(kind) => {
-                let _ = self.export_to(&path, kind);
+                self.export_to(&path, kind);
             }
             Purpose::AddCorpus => self.add_corpus(path),
         }

@@ -34,6 +34,7 @@ impl LstmuseApp {
                 Msg::Panicked(why) => {
                     self.error(format!("internal error in a background job: {why}"));
                 }
+                Msg::Failed(e) => self.error(format!("{e:#}")),
             }
         }
     }
