@@ -24,7 +24,7 @@ fn losses(
     let b = batch(&refs, None, &train);
     let mut out = Vec::new();
     for _ in 0..3 {
-        let (loss, _) = masked_loss(&model, &b);
+        let (loss, _) = masked_loss(&model, &b).unwrap();
         out.push(loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(1e-2, model, grads);

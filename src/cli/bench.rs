@@ -107,8 +107,11 @@ pub fn bench_train(
         let t0 = Instant::now();
         let bt = batch(&ws, None, &device);
         let t1 = Instant::now();
-        let (loss, _right) = masked_loss(&model, &bt);
-        let value = loss.clone().into_scalar::<f32>();
+        let (loss, _right) = masked_loss(&model, &bt)?;
+        let value = loss
+            .clone()
+            .try_into_scalar::<f32>()
+            .map_err(|e| Error::Invalid(format!("cannot read the loss: {e}")))?;
         if !value.is_finite() {
             return Err(Error::Invalid(format!("the loss became {value}")));
         }
@@ -332,9 +335,9 @@ pub struct SeedShape {
 /// values) and `pick`s one id per row. Returns the new ids per row.
 pub fn window_loop(
     shape: SeedShape,
-    mut logits_of: impl FnMut(&[Vec<usize>]) -> Vec<f32>,
+    mut logits_of: impl FnMut(&[Vec<usize>]) -> Result<Vec<f32>>,
     mut pick: impl FnMut(usize, &[f32]) -> usize,
-) -> Vec<Vec<usize>> {
+) -> Result<Vec<Vec<usize>>> {
     let SeedShape {
         rows,
         steps,
@@ -347,18 +350,22 @@ pub fn window_loop(
             .iter()
             .map(|h| seed_window(h, window, pad))
             .collect();
-        let logits = logits_of(&contexts);
+        let logits = logits_of(&contexts)?;
         let vocab = logits.len() / rows.max(1);
         for (r, h) in history.iter_mut().enumerate() {
             h.push(pick(r, &logits[r * vocab..(r + 1) * vocab]));
         }
     }
-    history
+    Ok(history)
 }
 
 /// The seed's method on a Burn model: re-run `forward` over the last `window` steps for
 /// every new step and sample from the last position (temperature 0.9, no delimiter).
-pub fn seed_method(model: &MelodyLstm, shape: SeedShape, device: &Device) -> Vec<Vec<usize>> {
+pub fn seed_method(
+    model: &MelodyLstm,
+    shape: SeedShape,
+    device: &Device,
+) -> Result<Vec<Vec<usize>>> {
     let SeedShape {
         rows,
         window,
@@ -376,10 +383,8 @@ pub fn seed_method(model: &MelodyLstm, shape: SeedShape, device: &Device) -> Vec
             logits
                 .slice(s![.., window - 1..window, ..])
                 .reshape([rows * vocab])
-                .into_data()
-                .convert::<f32>()
-                .try_to_vec::<f32>()
-                .unwrap_or_default()
+                .try_into_vec_as::<f32>()
+                .map_err(|e| Error::Invalid(format!("cannot read the model's output: {e}")))
         },
         |r, logits| sample_without(logits, delimiter, 0.9, &mut rngs[r]),
     )
@@ -562,12 +567,16 @@ pub fn bench_generate(bound: ModelRef<'_>, runs: usize) -> Result<GenerateBench>
             window: 64,
             pad: vocab.id(Symbol::Delimiter).unwrap_or(0),
         };
-        median_ms(1, || {
-            let _ = seed_method(model, shape, device);
-        })
+        let mut result = Ok(());
+        let ms = median_ms(1, || {
+            if let Err(e) = seed_method(model, shape, device) {
+                result = Err(e);
+            }
+        });
+        result.map(|()| ms)
     };
-    let seed_one_512_ms = seed(1, 512);
-    let seed_16x256_ms = seed(16, 256);
+    let seed_one_512_ms = seed(1, 512)?;
+    let seed_16x256_ms = seed(16, 256)?;
     Ok(GenerateBench {
         one_512_ms,
         batch_16x256_ms,
@@ -608,13 +617,14 @@ mod tests {
                 calls += 1;
                 assert_eq!(contexts.len(), 3);
                 assert!(contexts.iter().all(|c| c.len() == 4));
-                vec![0.0; 3 * 5]
+                Ok(vec![0.0; 3 * 5])
             },
             |r, logits| {
                 assert_eq!(logits.len(), 5);
                 r + 1
             },
-        );
+        )
+        .unwrap();
         assert_eq!(calls, 10);
         assert_eq!(out, vec![vec![1; 10], vec![2; 10], vec![3; 10]]);
     }

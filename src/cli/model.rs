@@ -315,7 +315,6 @@ impl Bars {
                 );
             }
             TrainingEvent::Finished { stopped: true, .. } => eprintln!("stopped"),
-            TrainingEvent::Error { message } => eprintln!("error: {message}"),
             _ => {}
         }
     }

@@ -108,7 +108,7 @@ impl TrainingConfig {
                 self.model.dropout
             ));
         }
-        Ok(())
+        crate::model::artifact::check_model_config(&self.model, &crate::limits::Limits::DEFAULT)
     }
 }
 
@@ -259,7 +259,7 @@ pub enum TrainingEvent {
         /// Where.
         path: PathBuf,
     },
-    /// Training ended.
+    /// Training ended. (A failure is not an event: `train` returns it.)
     Finished {
         /// The best epoch (the model folder holds its weights).
         best_epoch: usize,
@@ -267,11 +267,6 @@ pub enum TrainingEvent {
         best_valid_loss: f64,
         /// True when the stop flag ended it.
         stopped: bool,
-    },
-    /// Training failed.
-    Error {
-        /// Why.
-        message: String,
     },
 }
 
@@ -337,23 +332,8 @@ impl Default for CheckpointState {
 /// and a checkpoint after every epoch. `on_event` hears about every batch and epoch;
 /// setting `stop` ends training after the current batch (the saved best model stays).
 /// A NaN or infinite loss ends training with an error and never saves that model.
+/// An error is returned, not reported as an event, so the caller handles it once.
 pub fn train(
-    config: &TrainingConfig,
-    data: &TrainingData,
-    options: &TrainOptions,
-    on_event: &mut dyn FnMut(&TrainingEvent),
-    stop: &AtomicBool,
-) -> Result<TrainingSummary> {
-    let result = train_inner(config, data, options, on_event, stop);
-    if let Err(e) = &result {
-        on_event(&TrainingEvent::Error {
-            message: e.to_string(),
-        });
-    }
-    result
-}
-
-fn train_inner(
     config: &TrainingConfig,
     data: &TrainingData,
     options: &TrainOptions,
@@ -539,8 +519,12 @@ impl<'a> Run<'a> {
             self.config.model.structure.as_ref(),
             &self.train_device,
         );
-        let (loss, right) = masked_loss(&model, &bt);
-        let value = f64::from(loss.clone().into_scalar::<f32>());
+        let (loss, right) = masked_loss(&model, &bt)?;
+        let value = f64::from(
+            loss.clone()
+                .try_into_scalar::<f32>()
+                .map_err(|e| read_error("the loss", e))?,
+        );
         if !value.is_finite() {
             return Err(Error::Invalid(format!(
                 "the loss became {value} at epoch {epoch}, batch {}: lower the learning rate; \
@@ -598,7 +582,7 @@ impl<'a> Run<'a> {
                 self.config.batch_size,
                 self.config.model.structure.as_ref(),
                 &self.device,
-            )
+            )?
         };
         if !valid_loss.is_finite() {
             return Err(Error::Invalid(format!(
@@ -690,8 +674,14 @@ pub fn optimizer(config: &TrainingConfig) -> ModuleOptimizer {
     adam.init()
 }
 
-/// Mean cross-entropy over the masked targets `[1]`, and the number predicted right.
-pub fn masked_loss(model: &MelodyLstm, b: &Batch) -> (Tensor<1>, usize) {
+/// A tensor that could not be read back from the device.
+fn read_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!("cannot read {what} back from the device: {e}"))
+}
+
+/// Mean cross-entropy over the masked targets `[1]`, and the number predicted right; an
+/// error when the predictions cannot be read back from the device.
+pub fn masked_loss(model: &MelodyLstm, b: &Batch) -> Result<(Tensor<1>, usize)> {
     let logits = model.forward(b.inputs.clone(), b.features.clone());
     let [n, len, vocab] = logits.dims();
     let logp = log_softmax(logits.reshape([n * len, vocab]), 1);
@@ -705,28 +695,22 @@ pub fn masked_loss(model: &MelodyLstm, b: &Batch) -> (Tensor<1>, usize) {
     let predicted: Vec<i64> = logp
         .argmax(1)
         .reshape([n * len])
-        .into_data()
-        .convert::<i64>()
-        .try_to_vec()
-        .unwrap_or_default();
+        .try_into_vec_as::<i64>()
+        .map_err(|e| read_error("the predictions", e))?;
     let wanted: Vec<i64> = targets
         .reshape([n * len])
-        .into_data()
-        .convert::<i64>()
-        .try_to_vec()
-        .unwrap_or_default();
+        .try_into_vec_as::<i64>()
+        .map_err(|e| read_error("the targets", e))?;
     let weights: Vec<f32> = mask
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec()
-        .unwrap_or_default();
+        .try_into_vec_as::<f32>()
+        .map_err(|e| read_error("the mask", e))?;
     let right = predicted
         .iter()
         .zip(&wanted)
         .zip(&weights)
         .filter(|((p, t), w)| **w > 0.0 && p == t)
         .count();
-    (loss, right)
+    Ok((loss, right))
 }
 
 /// Loss (nats per step) and accuracy over windows, in inference mode; `structure`: the
@@ -737,21 +721,24 @@ pub fn evaluate_windows(
     batch_size: usize,
     structure: Option<&crate::corpus::structure::StructureInputs>,
     device: &Device,
-) -> (f64, f64) {
+) -> Result<(f64, f64)> {
     let (mut sum, mut right, mut count) = (0.0, 0, 0);
     let mut order: Vec<&Window> = ws.iter().collect();
     order.sort_by_key(|w| w.len());
     for refs in order.chunks(batch_size.max(1)) {
         let b = batch(refs, structure, device);
-        let (loss, r) = masked_loss(model, &b);
-        sum += f64::from(loss.into_scalar::<f32>()) * b.targets_count as f64;
+        let (loss, r) = masked_loss(model, &b)?;
+        let loss = loss
+            .try_into_scalar::<f32>()
+            .map_err(|e| read_error("the loss", e))?;
+        sum += f64::from(loss) * b.targets_count as f64;
         right += r;
         count += b.targets_count;
     }
-    (
+    Ok((
         sum / count.max(1) as f64,
         right as f64 / count.max(1) as f64,
-    )
+    ))
 }
 
 /// What the card says about the run, fixed for its whole length.
@@ -759,6 +746,76 @@ struct RunInfo {
     backend: String,
     train_songs: usize,
     valid_songs: usize,
+}
+
+/// The folder inside a model folder that holds its checkpoints.
+const CHECKPOINTS_DIR: &str = "checkpoints";
+
+/// Where the checkpoint of `epoch` lives, relative to the model folder: the only value
+/// `checkpoint.json`'s `dir` may have.
+fn checkpoint_dir_name(epoch: usize) -> String {
+    format!("{CHECKPOINTS_DIR}/epoch-{epoch:04}")
+}
+
+/// True when `dir` names a checkpoint inside its model folder: `checkpoints/epoch-NNNN`,
+/// four or more digits, nothing else (no `.`, `..`, separators or absolute paths).
+fn is_checkpoint_dir_name(dir: &str) -> bool {
+    dir.strip_prefix(CHECKPOINTS_DIR)
+        .and_then(|rest| rest.strip_prefix("/epoch-"))
+        .is_some_and(|digits| digits.len() >= 4 && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl CheckpointState {
+    /// Checks a state read from `path` before anything is read or removed on its word:
+    /// `dir` is this epoch's checkpoint inside the model folder, and the epoch counters
+    /// agree with each other and with the history.
+    fn check(&self, path: &Path) -> Result<()> {
+        let bad = |m: String| Err(Error::parse(None, m).in_file(path));
+        let expected = checkpoint_dir_name(self.epoch);
+        if self.dir != expected || !is_checkpoint_dir_name(&self.dir) {
+            return bad(format!(
+                "dir must be {expected:?} (a checkpoint inside this model folder), got {:?}",
+                self.dir
+            ));
+        }
+        let epochs_in_order = self.history.iter().zip(1..).all(|(h, e)| h.epoch == e);
+        if self.epoch == 0 || self.history.len() != self.epoch || !epochs_in_order {
+            return bad(format!(
+                "epoch {} does not match the history of {} epochs",
+                self.epoch,
+                self.history.len()
+            ));
+        }
+        if self.best_epoch == 0 || self.best_epoch > self.epoch {
+            return bad(format!(
+                "best_epoch {} is not one of the epochs 1..={}",
+                self.best_epoch, self.epoch
+            ));
+        }
+        if !self.best_valid_loss.is_finite() || !self.training_seconds.is_finite() {
+            return bad("best_valid_loss and training_seconds must be finite numbers".into());
+        }
+        Ok(())
+    }
+}
+
+/// Removes every checkpoint of `out` but `keep`: the `epoch-NNNN` folders found in
+/// `out/checkpoints` (never a path read from a file), and only when `checkpoints` is a
+/// real folder of `out`, not a link into another one. Checkpoints left behind by a run
+/// killed before it could remove them go too. A checkpoint that cannot be removed only
+/// costs disk space, so that is not an error.
+fn remove_old_checkpoints(out: &Path, keep: &str) {
+    let parent = out.join(CHECKPOINTS_DIR);
+    let is_own_folder = std::fs::symlink_metadata(&parent).is_ok_and(|m| m.is_dir());
+    let Ok(entries) = std::fs::read_dir(&parent) else {
+        return;
+    };
+    for entry in entries.flatten().filter(|_| is_own_folder) {
+        let name = format!("{CHECKPOINTS_DIR}/{}", entry.file_name().to_string_lossy());
+        if name != keep && is_checkpoint_dir_name(&name) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Writes `checkpoints/epoch-N/{model,optimizer}.bpk`, then points `checkpoint.json` at it
@@ -770,8 +827,7 @@ fn save_checkpoint(
     state: &mut CheckpointState,
     out: &Path,
 ) -> Result<PathBuf> {
-    let name = format!("epoch-{:04}", state.epoch);
-    let dir = out.join("checkpoints").join(&name);
+    let dir = out.join(checkpoint_dir_name(state.epoch));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     write_atomic(&dir.join(WEIGHTS_FILE), &weights_to_bytes(model)?)?;
     let optim_bytes = optim
@@ -779,12 +835,10 @@ fn save_checkpoint(
         .into_bytes()
         .map_err(|e| Error::Invalid(format!("cannot serialise the optimizer state: {e}")))?;
     write_atomic(&dir.join(OPTIMIZER_FILE), &optim_bytes)?;
-    let previous = std::mem::replace(&mut state.dir, format!("checkpoints/{name}"));
+    state.dir = checkpoint_dir_name(state.epoch);
     let json = serde_json::to_string_pretty(state).map_err(|e| Error::Invalid(e.to_string()))?;
     write_atomic(&out.join(CHECKPOINT_FILE), json.as_bytes())?;
-    if !previous.is_empty() && previous != state.dir {
-        let _ = std::fs::remove_dir_all(out.join(previous));
-    }
+    remove_old_checkpoints(out, &state.dir);
     Ok(dir)
 }
 
@@ -799,6 +853,15 @@ fn load_checkpoint(
         path: path.clone(),
         message: e.to_string(),
     })?;
+    state.check(&path)?;
+    if state.epoch > config.epochs {
+        return Err(Error::Invalid(format!(
+            "cannot resume: {} is at epoch {}, past the {} epochs asked for (ask for more)",
+            path.display(),
+            state.epoch,
+            config.epochs
+        )));
+    }
     let saved_config = out.join(CONFIG_FILE);
     if let Ok(b) = std::fs::read(&saved_config)
         && let Ok(saved) = serde_json::from_slice::<TrainingConfig>(&b)

@@ -351,9 +351,7 @@ impl TrainingPanel {
     pub fn apply(&mut self, msg: TrainingMsg) {
         match msg {
             TrainingMsg::Event(e) => self.on_event(&e),
-            TrainingMsg::Failed(message) => {
-                self.error.get_or_insert(message);
-            }
+            TrainingMsg::Failed(message) => self.error = Some(message),
             TrainingMsg::Crashed => {
                 self.error = Some("internal error: training crashed".into());
             }
@@ -442,7 +440,6 @@ impl TrainingPanel {
                 f.best_epoch = Some(*best_epoch);
                 f.eta_secs = 0.0;
             }
-            TrainingEvent::Error { message } => self.error = Some(message.clone()),
         }
     }
 }
