@@ -1,5 +1,6 @@
 //! The command line: clap subcommands that call the library.
 
+mod args;
 mod bench;
 mod model;
 
@@ -560,8 +561,8 @@ pub struct RenderArgs {
     /// The synth voice.
     #[arg(long, value_enum, default_value_t = VoiceArg::Flute)]
     pub voice: VoiceArg,
-    /// Tempo in quarter notes per minute (default: the melody's, or 120).
-    #[arg(long)]
+    /// Tempo in quarter notes per minute, 10 to 600 (default: the melody's, or 120).
+    #[arg(long, value_parser = args::bpm)]
     pub bpm: Option<f64>,
     /// ABC: the tune with reference number X:N (default: the first tune).
     #[arg(long)]
@@ -610,12 +611,6 @@ fn render(args: RenderArgs) -> Result<()> {
         );
     }
     let voice = Voice::from(args.voice);
-    if let Some(bpm) = args.bpm {
-        let (low, high) = synth::BPM_RANGE;
-        if !(low..=high).contains(&bpm) {
-            bail!("--bpm {bpm} is out of range: use {low}..={high} quarter notes per minute");
-        }
-    }
     let options = ReadOptions {
         tune: args.tune,
         part: args.part,

@@ -12,6 +12,8 @@ use lstmuse::model::ModelRef;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
 use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
+
+use super::args;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -26,39 +28,39 @@ pub struct TrainArgs {
     pub out: PathBuf,
     /// Maximum epochs (training stops earlier when validation stops improving)
     /// [default: 40].
-    #[arg(long)]
+    #[arg(long, value_parser = args::epochs)]
     pub epochs: Option<usize>,
     /// Windows per batch [default: 32].
-    #[arg(long)]
+    #[arg(long, value_parser = args::batch)]
     pub batch: Option<usize>,
     /// Steps per window: the longest training sequence; longer songs are cut
     /// [default: 400].
-    #[arg(long)]
+    #[arg(long, value_parser = args::seq_len)]
     pub seq_len: Option<usize>,
     /// Hidden units per layer [default: 256].
-    #[arg(long)]
+    #[arg(long, value_parser = args::hidden)]
     pub hidden: Option<usize>,
     /// LSTM layers [default: 1].
-    #[arg(long)]
+    #[arg(long, value_parser = args::layers)]
     pub layers: Option<usize>,
     /// Input embedding size (0 = one-hot input, as the seed) [default: 0].
-    #[arg(long)]
+    #[arg(long, value_parser = args::embedding)]
     pub embedding: Option<usize>,
     /// Dropout [default: 0.35].
-    #[arg(long)]
+    #[arg(long, value_parser = args::fraction)]
     pub dropout: Option<f64>,
     /// Adam learning rate [default: 3e-3].
-    #[arg(long)]
+    #[arg(long, value_parser = args::learning_rate)]
     pub lr: Option<f64>,
     /// L2 weight decay [default: 1e-5].
-    #[arg(long)]
+    #[arg(long, value_parser = args::weight_decay)]
     pub weight_decay: Option<f64>,
     /// Epochs without validation improvement before stopping (0 = never stop early)
     /// [default: 4].
     #[arg(long)]
     pub patience: Option<usize>,
     /// Fraction of songs held back for validation [default: 0.1].
-    #[arg(long)]
+    #[arg(long, value_parser = args::fraction)]
     pub valid_split: Option<f64>,
     /// Seed for initialisation, split, shuffling and dropout [default: 42].
     #[arg(long)]
@@ -72,7 +74,7 @@ pub struct TrainArgs {
     #[arg(long, value_delimiter = ',', value_name = "INPUTS")]
     pub without: Vec<StructureInput>,
     /// Infilling sequences per song and epoch (with the infill input) [default: 1].
-    #[arg(long)]
+    #[arg(long, value_parser = args::infill_per_song)]
     pub infill_per_song: Option<usize>,
     /// auto (GPU if there is a hardware one), wgpu, or cpu.
     #[arg(long, default_value = "auto")]
@@ -163,14 +165,14 @@ pub struct EvalArgs {
     /// Also generate N melodies with the sampler options below and compare their
     /// statistics (pitch classes, intervals, note lengths, range, density, rests) with
     /// the corpus songs that pass the preprocessing filter, moved to C major / A minor.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = args::eval_melodies)]
     pub generate: Option<usize>,
     /// With --generate: a primer in the seed's text form; only the continuation is compared.
     #[arg(long, requires = "generate")]
     pub primer_text: Option<String>,
     /// Also mask BARS bars from bar 3 of every song with at least BARS + 4 bars, and report
     /// the bits per note inside the span from the left context only and from both sides.
-    #[arg(long, value_name = "BARS")]
+    #[arg(long, value_name = "BARS", value_parser = args::bar_number)]
     pub infill: Option<usize>,
     /// The sampler settings for --generate.
     #[command(flatten)]
@@ -432,9 +434,6 @@ fn print_eval(o: &EvalOutcome) {
 
 /// Runs `lstmuse eval`.
 pub fn run_eval(args: EvalArgs) -> Result<()> {
-    if args.generate == Some(0) {
-        bail!("--generate needs at least one melody");
-    }
     let dir = match &args.model {
         Some(d) => d.clone(),
         None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
@@ -449,7 +448,6 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
     let bound = ModelRef::new(&artifact, &device.device);
     let report = lstmuse::eval::evaluate(bound, &ids, skipped)?;
     let infill = match args.infill {
-        Some(0) => bail!("--infill needs at least one bar"),
         Some(bars) => Some(lstmuse::eval::evaluate_infill(bound, &ids, bars)?),
         None => None,
     };
@@ -613,8 +611,8 @@ pub struct GenerateArgs {
     /// The sampler settings.
     #[command(flatten)]
     pub sampler: SamplerArgs,
-    /// How many melodies.
-    #[arg(long, default_value_t = 1)]
+    /// How many melodies (1 to 64).
+    #[arg(long, default_value_t = 1, value_parser = args::variations)]
     pub variations: usize,
     /// The output file (.mid, .musicxml, .krn, .abc); with several variations NAME-1.EXT, NAME-2.EXT, ….
     #[arg(long)]
@@ -627,11 +625,12 @@ pub struct GenerateArgs {
 /// The sampler options shared by `lstmuse generate` and `lstmuse eval --generate`.
 #[derive(Args, Debug, Clone)]
 pub struct SamplerArgs {
-    /// Length in 16th-note steps.
-    #[arg(long, conflicts_with = "bars")]
+    /// Length in 16th-note steps (1 to 25,000).
+    #[arg(long, conflicts_with = "bars", value_parser = args::steps)]
     pub steps: Option<usize>,
-    /// Length in whole bars of the melody's meter (default 8); the melody ends on a bar line.
-    #[arg(long)]
+    /// Length in whole bars of the melody's meter (default 8, at most 1,562); the melody
+    /// ends on a bar line.
+    #[arg(long, value_parser = args::bars)]
     pub bars: Option<usize>,
     /// The meter of an unprimed melody (or of a primer without one), e.g. 3/4 or 6/8; a
     /// primer's own meter wins. With `eval --generate`, the corpus songs of this meter are
@@ -642,30 +641,31 @@ pub struct SamplerArgs {
     /// running to the full length.
     #[arg(long)]
     pub stop_at_end: bool,
-    /// Softmax temperature (0 = always the most likely symbol).
-    #[arg(long, default_value_t = 1.0)]
+    /// Softmax temperature, 0 to 100 (0 = always the most likely symbol).
+    #[arg(long, default_value_t = 1.0, value_parser = args::temperature)]
     pub temperature: f32,
     /// Entropy-adaptive temperature.
     #[arg(long)]
     pub adaptive: bool,
-    /// Penalty on rests (subtracted from the rest logit; 0 = the model's own rate).
-    #[arg(long, default_value_t = 1.0)]
+    /// Penalty on rests (subtracted from the rest logit, -100 to 100; 0 = the model's own
+    /// rate).
+    #[arg(long, default_value_t = 1.0, value_parser = args::logit_shift, allow_negative_numbers = true)]
     pub rest_penalty: f32,
-    /// Bias on holds (`_`): positive for longer notes.
-    #[arg(long, default_value_t = 0.0)]
+    /// Bias on holds (`_`), -100 to 100: positive for longer notes.
+    #[arg(long, default_value_t = 0.0, value_parser = args::logit_shift, allow_negative_numbers = true)]
     pub hold_bias: f32,
-    /// Nucleus sampling mass (1 = off).
-    #[arg(long, default_value_t = 1.0)]
+    /// Nucleus sampling mass, in (0, 1] (1 = off).
+    #[arg(long, default_value_t = 1.0, value_parser = args::top_p)]
     pub top_p: f32,
     /// Keep only the k most likely symbols (0 = off).
     #[arg(long, default_value_t = 0)]
     pub top_k: usize,
     /// Pitch range as LOW-HIGH MIDI numbers, e.g. 60-79.
-    #[arg(long)]
-    pub range: Option<String>,
+    #[arg(long, value_parser = args::midi_range)]
+    pub range: Option<(u8, u8)>,
     /// Only notes of this key, e.g. G, Em, Dmix.
-    #[arg(long)]
-    pub scale: Option<String>,
+    #[arg(long, value_parser = args::key)]
+    pub scale: Option<lstmuse::Key>,
     /// End on the tonic.
     #[arg(long)]
     pub end_on_tonic: bool,
@@ -683,15 +683,12 @@ pub fn load_model(dir: Option<PathBuf>, device: &burn::tensor::Device) -> Result
     Ok(ModelArtifact::load(&dir, device)?)
 }
 
-/// A bar range `A-B` (or one bar `A`), 1-based and inclusive.
+/// A bar range `A-B` (or one bar `A`), 1-based and inclusive, within the limit on bars.
 fn parse_bar_range(text: &str) -> Result<(usize, usize), String> {
     let (a, b) = text.split_once('-').unwrap_or((text, text));
     let parse = |v: &str| {
-        v.trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n >= 1)
-            .ok_or_else(|| format!("`{text}` is not a bar range: write it like 3-4 (bars from 1)"))
+        args::bar_number(v)
+            .map_err(|e| format!("{text:?} is not a bar range: write it like 3-4 ({e})"))
     };
     let (a, b) = (parse(a)?, parse(b)?);
     if a > b {
@@ -721,24 +718,6 @@ fn bar_span(melody: &lstmuse::Melody, (a, b): (usize, usize)) -> Result<std::ops
     Ok(start..end.min(total))
 }
 
-fn parse_range(text: &str) -> Result<(u8, u8)> {
-    let (lo, hi) = text
-        .split_once('-')
-        .context("the range must look like LOW-HIGH, e.g. 60-79")?;
-    let lo: u8 = lo
-        .trim()
-        .parse()
-        .context("the range's low note is not a MIDI number")?;
-    let hi: u8 = hi
-        .trim()
-        .parse()
-        .context("the range's high note is not a MIDI number")?;
-    if lo > hi || hi > 127 {
-        bail!("the range {lo}-{hi} is empty or beyond MIDI 127");
-    }
-    Ok((lo, hi))
-}
-
 /// The sampler settings a command line asks for, for `variations` melodies per call.
 pub fn sampler_config(
     args: &SamplerArgs,
@@ -756,14 +735,8 @@ pub fn sampler_config(
             (Some(s), _) => Length::Steps(s),
             (None, b) => Length::Bars(b.unwrap_or(8)),
         },
-        range: args.range.as_deref().map(parse_range).transpose()?,
-        scale: match &args.scale {
-            Some(s) => Some(
-                lstmuse::Key::parse(s)
-                    .with_context(|| format!("`{s}` is not a key (try G, Em, Dmix)"))?,
-            ),
-            None => None,
-        },
+        range: args.range,
+        scale: args.scale,
         end_on_tonic: args.end_on_tonic,
         stop_at_end: args.stop_at_end,
         meter: args.meter,
