@@ -6,6 +6,7 @@
 //! clear [`Error::Limit`](crate::Error::Limit) naming the file and the limit, never a panic,
 //! a hang or a huge allocation.
 
+use crate::music::{Melody, Ratio};
 use serde::{Deserialize, Serialize};
 
 /// Bounds on what one file, one melody or one model may ask for.
@@ -47,8 +48,8 @@ impl Limits {
         max_expanded_events: 1_000_000,
         max_xml_depth: 64,
         max_xml_nodes: 5_000_000,
-        max_mxl_entry_bytes: 256 * 1024 * 1024,
-        max_file_bytes: 256 * 1024 * 1024,
+        max_mxl_entry_bytes: 64 * 1024 * 1024,
+        max_file_bytes: 64 * 1024 * 1024,
         max_bars: 100_000,
         max_render_frames: 1 << 27,
         max_steps: 25_000,
@@ -66,13 +67,54 @@ impl Limits {
         if value <= limit {
             Ok(())
         } else {
-            Err(crate::Error::Limit {
-                what,
-                value: value.to_string(),
-                limit: limit.to_string(),
-                location: crate::error::Location::default(),
-            })
+            Err(limit_error(what, value.to_string(), limit.to_string()))
         }
+    }
+}
+
+impl Limits {
+    /// Checks a melody against [`max_notes`](Limits::max_notes) and
+    /// [`max_quarters`](Limits::max_quarters): every reader checks what it read.
+    pub fn check_melody(&self, melody: &Melody) -> crate::Result<()> {
+        Limits::check(
+            "notes and rests in a melody",
+            melody.notes.len(),
+            self.max_notes,
+        )?;
+        let quarters = melody.duration();
+        let limit = Ratio::from_int(i64::try_from(self.max_quarters).unwrap_or(i64::MAX));
+        if quarters > limit {
+            return Err(limit_error(
+                "length of a melody in quarter notes",
+                format!("{:.0}", quarters.to_f64()),
+                self.max_quarters.to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a melody a writer is about to write: [`Limits::check_melody`], then the
+    /// bars its meter cuts it into against [`max_bars`](Limits::max_bars) (a long note
+    /// in a short meter is one tied piece per bar).
+    pub fn check_writable(&self, melody: &Melody) -> crate::Result<()> {
+        self.check_melody(melody)?;
+        let Some(meter) = melody.meter else {
+            return Ok(());
+        };
+        let bars = (melody.duration() / meter.bar_length())
+            .floor()
+            .saturating_add(2);
+        let bars = u64::try_from(bars).unwrap_or(u64::MAX);
+        Limits::check("bars in a written melody", bars, self.max_bars as u64)
+    }
+}
+
+fn limit_error(what: &'static str, value: String, limit: String) -> crate::Error {
+    crate::Error::Limit {
+        what,
+        value,
+        limit,
+        location: crate::error::Location::default(),
     }
 }
 

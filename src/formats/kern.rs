@@ -1,7 +1,9 @@
 //! Humdrum `**kern` reader and writer (the Essen Folksong Collection's format).
 
 use super::ReadOptions;
+use super::echo;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::music::{Key, Melody, Meter, Mode, Note, Pitch, PitchName, Ratio};
 use std::fmt::Write as _;
 
@@ -86,7 +88,7 @@ impl Reader {
                         Some(no),
                         format!(
                             "`{}` on a spine-manipulator line is not an interpretation",
-                            clip(&t)
+                            echo(&t)
                         ),
                     ));
                 }
@@ -134,7 +136,7 @@ impl Reader {
         if !tokens.iter().all(|t| t.starts_with("**")) {
             return Err(Error::parse(
                 Some(no),
-                format!("expected a `**kern` header line, found `{}`", clip(line)),
+                format!("expected a `**kern` header line, found `{}`", echo(line)),
             ));
         }
         self.columns = Some((0..tokens.len()).collect());
@@ -333,10 +335,6 @@ fn is_manipulator(t: &str) -> bool {
     matches!(t, "*^" | "*v" | "*-" | "*x" | "*+")
 }
 
-fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
-}
-
 /// Fifths of a kern key signature body such as `b-e-a-` or `f#c#`.
 fn signature_fifths(sig: &str) -> i32 {
     let sharps = sig.matches('#').count() as i32;
@@ -394,7 +392,7 @@ fn parse_note_token(no: usize, tok: &str) -> Result<Option<Event>> {
     let Some(duration) = duration else {
         return Err(Error::parse(
             Some(no),
-            format!("note `{}` has no duration", clip(tok)),
+            format!("note `{}` has no duration", echo(tok)),
         ));
     };
     let tie = if tok.contains('[') {
@@ -412,7 +410,7 @@ fn parse_note_token(no: usize, tok: &str) -> Result<Option<Event>> {
         let start = bytes
             .iter()
             .position(|b| matches!(b, b'a'..=b'g' | b'A'..=b'G'))
-            .ok_or_else(|| Error::parse(Some(no), format!("unknown token `{}`", clip(tok))))?;
+            .ok_or_else(|| Error::parse(Some(no), format!("unknown token `{}`", echo(tok))))?;
         let letter = bytes[start];
         let count = bytes[start..].iter().take_while(|&&b| b == letter).count() as i32;
         let octave = if letter.is_ascii_lowercase() {
@@ -422,12 +420,12 @@ fn parse_note_token(no: usize, tok: &str) -> Result<Option<Event>> {
         };
         let alter = tok.matches('#').count() as i32 - tok.matches('-').count() as i32;
         let name = PitchName::new(letter as char, 0)
-            .ok_or_else(|| Error::parse(Some(no), format!("bad pitch in `{}`", clip(tok))))?;
+            .ok_or_else(|| Error::parse(Some(no), format!("bad pitch in `{}`", echo(tok))))?;
         let midi = 12 * (octave + 1) + name.midi_in_octave_4() - 60 + alter;
         Some(Pitch::from_midi(midi).ok_or_else(|| {
             Error::parse(
                 Some(no),
-                format!("pitch out of MIDI range in `{}`", clip(tok)),
+                format!("pitch out of MIDI range in `{}`", echo(tok)),
             )
         })?)
     };
@@ -453,7 +451,7 @@ fn parse_duration(no: usize, tok: &str) -> Result<Option<Ratio>> {
             .map_or(bytes.len(), |e| start + e);
         &tok[start..end]
     };
-    let bad = || Error::parse(Some(no), format!("absurd duration in `{}`", clip(tok)));
+    let bad = || Error::parse(Some(no), format!("absurd duration in `{}`", echo(tok)));
     let base = if digits.chars().all(|c| c == '0') {
         // 0 = breve (8 quarters), 00 = long, 000 = maxima.
         Ratio::from_int(8 << (digits.len().min(3) - 1))
@@ -510,13 +508,23 @@ pub fn write(melody: &Melody) -> String {
         out.push_str("=1-\n");
     }
     for note in &melody.notes {
+        if bars.number as usize > Limits::DEFAULT.max_bars {
+            // Past the bar limit (callers check it first: `formats::to_bytes`).
+            break;
+        }
         let pieces = bars.split(note.duration);
-        let count = pieces.iter().filter(|p| p.is_some()).count();
+        let count = pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::Note(_)))
+            .count();
         let mut index = 0;
         for piece in pieces {
-            let Some(d) = piece else {
-                let _ = writeln!(out, "={}", bars.number);
-                continue;
+            let d = match piece {
+                Piece::Note(d) => d,
+                Piece::Bar(number) => {
+                    let _ = writeln!(out, "={number}");
+                    continue;
+                }
             };
             let (open, close) = match (note.is_rest() || count == 1, index, index + 1 == count) {
                 (true, _, _) => ("", ""),
@@ -536,7 +544,16 @@ pub fn write(melody: &Melody) -> String {
 struct BarCursor {
     bar: Option<Ratio>,
     room: Ratio,
+    /// The number of the next bar line.
     number: u32,
+}
+
+/// A piece of a note as written: a duration, or the bar line (with its number) that
+/// falls inside the note.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Piece {
+    Note(Ratio),
+    Bar(u32),
 }
 
 impl BarCursor {
@@ -550,20 +567,21 @@ impl BarCursor {
         BarCursor { bar, room, number }
     }
 
-    /// Writable pieces of `d`, with `None` where a bar line falls.
-    fn split(&mut self, mut d: Ratio) -> Vec<Option<Ratio>> {
+    /// Writable pieces of `d`, and the bar lines that fall inside it. Stops after the
+    /// bar limit: nothing past it is written.
+    fn split(&mut self, mut d: Ratio) -> Vec<Piece> {
         let mut out = Vec::new();
         let Some(bar) = self.bar else {
-            out.extend(split_representable(d).into_iter().map(Some));
+            out.extend(split_representable(d).into_iter().map(Piece::Note));
             return out;
         };
-        while d.is_positive() {
+        while d.is_positive() && self.number as usize <= Limits::DEFAULT.max_bars {
             let take = d.min(self.room);
-            out.extend(split_representable(take).into_iter().map(Some));
+            out.extend(split_representable(take).into_iter().map(Piece::Note));
             d -= take;
             self.room -= take;
             if !self.room.is_positive() {
-                out.push(None);
+                out.push(Piece::Bar(self.number));
                 self.number += 1;
                 self.room = bar;
             }

@@ -7,7 +7,9 @@ pub mod musicxml;
 
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
+use crate::limits::Limits;
 use crate::music::Melody;
+use std::io::Read as _;
 use std::path::Path;
 
 /// The formats LSTMuse reads and writes.
@@ -69,7 +71,7 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
     let format = Format::from_path(path).ok_or_else(|| Error::UnsupportedFormat {
         path: path.to_path_buf(),
     })?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_capped(path, Limits::DEFAULT.max_file_bytes)?;
     let text = || String::from_utf8_lossy(&bytes).into_owned();
     let single = |melody: Result<Melody>| {
         vec![TuneResult {
@@ -93,6 +95,15 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
             .collect(),
     };
     for t in &mut tunes {
+        if let Ok(m) = &t.melody
+            && let Err(e) = Limits::DEFAULT.check_melody(m)
+        {
+            let e = match t.tune {
+                Some(n) => e.in_tune(n),
+                None => e,
+            };
+            t.melody = Err(e.in_file(path));
+        }
         if let Ok(m) = &mut t.melody {
             m.source.path = Some(path.to_path_buf());
             m.source.tune = t.tune;
@@ -100,6 +111,45 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
         }
     }
     Ok(tunes)
+}
+
+/// The bytes of a file, refusing one larger than `limit` before reading it (and, should
+/// it grow meanwhile, reading no more than `limit + 1` bytes).
+fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let too_big = |size: u64| {
+        Limits::check("bytes in an input file", size, limit).map_err(|e| e.in_file(path))
+    };
+    too_big(size)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    too_big(bytes.len() as u64)?;
+    Ok(bytes)
+}
+
+/// Input text as it may appear inside an error message: control characters (terminal
+/// escape sequences, bells, carriage returns) are shown escaped (`\u{1b}`), and long
+/// text is cut to 60 characters with an ellipsis.
+pub fn echo(text: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Reads one melody: for ABC the tune `X:options.tune` (the first tune by default).
@@ -119,7 +169,11 @@ pub fn read_melody(path: &Path, options: &ReadOptions) -> Result<Melody> {
 }
 
 /// Serialises a melody in a format (`Mxl` writes compressed MusicXML).
+///
+/// A melody over the [`Limits`] (notes, length, or bars its meter would cut it into)
+/// is an [`Error::Limit`] rather than a file of hundreds of megabytes.
 pub fn to_bytes(melody: &Melody, format: Format) -> Result<Vec<u8>> {
+    Limits::DEFAULT.check_writable(melody)?;
     Ok(match format {
         Format::Kern => kern::write(melody).into_bytes(),
         Format::Abc => abc::write(melody).into_bytes(),
@@ -134,5 +188,8 @@ pub fn write_melody(melody: &Melody, path: &Path) -> Result<()> {
     let format = Format::from_path(path).ok_or_else(|| Error::UnsupportedFormat {
         path: path.to_path_buf(),
     })?;
-    write_atomic(path, &to_bytes(melody, format)?)
+    write_atomic(
+        path,
+        &to_bytes(melody, format).map_err(|e| e.in_file(path))?,
+    )
 }

@@ -2,6 +2,7 @@
 //! spelled for the key signature, and ties where a note crosses a bar line.
 
 use super::header::signature_alters;
+use crate::limits::Limits;
 use crate::music::{Key, Melody, Mode, Note, Pitch, PitchName, Ratio};
 use std::fmt::Write as _;
 
@@ -75,6 +76,8 @@ struct BodyWriter {
     accidentals: Vec<(u8, i32, i8)>,
     bars_on_line: usize,
     events_on_line: usize,
+    /// Bar lines written so far.
+    bars: usize,
 }
 
 impl BodyWriter {
@@ -94,10 +97,12 @@ impl BodyWriter {
             accidentals: Vec::new(),
             bars_on_line: 0,
             events_on_line: 0,
+            bars: 0,
         }
     }
 
-    /// Writes a note's written pieces, split at bar lines and tied together.
+    /// Writes a note's written pieces, split at bar lines and tied together. Nothing is
+    /// written past the bar limit (callers check it first: `formats::to_bytes`).
     fn note(&mut self, note: &Note) {
         if !note.duration.is_positive() {
             return;
@@ -105,7 +110,7 @@ impl BodyWriter {
         let parts = written_parts(note);
         for (i, &part) in parts.iter().enumerate() {
             let mut left = part;
-            while left.is_positive() {
+            while left.is_positive() && self.bars <= Limits::DEFAULT.max_bars {
                 let chunk = match self.bar {
                     Some(_) => left.min(self.room),
                     None => left,
@@ -177,6 +182,7 @@ impl BodyWriter {
 
     fn bar_line(&mut self) {
         self.accidentals.clear();
+        self.bars += 1;
         self.bars_on_line += 1;
         if self.bars_on_line >= BARS_PER_LINE {
             self.out.push_str(" |\n");
