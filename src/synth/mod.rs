@@ -23,6 +23,7 @@ mod voices;
 mod wav;
 
 use crate::error::Error;
+use crate::limits::Limits;
 use crate::music::{Melody, Ratio};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -221,39 +222,96 @@ impl Rendered {
 
 /// Renders a melody: every event at the config's tempo, then a short release tail.
 /// The same melody and config always give the same samples.
+///
+/// Audio longer than [`Limits::max_render_frames`] is an [`Error::Limit`] (a 34-byte
+/// ABC file can ask for hours), checked before anything is allocated.
+pub fn try_render(melody: &Melody, config: &RenderConfig) -> Result<Rendered, Error> {
+    let plan = Plan::new(melody, config);
+    Limits::check(
+        "audio frames in a render",
+        plan.total,
+        Limits::DEFAULT.max_render_frames,
+    )?;
+    Ok(plan.synthesize(melody, config))
+}
+
+/// Renders a melody as [`try_render`] does, but audio longer than
+/// [`Limits::max_render_frames`] (about 50 minutes at 44.1 kHz) is cut off there.
 pub fn render(melody: &Melody, config: &RenderConfig) -> Rendered {
-    let sample_rate = config.resolved_sample_rate();
-    let bpm = config.resolved_bpm(melody);
-    let note_spans = event_spans(melody, bpm, sample_rate);
-    let mut voice = VoiceRenderer::new(config.voice, sample_rate);
-    let end = note_spans.last().map_or(0, |&(_, end)| end);
-    let tail = if config.metronome {
-        voice.release_frames().max(click_frames(sample_rate))
-    } else {
-        voice.release_frames()
-    };
-    let total = if note_spans.is_empty() { 0 } else { end + tail };
-    let mut mono = vec![0.0_f32; total];
-    for (index, (note, &(start, stop))) in melody.notes.iter().zip(&note_spans).enumerate() {
-        let Some(pitch) = note.pitch else { continue };
-        let spec = NoteSpec {
-            midi: pitch.midi(),
-            freq_hz: pitch.frequency_hz(),
-            gate_frames: stop - start,
-            index,
+    let mut plan = Plan::new(melody, config);
+    plan.total = plan.total.min(Limits::DEFAULT.max_render_frames);
+    plan.synthesize(melody, config)
+}
+
+/// What a render will produce: rate, tempo, event spans and length in frames.
+struct Plan {
+    sample_rate: u32,
+    bpm: f64,
+    note_spans: Vec<(usize, usize)>,
+    voice: VoiceRenderer,
+    /// Frames of audio, tail included (saturated, never wrapped).
+    total: u64,
+}
+
+impl Plan {
+    fn new(melody: &Melody, config: &RenderConfig) -> Plan {
+        let sample_rate = config.resolved_sample_rate();
+        let bpm = config.resolved_bpm(melody);
+        let note_spans = event_spans(melody, bpm, sample_rate);
+        let voice = VoiceRenderer::new(config.voice, sample_rate);
+        let end = note_spans.last().map_or(0, |&(_, end)| end);
+        let tail = if config.metronome {
+            voice.release_frames().max(click_frames(sample_rate))
+        } else {
+            voice.release_frames()
         };
-        voice.add_note(&spec, &mut mono[start..]);
+        let total = if note_spans.is_empty() {
+            0
+        } else {
+            (end as u64).saturating_add(tail as u64)
+        };
+        Plan {
+            sample_rate,
+            bpm,
+            note_spans,
+            voice,
+            total,
+        }
     }
-    if config.metronome {
-        add_metronome(melody, bpm, sample_rate, end, &mut mono);
-    }
-    finish(&mut mono, config.volume);
-    Rendered {
-        samples: interleave_stereo(&mono),
-        sample_rate,
-        channels: CHANNELS,
-        bpm,
-        note_spans,
+
+    /// The samples of the first `self.total` frames (events past them are dropped).
+    fn synthesize(mut self, melody: &Melody, config: &RenderConfig) -> Rendered {
+        let total = usize::try_from(self.total).unwrap_or(usize::MAX);
+        let mut mono = vec![0.0_f32; total];
+        for (index, (note, &(start, stop))) in melody.notes.iter().zip(&self.note_spans).enumerate()
+        {
+            let Some(pitch) = note.pitch else { continue };
+            if start >= total {
+                break;
+            }
+            let spec = NoteSpec {
+                midi: pitch.midi(),
+                freq_hz: pitch.frequency_hz(),
+                gate_frames: stop.min(total) - start,
+                index,
+            };
+            self.voice.add_note(&spec, &mut mono[start..]);
+        }
+        if config.metronome {
+            let end = self.note_spans.last().map_or(0, |&(_, end)| end.min(total));
+            add_metronome(melody, self.bpm, self.sample_rate, end, &mut mono);
+        }
+        finish(&mut mono, config.volume);
+        for span in &mut self.note_spans {
+            *span = (span.0.min(total), span.1.min(total));
+        }
+        Rendered {
+            samples: interleave_stereo(&mono),
+            sample_rate: self.sample_rate,
+            channels: CHANNELS,
+            bpm: self.bpm,
+            note_spans: self.note_spans,
+        }
     }
 }
 
@@ -281,19 +339,23 @@ fn add_metronome(melody: &Melody, bpm: f64, sample_rate: u32, end_frame: usize, 
     };
     let bar = meter.bar_length();
     let total = melody.duration();
-    // With a pickup, the first full bar starts at `pickup`: count beats from there.
-    let mut t = melody.pickup;
-    while t > Ratio::ZERO {
-        t -= beat;
-    }
+    // With a pickup, the first full bar starts at `pickup`: count beats from there
+    // (the last beat at or before the start).
+    let mut t = if melody.pickup.is_positive() {
+        let beats_back = -((Ratio::ZERO - melody.pickup) / beat).floor();
+        melody.pickup - beat * Ratio::from_int(beats_back)
+    } else {
+        melody.pickup
+    };
     while t < total {
         if t >= Ratio::ZERO {
             let frame = frame_at_quarter(t.to_f64(), bpm, sample_rate);
+            if frame >= end_frame {
+                break;
+            }
             let from_bar = t - melody.pickup;
             let accent = (from_bar - bar * Ratio::from_int((from_bar / bar).floor())).is_zero();
-            if frame < end_frame {
-                add_click(&mut out[frame..], accent, sample_rate);
-            }
+            add_click(&mut out[frame..], accent, sample_rate);
         }
         t += beat;
     }
