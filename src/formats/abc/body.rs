@@ -7,6 +7,7 @@ use super::lex::{
     skip_past, small_number,
 };
 use crate::error::{Error, Result};
+use crate::formats::echo;
 use crate::music::{Meter, Ratio, STEP_PITCH_CLASSES};
 
 /// The longest single written event we accept, in quarter notes.
@@ -111,8 +112,9 @@ impl Body {
                 self.bar_accidentals.clear();
             }
             b'L' => {
-                self.unit = header::parse_unit(value)
-                    .ok_or_else(|| parse_error(line, format!("invalid unit length L:{value}")))?;
+                self.unit = header::parse_unit(value).ok_or_else(|| {
+                    parse_error(line, format!("invalid unit length L:{}", echo(value)))
+                })?;
             }
             b'M' => self.meter = header::parse_meter(value),
             _ => {}
@@ -173,7 +175,7 @@ impl Body {
                 self.tie_last();
                 i + 1
             }
-            b'>' | b'<' => self.broken_rhythm(b, i),
+            b'>' | b'<' => self.broken_rhythm(b, i, line)?,
             b'[' => self.bracket(text, i, line)?,
             b'|' | b':' => self.bar(b, i),
             b'&' => {
@@ -298,8 +300,10 @@ impl Body {
         }
     }
 
-    /// `>`, `>>`, `<`: lengthens one of the two neighbours and shortens the other.
-    fn broken_rhythm(&mut self, b: &[u8], i: usize) -> usize {
+    /// `>`, `>>`, `<`: lengthens one of the two neighbours and shortens the other. The
+    /// lengthened note before it is checked again (the note after it is checked on
+    /// [`Body::emit`]).
+    fn broken_rhythm(&mut self, b: &[u8], i: usize, line: usize) -> Result<usize> {
         let c = b[i];
         let n = b[i..].iter().take_while(|&&x| x == c).count();
         let short = Ratio::new(1, 1 << n.min(3));
@@ -311,9 +315,10 @@ impl Body {
         };
         if let Some(Item::Event(w)) = self.items.last_mut() {
             w.duration = w.duration * before;
+            check_duration(w.duration, line)?;
             self.broken_next = Some(after);
         }
-        i + n
+        Ok(i + n)
     }
 
     /// `(3`, `(3:2:3`: a tuplet; a `(` without a number starts a slur (ignored).

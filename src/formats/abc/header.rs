@@ -1,5 +1,6 @@
 //! Header field values: `M:` meters, `L:` unit lengths, `Q:` tempos and `K:` keys.
 
+use crate::formats::echo;
 use crate::music::{Key, Meter, Mode, PitchName, Ratio};
 
 /// The longest unit length or multiplier we accept in a numeric field.
@@ -202,7 +203,8 @@ pub(super) fn parse_key(value: &str) -> Result<KeySpec, String> {
     } else if first == "HP" || first == "Hp" {
         highland_pipes(first == "Hp")
     } else {
-        let (tonic, rest) = parse_tonic(first).ok_or_else(|| format!("unknown key '{first}'"))?;
+        let (tonic, rest) =
+            parse_tonic(first).ok_or_else(|| format!("unknown key '{}'", echo(first)))?;
         let mut word = rest;
         if word.is_empty()
             && let Some(next) = tokens.peek()
@@ -288,7 +290,7 @@ fn tonic_spec(tonic: PitchName, word: &str) -> Result<KeySpec, String> {
     let stated = if word.is_empty() {
         None
     } else {
-        Some(Mode::parse(word).ok_or_else(|| format!("unknown mode '{word}' in K:"))?)
+        Some(Mode::parse(word).ok_or_else(|| format!("unknown mode '{}' in K:", echo(word)))?)
     };
     let mode = stated.unwrap_or(Mode::Major);
     let key = Key::new(tonic, mode);

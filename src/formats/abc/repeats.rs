@@ -8,14 +8,18 @@
 //! or `|]`. After the last ending has been played, a `||` or `|]` closes the section.
 
 use super::body::{Item, Written};
+use crate::error::Result;
+use crate::limits::Limits;
 
-/// The written events in playing order.
-pub(super) fn expand(items: &[Item]) -> Vec<&Written> {
-    let mut out = Vec::with_capacity(items.len());
+/// The written events in playing order, at most `max_events` of them (else an
+/// [`Error::Limit`](crate::Error::Limit)). Linear in the items times the passes.
+pub(super) fn expand(items: &[Item], max_events: usize) -> Result<Vec<&Written>> {
+    let mut out = Vec::with_capacity(items.len().min(max_events));
     let mut state = State {
         section: 0,
         pass: 1,
         last_jump: None,
+        later_endings: later_endings(items),
     };
     // Every jump moves the pass on, so this bound only guards against surprises.
     let mut budget = items.len().saturating_mul(70).max(1024);
@@ -24,6 +28,13 @@ pub(super) fn expand(items: &[Item]) -> Vec<&Written> {
         budget -= 1;
         pos = match &items[pos] {
             Item::Event(w) => {
+                if out.len() == max_events {
+                    Limits::check(
+                        "notes and rests after expanding repeats",
+                        max_events.saturating_add(1),
+                        max_events,
+                    )?;
+                }
                 out.push(w);
                 pos + 1
             }
@@ -31,9 +42,25 @@ pub(super) fn expand(items: &[Item]) -> Vec<&Written> {
                 end_repeat,
                 start_repeat,
                 double,
-            } => state.bar(items, pos, (*end_repeat, *start_repeat, *double)),
+            } => state.bar(pos, (*end_repeat, *start_repeat, *double)),
             Item::Ending(mask) if mask & pass_bit(state.pass) != 0 => pos + 1,
             Item::Ending(_) => state.skip_ending(items, pos + 1),
+        };
+    }
+    Ok(out)
+}
+
+/// For each position `k` (and `items.len()`), the passes named by the endings from `k`
+/// up to the next `|:`: what a `:|` just before `k` may still go back for.
+fn later_endings(items: &[Item]) -> Vec<u64> {
+    let mut out = vec![0u64; items.len() + 1];
+    for (k, item) in items.iter().enumerate().rev() {
+        out[k] = match item {
+            Item::Bar {
+                start_repeat: true, ..
+            } => 0,
+            Item::Ending(mask) => mask | out[k + 1],
+            _ => out[k + 1],
         };
     }
     out
@@ -50,19 +77,16 @@ struct State {
     pass: u32,
     /// The furthest `:|` we jumped back from.
     last_jump: Option<usize>,
+    /// [`later_endings`] of the items.
+    later_endings: Vec<u64>,
 }
 
 impl State {
     /// Handles a bar line at `pos` (`(end repeat, start repeat, double bar)`) and returns
     /// the next position.
-    fn bar(
-        &mut self,
-        items: &[Item],
-        pos: usize,
-        (end, start, double): (bool, bool, bool),
-    ) -> usize {
+    fn bar(&mut self, pos: usize, (end, start, double): (bool, bool, bool)) -> usize {
         if end {
-            if self.pass < 64 && repeat_again(items, pos, self.pass) {
+            if self.pass < 64 && self.repeat_again(pos) {
                 self.pass += 1;
                 self.last_jump = Some(self.last_jump.map_or(pos, |j| j.max(pos)));
                 return self.section;
@@ -76,6 +100,18 @@ impl State {
             self.new_section(pos + 1);
         }
         pos + 1
+    }
+
+    /// Whether `:|` at `pos` goes back: always on the first pass, later only when an
+    /// ending further on (before the next `|:`) is for a higher pass.
+    fn repeat_again(&self, pos: usize) -> bool {
+        if self.pass == 1 {
+            return true;
+        }
+        let higher = !pass_bit(self.pass + 1).wrapping_sub(1);
+        self.later_endings
+            .get(pos + 1)
+            .is_some_and(|mask| mask & higher != 0)
     }
 
     fn new_section(&mut self, at: usize) {
@@ -109,25 +145,4 @@ impl State {
         }
         items.len()
     }
-}
-
-/// Whether `:|` at `pos` on `pass` goes back: always on the first pass, later only
-/// when an ending further on (before the next `|:`) is for a higher pass.
-fn repeat_again(items: &[Item], pos: usize, pass: u32) -> bool {
-    if pass == 1 {
-        return true;
-    }
-    let higher = !pass_bit(pass + 1).wrapping_sub(1);
-    items[pos + 1..]
-        .iter()
-        .take_while(|i| {
-            !matches!(
-                i,
-                Item::Bar {
-                    start_repeat: true,
-                    ..
-                }
-            )
-        })
-        .any(|i| matches!(i, Item::Ending(mask) if mask & higher != 0))
 }

@@ -4,6 +4,8 @@ use super::body::{Body, Item, Written};
 use super::header::{self, KeyChoice, KeySpec};
 use super::repeats;
 use crate::error::{Error, Result};
+use crate::formats::echo;
+use crate::limits::Limits;
 use crate::music::{
     Key, KeyProfile, Melody, Meter, Mode, Note, Pitch, Ratio, all_major_minor_keys, estimate_key,
 };
@@ -31,7 +33,7 @@ impl Header {
             b'M' => self.meter = Some(header::parse_meter(value)),
             b'L' => {
                 let unit = header::parse_unit(value).ok_or_else(|| {
-                    Error::parse(Some(line), format!("invalid unit length L:{value}"))
+                    Error::parse(Some(line), format!("invalid unit length L:{}", echo(value)))
                 })?;
                 self.unit = Some(unit);
             }
@@ -116,7 +118,7 @@ pub(super) fn parse_tune(
 
 /// Expands repeats, merges ties and measures the pickup.
 fn build_melody(items: &[Item], meter: Option<Meter>, x_line: usize) -> Result<Melody> {
-    let notes = merge_ties(repeats::expand(items));
+    let notes = merge_ties(repeats::expand(items, Limits::DEFAULT.max_expanded_events)?);
     if !notes.iter().any(|n| !n.is_rest()) {
         return Err(Error::parse(Some(x_line), "tune has no notes"));
     }
