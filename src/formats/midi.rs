@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::music::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};
 use midly::num::{u4, u7, u15, u24, u28};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+use std::collections::VecDeque;
 
 /// Ticks per quarter note in files we write.
 pub const PPQ: u16 = 480;
@@ -69,7 +70,9 @@ pub fn parse(bytes: &[u8], options: &ReadOptions) -> Result<Melody> {
 
 fn read_track(track: &[TrackEvent], meta: &mut Meta) -> Vec<RawNote> {
     let mut now: u64 = 0;
-    let mut open: Vec<Vec<u64>> = vec![Vec::new(); 128 * 16];
+    // Per channel and key, the onsets of the notes still sounding, oldest first: a
+    // note-off ends the oldest (a queue, so stacked note-ons cost O(1) each).
+    let mut open: Vec<VecDeque<u64>> = vec![VecDeque::new(); 128 * 16];
     let mut notes = Vec::new();
     for ev in track {
         now += u64::from(ev.delta.as_int());
@@ -79,19 +82,17 @@ fn read_track(track: &[TrackEvent], meta: &mut Meta) -> Vec<RawNote> {
                     |key: u7| usize::from(channel.as_int()) * 128 + usize::from(key.as_int());
                 match message {
                     MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
-                        open[slot(key)].push(now)
+                        open[slot(key)].push_back(now)
                     }
                     MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                        let s = &mut open[slot(key)];
-                        if !s.is_empty() {
-                            let start = s.remove(0);
-                            if now > start {
-                                notes.push(RawNote {
-                                    start,
-                                    end: now,
-                                    key: key.as_int(),
-                                });
-                            }
+                        if let Some(start) = open[slot(key)].pop_front()
+                            && now > start
+                        {
+                            notes.push(RawNote {
+                                start,
+                                end: now,
+                                key: key.as_int(),
+                            });
                         }
                     }
                     _ => {}
