@@ -83,7 +83,7 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
     let mut tunes = match format {
         Format::Kern => single(kern::parse(&text(), options)),
         Format::Midi => single(midi::parse(&bytes, options)),
-        Format::MusicXml => single(musicxml::parse(&text(), options)),
+        Format::MusicXml => single(musicxml::parse_bytes(&bytes, options)),
         Format::Mxl => single(musicxml::parse_mxl(&bytes, options)),
         Format::Abc => abc::parse_tunes(&text())
             .into_iter()

@@ -27,6 +27,7 @@
 
 mod durations;
 mod events;
+mod guard;
 mod mxl;
 mod read;
 mod repeats;
@@ -40,6 +41,12 @@ use crate::music::Melody;
 /// Parses uncompressed MusicXML: the first part (or `options.part`), top voice.
 pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
     read::parse(text, options)
+}
+
+/// Parses uncompressed MusicXML from a file's bytes: UTF-16 with a byte-order mark is
+/// decoded as it is inside `.mxl` archives, anything else is read as UTF-8.
+pub fn parse_bytes(bytes: &[u8], options: &ReadOptions) -> Result<Melody> {
+    read::parse(&mxl::decode(bytes), options)
 }
 
 /// Parses compressed MusicXML (`.mxl`): the score named in `META-INF/container.xml`,

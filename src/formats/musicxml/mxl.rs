@@ -1,12 +1,14 @@
 //! Compressed MusicXML (`.mxl`): a zip archive with `META-INF/container.xml` naming the score.
 
+use super::guard;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use std::io::{Cursor, Read, Write};
 use zip::ZipArchive;
 use zip::write::SimpleFileOptions;
 
-/// The most bytes read from one archive entry (guards against zip bombs).
-const MAX_ENTRY_BYTES: u64 = 256 << 20;
+/// The most bytes read from `META-INF/container.xml` (a few hundred in practice).
+const CONTAINER_BYTES: u64 = 1 << 20;
 
 /// The score's file name inside archives we write.
 const SCORE_NAME: &str = "score.musicxml";
@@ -35,19 +37,25 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
-fn read_entry(archive: &mut Archive, name: &str) -> Result<String> {
+/// An entry's text, inflating at most `limit` bytes of it (a zip bomb stops there,
+/// whatever size its header claims).
+fn read_entry(archive: &mut Archive, name: &str, limit: u64) -> Result<String> {
     let entry = archive.by_name(name).map_err(zip_error)?;
+    let check = |size: u64| Limits::check("uncompressed bytes in an .mxl entry", size, limit);
+    check(entry.size())?;
     let mut bytes = Vec::new();
     entry
-        .take(MAX_ENTRY_BYTES)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(zip_error)?;
+    check(bytes.len() as u64)?;
     Ok(decode(&bytes))
 }
 
 /// The root file named by `META-INF/container.xml`, if it names one in the archive.
 fn container_rootfile(archive: &mut Archive) -> Option<String> {
-    let text = read_entry(archive, "META-INF/container.xml").ok()?;
+    let text = read_entry(archive, "META-INF/container.xml", CONTAINER_BYTES).ok()?;
+    guard::check(&text, Limits::DEFAULT.max_xml_depth).ok()?;
     let doc = roxmltree::Document::parse(&text).ok()?;
     let path = doc
         .descendants()
@@ -79,7 +87,7 @@ pub fn score_text(bytes: &[u8]) -> Result<String> {
     let name = container_rootfile(&mut archive)
         .or_else(|| first_score(&archive))
         .ok_or_else(|| Error::parse(None, "the .mxl archive holds no MusicXML score"))?;
-    read_entry(&mut archive, &name)
+    read_entry(&mut archive, &name, Limits::DEFAULT.max_mxl_entry_bytes)
 }
 
 /// Packs MusicXML text into an `.mxl` archive (stored `mimetype`, container, deflated score).

@@ -2,14 +2,13 @@
 
 use super::durations::type_length;
 use super::events::{Event, assemble, merge_chords};
+use super::guard;
 use super::repeats::{Marks, ending_numbers, playback_order};
-use crate::error::{Error, Result};
-use crate::formats::ReadOptions;
+use crate::error::{Error, Location, Result};
+use crate::formats::{ReadOptions, echo};
+use crate::limits::Limits;
 use crate::music::{Key, Melody, Meter, Mode, Pitch, Ratio};
 use roxmltree::{Document, Node, ParsingOptions};
-
-/// The most XML nodes a document may have (limits memory on hostile input).
-const NODES_LIMIT: u32 = 50_000_000;
 
 /// What one measure holds for the melody: its length, the voice's events (onsets
 /// from the measure start) and its repeat marks.
@@ -41,16 +40,31 @@ struct Reader<'a, 'i> {
     transpose: Option<i32>,
 }
 
-/// Parses uncompressed MusicXML text.
+/// Parses uncompressed MusicXML text. The nesting depth and entity declarations are
+/// checked before parsing, the node count while parsing ([`Limits`]).
 pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
+    let limits = Limits::DEFAULT;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    guard::check(text, limits.max_xml_depth)?;
+    let nodes_limit = u32::try_from(limits.max_xml_nodes).unwrap_or(u32::MAX);
     let parsing = ParsingOptions {
         allow_dtd: true,
-        nodes_limit: NODES_LIMIT,
+        nodes_limit,
     };
     let doc = Document::parse_with_options(text, parsing).map_err(|e| {
         let line = usize::try_from(e.pos().row).ok();
-        Error::parse(line, format!("not well-formed XML: {e}"))
+        if let roxmltree::Error::NodesLimitReached = e {
+            return Error::Limit {
+                what: "XML nodes in a document",
+                value: format!("more than {nodes_limit}"),
+                limit: nodes_limit.to_string(),
+                location: Location::default(),
+            };
+        }
+        Error::parse(
+            line,
+            format!("not well-formed XML: {}", echo(&e.to_string())),
+        )
     })?;
     read_document(&doc, options)
 }
@@ -63,7 +77,10 @@ fn read_document(doc: &Document, options: &ReadOptions) -> Result<Melody> {
         other => {
             return Err(Error::parse(
                 Some(line_of(doc, root)),
-                format!("not a MusicXML score: the root element is <{other}>"),
+                format!(
+                    "not a MusicXML score: the root element is <{}>",
+                    echo(other)
+                ),
             ));
         }
     };
@@ -80,7 +97,7 @@ fn read_document(doc: &Document, options: &ReadOptions) -> Result<Melody> {
         .iter()
         .map(|&m| reader.read_measure(m))
         .collect::<Result<Vec<_>>>()?;
-    let mut melody = reader.melody(&data);
+    let mut melody = reader.melody(&data)?;
     if let Some(semitones) = reader.transpose.filter(|&t| t != 0) {
         // Transposing instruments are written away from concert pitch: sound it.
         melody = melody.transposed(semitones);
@@ -191,6 +208,30 @@ fn top_voice(measures: &[MeasureRef]) -> String {
     }
 }
 
+/// Whether text is a decimal number ([`decimal`] may still refuse it as too long).
+fn is_number(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    !(whole.is_empty() && frac.is_empty())
+        && whole
+            .chars()
+            .chain(frac.chars())
+            .all(|c| c.is_ascii_digit())
+}
+
+/// The error text for a number [`decimal`] could not read.
+fn bad_number(what: &str, text: &str) -> String {
+    if is_number(text) {
+        format!(
+            "{what} {} is too large (at most 18 digits)",
+            echo(text.trim())
+        )
+    } else {
+        format!("bad {what} {:?}", echo(text))
+    }
+}
+
 /// Parses a decimal number (`12`, `-3.5`) exactly.
 pub(super) fn decimal(text: &str) -> Option<Ratio> {
     let t = text.trim();
@@ -220,8 +261,7 @@ impl<'a, 'i> Reader<'a, 'i> {
 
     /// A duration element's value in quarter notes (never negative).
     fn quarters(&self, node: Node, text: &str) -> Result<Ratio> {
-        let value =
-            decimal(text).ok_or_else(|| self.error(node, format!("bad duration {text:?}")))?;
+        let value = decimal(text).ok_or_else(|| self.error(node, bad_number("duration", text)))?;
         if value < Ratio::ZERO {
             return Err(self.error(node, format!("negative duration {text}")));
         }
@@ -261,7 +301,27 @@ impl<'a, 'i> Reader<'a, 'i> {
             let text = d.text().unwrap_or("");
             match decimal(text) {
                 Some(v) if v.is_positive() => self.divisions = v,
-                _ => return Err(self.error(d, format!("divisions must be positive, not {text:?}"))),
+                Some(_) => {
+                    return Err(self.error(
+                        d,
+                        format!("divisions must be positive, not {}", echo(text.trim())),
+                    ));
+                }
+                None if is_number(text) => {
+                    return Err(self.error(
+                        d,
+                        format!(
+                            "divisions {} is too large (at most 18 digits)",
+                            echo(text.trim())
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(self.error(
+                        d,
+                        format!("divisions must be a positive number, not {:?}", echo(text)),
+                    ));
+                }
             }
         }
         if self.meter.is_none()
@@ -390,12 +450,18 @@ impl<'a, 'i> Reader<'a, 'i> {
         Pitch::from_midi(midi).ok_or_else(|| self.error(p, format!("pitch {midi} is outside MIDI")))
     }
 
-    /// Joins the measures in playing order and turns the events into notes.
-    fn melody(&self, data: &[MeasureData]) -> Melody {
+    /// Joins the measures in playing order and turns the events into notes. Repeats
+    /// may play out to at most [`Limits::max_expanded_events`] events.
+    fn melody(&self, data: &[MeasureData]) -> Result<Melody> {
         let marks: Vec<Marks> = data.iter().map(|d| d.marks.clone()).collect();
         let mut events = Vec::new();
         let mut offset = Ratio::ZERO;
+        let max_events = Limits::DEFAULT.max_expanded_events;
         for i in playback_order(&marks) {
+            let count = events.len().saturating_add(data[i].events.len());
+            if count > max_events {
+                Limits::check("notes and rests after expanding repeats", count, max_events)?;
+            }
             let mut measure = data[i].events.clone();
             measure.sort_by_key(|e| e.onset);
             events.extend(measure.into_iter().map(|e| Event {
@@ -410,7 +476,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             (Some(first), None) if first.implicit => first.length,
             _ => Ratio::ZERO,
         };
-        Melody {
+        Ok(Melody {
             meter,
             key: self.key,
             key_signature: self.key_signature,
@@ -418,7 +484,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             notes: assemble(merge_chords(events)),
             ..Melody::default()
         }
-        .normalized()
+        .normalized())
     }
 }
 

@@ -49,23 +49,33 @@ fn ending_regions(marks: &[Marks]) -> Vec<Option<(Vec<u32>, usize)>> {
         .collect()
 }
 
-/// How often the backward repeat at measure `i` is played: its `times`, or one more
-/// than the highest ending it sits in, or 2.
-fn times_at(i: usize, times: Option<u32>, regions: &[Option<(Vec<u32>, usize)>]) -> u32 {
-    let in_ending = regions.iter().enumerate().find_map(|(s, r)| {
-        let (numbers, end) = r.as_ref()?;
-        (s <= i && i <= *end).then(|| numbers.iter().max().map_or(2, |m| m + 1))
-    });
-    times.or(in_ending).unwrap_or(2).clamp(1, MAX_TIMES)
+/// For each measure, how often a backward repeat there is played by default: one more
+/// than the highest number of the ending it sits in (the first region that holds it).
+fn ending_times(marks_len: usize, regions: &[Option<(Vec<u32>, usize)>]) -> Vec<Option<u32>> {
+    let mut out = vec![None; marks_len];
+    for (start, region) in regions.iter().enumerate() {
+        let Some((numbers, end)) = region else {
+            continue;
+        };
+        let times = numbers.iter().max().map_or(2, |m| m + 1);
+        // Regions never overlap (each ends before the next ending starts), so this
+        // visits every measure at most once.
+        for slot in out.iter_mut().take(end + 1).skip(start) {
+            slot.get_or_insert(times);
+        }
+    }
+    out
 }
 
 /// The playing order of measures (indices into `marks`), with repeats and endings
 /// expanded. Malformed marks never loop forever: the order is capped.
 pub fn playback_order(marks: &[Marks]) -> Vec<usize> {
     let regions = ending_regions(marks);
-    let region_ends: Vec<bool> = (0..marks.len())
-        .map(|i| regions.iter().flatten().any(|(_, end)| *end == i))
-        .collect();
+    let mut region_ends = vec![false; marks.len()];
+    for (_, end) in regions.iter().flatten() {
+        region_ends[*end] = true;
+    }
+    let in_ending = ending_times(marks.len(), &regions);
     let limit = marks.len().saturating_mul(MAX_TIMES as usize) + 64;
     let mut order = Vec::with_capacity(marks.len());
     let (mut i, mut start, mut pass, mut jumped) = (0, 0, 1, false);
@@ -84,7 +94,8 @@ pub fn playback_order(marks: &[Marks]) -> Vec<usize> {
         }
         order.push(i);
         if let Some(times) = m.backward {
-            if pass < times_at(i, times, &regions) {
+            let times = times.or(in_ending[i]).unwrap_or(2).clamp(1, MAX_TIMES);
+            if pass < times {
                 pass += 1;
                 i = start;
                 jumped = true;
