@@ -8,6 +8,7 @@ use crate::formats::{Format, ReadOptions, TuneResult, read_tunes};
 use crate::fsutil::write_atomic;
 use crate::music::{Melody, Source};
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Everything read from a folder: the melodies that loaded and the errors of the rest.
@@ -15,7 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct Corpus {
     /// The root that was scanned.
     pub root: PathBuf,
-    /// Melody files found (all formats).
+    /// Melody files found (all formats), with the folders and links that could not be
+    /// read (each also has an error row).
     pub files: usize,
     /// Tunes found: one per file, or one per `X:` tune for ABC; files that could not be
     /// read at all count as one.
@@ -27,39 +29,102 @@ pub struct Corpus {
 }
 
 /// Lists melody files under `root` (or `root` itself if it is a file), sorted by path.
-/// Hidden folders are skipped.
+/// Hidden folders are skipped; symbolic links to files and folders are followed.
+/// A folder below `root` that cannot be listed is skipped ([`load`] reports it).
 pub fn find_files(root: &Path) -> Result<Vec<PathBuf>> {
+    Ok(scan(root)?.files)
+}
+
+/// What a scan of a folder found: melody files, and the entries it could not read.
+struct Scan {
+    files: Vec<PathBuf>,
+    errors: Vec<Error>,
+}
+
+/// Walks `root`: only `root` itself failing is an error for the whole scan; a folder
+/// below it that cannot be listed (too long a path, no permission) or a broken link
+/// named like a melody file becomes one error and the walk goes on.
+fn scan(root: &Path) -> Result<Scan> {
     let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    let mut found = Scan {
+        files: Vec::new(),
+        errors: Vec::new(),
+    };
     if meta.is_file() {
-        return Ok(vec![root.to_path_buf()]);
+        found.files.push(root.to_path_buf());
+        return Ok(found);
     }
-    let mut out = Vec::new();
+    let mut visited: HashSet<PathBuf> = root.canonicalize().into_iter().collect();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            let Ok(kind) = entry.file_type() else {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if dir == root => return Err(Error::io(&dir, e)),
+            Err(e) => {
+                found.errors.push(Error::io(&dir, e));
                 continue;
-            };
-            if kind.is_dir() && !hidden {
-                stack.push(path);
-            } else if kind.is_file() && Format::from_path(&path).is_some() {
-                out.push(path);
+            }
+        };
+        for entry in entries {
+            match entry {
+                Ok(entry) => found.entry(&entry, &mut stack, &mut visited),
+                Err(e) => found.errors.push(Error::io(&dir, e)),
             }
         }
     }
-    out.sort();
-    Ok(out)
+    found.files.sort();
+    Ok(found)
+}
+
+impl Scan {
+    /// Sorts one directory entry: a folder to walk, a melody file, or neither.
+    fn entry(
+        &mut self,
+        entry: &std::fs::DirEntry,
+        stack: &mut Vec<PathBuf>,
+        visited: &mut HashSet<PathBuf>,
+    ) {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let Ok(kind) = entry.file_type() else {
+            return;
+        };
+        let melody_file = Format::from_path(&path).is_some();
+        if kind.is_dir() {
+            if !hidden {
+                // A folder reached again through a link is walked once.
+                if let Ok(real) = path.canonicalize() {
+                    visited.insert(real);
+                }
+                stack.push(path);
+            }
+        } else if kind.is_file() {
+            if melody_file {
+                self.files.push(path);
+            }
+        } else if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(target) if target.is_file() && melody_file => self.files.push(path),
+                Ok(target) if target.is_dir() && !hidden => {
+                    // Follow a linked folder unless it was seen (a loop of links).
+                    if path.canonicalize().is_ok_and(|real| visited.insert(real)) {
+                        stack.push(path);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if melody_file => self.errors.push(Error::io(&path, e)),
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 /// Loads every melody under `root` in parallel. One bad file never stops the load:
-/// its error is kept in [`Corpus::errors`]. A missing folder, or one without any melody
-/// file, is an error.
+/// its error is kept in [`Corpus::errors`], and so is a folder below `root` that cannot
+/// be listed. A missing folder, or one without any melody file, is an error.
 pub fn load(root: &Path) -> Result<Corpus> {
-    let files = find_files(root)?;
-    if files.is_empty() {
+    let Scan { files, errors } = scan(root)?;
+    if files.is_empty() && errors.is_empty() {
         return Err(Error::Invalid(format!(
             "no melody files (.krn, .abc, .mid, .musicxml, .xml, .mxl) under {}",
             root.display()
@@ -70,7 +135,9 @@ pub fn load(root: &Path) -> Result<Corpus> {
         files.par_iter().map(|path| read_one(path, read)).collect();
     let mut corpus = Corpus {
         root: root.to_path_buf(),
-        files: files.len(),
+        files: files.len() + errors.len(),
+        tunes: errors.len(),
+        errors,
         ..Corpus::default()
     };
     for results in per_file {
@@ -261,6 +328,58 @@ mod tests {
             "{e}"
         );
         assert!(read_one(path, |_| Ok(Vec::new())).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_files_and_folders_are_read() {
+        let store = tempfile::tempdir().unwrap();
+        std::fs::write(store.path().join("a.krn"), "**kern\n4c\n4d\n*-\n").unwrap();
+        std::fs::create_dir(store.path().join("more")).unwrap();
+        std::fs::write(store.path().join("more/b.krn"), "**kern\n4e\n*-\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let link = |from: &str, to: &str| {
+            std::os::unix::fs::symlink(store.path().join(from), dir.path().join(to)).unwrap();
+        };
+        link("a.krn", "a.krn");
+        link("more", "more");
+        link("missing.krn", "broken.krn");
+        // A link back to the folder itself is not walked forever.
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+        let c = load(dir.path()).unwrap();
+        assert_eq!((c.melodies.len(), c.errors.len()), (2, 1), "{:?}", c.errors);
+        assert!(
+            c.errors[0].to_string().contains("broken.krn"),
+            "{}",
+            c.errors[0]
+        );
+    }
+
+    #[test]
+    fn a_folder_whose_path_is_too_long_is_one_error_row() {
+        // Nest folders until the absolute path passes PATH_MAX (4096 on Linux): the
+        // deepest cannot be listed by its path. Created step by step with relative paths.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.krn"), "**kern\n4c\n*-\n").unwrap();
+        let name = "d".repeat(200);
+        let script = format!(
+            "cd '{}' && for i in $(seq 25); do mkdir {name} && cd -P {name} || exit 1; done && \
+             printf '**kern\\n4c\\n*-\\n' > deep.krn",
+            dir.path().display()
+        );
+        let made = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIP: could not build a deep folder here");
+            return;
+        }
+        let c = load(dir.path()).unwrap();
+        assert_eq!(c.melodies.len(), 1);
+        assert!(!c.errors.is_empty());
+        let e = c.errors[0].to_string();
+        assert!(e.contains(&name), "{e}");
     }
 
     #[test]
