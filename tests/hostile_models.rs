@@ -137,6 +137,9 @@ fn run(dir: &Path, epochs: usize, resume: bool) -> lstmuse::Result<()> {
     .map(drop)
 }
 
+/// A change to a checkpoint's JSON.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
 /// Rewrites fields of `dir/checkpoint.json`.
 fn craft_checkpoint(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     let path = dir.join("checkpoint.json");
@@ -195,7 +198,7 @@ fn crafted_epoch_counters_are_clear_errors() {
     let model = tmp.path().join("model");
     run(&model, 2, false).unwrap();
     let max = usize::MAX;
-    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 4] = [
+    let cases: [(&str, Edit); 4] = [
         ("epoch", Box::new(move |s| s["epoch"] = max.into())),
         (
             "epoch",

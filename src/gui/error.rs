@@ -3,19 +3,20 @@
 
 use std::path::PathBuf;
 
-/// An error of the app: a library error, or a reason the app itself refuses.
+/// An error of the app: a library error, or a reason the app itself refuses. Library
+/// errors are boxed: they carry a location, and every `Result` of the app moves them.
 #[derive(Debug, thiserror::Error)]
 pub enum GuiError {
     /// Reading, writing, training or generating failed in the library.
     #[error(transparent)]
-    Library(#[from] crate::Error),
+    Library(Box<crate::Error>),
     /// A model folder could not be loaded.
     #[error("could not load the model in {}: {error}", dir.display())]
     ModelLoad {
         /// The folder.
         dir: PathBuf,
         /// Why (the error is shown in the message, so not chained a second time).
-        error: crate::Error,
+        error: Box<crate::Error>,
     },
     /// A corpus folder or file could not be loaded.
     #[error("{}: {error}", path.display())]
@@ -23,7 +24,7 @@ pub enum GuiError {
         /// The folder or file.
         path: PathBuf,
         /// Why.
-        error: crate::Error,
+        error: Box<crate::Error>,
     },
     /// Generation was asked for before a model was loaded.
     #[error("no model is loaded")]
@@ -63,4 +64,10 @@ pub enum GuiError {
         "the training set has {0} usable songs: add a corpus in the dataset browser (at least 2 songs)"
     )]
     TooFewSongs(usize),
+}
+
+impl From<crate::Error> for GuiError {
+    fn from(error: crate::Error) -> GuiError {
+        GuiError::Library(Box::new(error))
+    }
 }

@@ -311,7 +311,10 @@ fn model_thread(rx: Receiver<ModelRequest>, tx: Sender<Envelope>, ctx: egui::Con
                         model = Some(a);
                         Msg::ModelLoaded(Ok(info))
                     }
-                    Ok(Err(error)) => Msg::ModelLoaded(Err(GuiError::ModelLoad { dir, error })),
+                    Ok(Err(error)) => Msg::ModelLoaded(Err(GuiError::ModelLoad {
+                        dir,
+                        error: Box::new(error),
+                    })),
                     Err(panic) => Msg::ModelLoaded(Err(panic)),
                 }
             }

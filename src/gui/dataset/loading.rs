@@ -146,7 +146,7 @@ pub struct Loaded {
 fn load_rows(path: &Path) -> Result<Loaded, GuiError> {
     let c = corpus::load(path).map_err(|error| GuiError::Corpus {
         path: path.to_path_buf(),
-        error,
+        error: Box::new(error),
     })?;
     let config = PreprocessConfig::default();
     let rows = c
