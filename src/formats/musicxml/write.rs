@@ -2,10 +2,12 @@
 
 use super::durations::{Piece, closest, pieces};
 use super::spell::{MeasureAccidentals, Speller};
+use crate::limits::Limits;
 use crate::music::{Melody, Meter, Mode, Note, Pitch, Ratio};
 
-/// The most measures written; an absurdly long melody is cut there.
-const MAX_MEASURES: usize = 200_000;
+/// The most measures written; an absurdly long melody is cut there (`formats::to_bytes`
+/// refuses it first).
+const MAX_MEASURES: usize = Limits::DEFAULT.max_bars;
 
 /// The largest `<divisions>` written exactly; beyond it durations are rounded.
 const MAX_DIVISIONS: i64 = 1 << 30;
