@@ -102,6 +102,10 @@ pub enum StructureInput {
     Infill,
     /// While filling, the symbol right after the span.
     Join,
+    /// The symbols 1, 2 and 4 bars before each step.
+    Lookback,
+    /// The symbols 1, 2 and 4 bars after each step, where known (the suffix when filling).
+    Lookahead,
 }
 
 /// The training configuration a `train` command line asks for: the recommended one
@@ -144,6 +148,8 @@ fn structure_inputs(args: &TrainArgs) -> Option<StructureInputs> {
         steps_to_end: off(StructureInput::StepsToEnd),
         infill: off(StructureInput::Infill),
         join: off(StructureInput::Join) && off(StructureInput::Infill),
+        lookback: off(StructureInput::Lookback),
+        lookahead: off(StructureInput::Lookahead),
     })
 }
 

@@ -1,7 +1,7 @@
 //! Training data: songs as id sequences, cut into windows; batches with targets shifted by one.
 
 use crate::corpus::encoding::{Symbol, Vocabulary};
-use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
+use crate::corpus::structure::{Neighbours, Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
 use crate::sampling::rng::SplitMix64;
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -140,17 +140,16 @@ const PADDING: StepContext = StepContext {
     steps_to_end: 0,
     segment: Segment::Plain,
     join: None,
+    neighbours: Neighbours {
+        back: [None; 3],
+        ahead: [None; 3],
+    },
 };
 
 /// The contexts of the targets of `/ song /`: steps `0..=len`, the last one the closing `/`.
 fn plain_contexts(len: usize) -> Vec<StepContext> {
     (0..=len)
-        .map(|step| StepContext {
-            step,
-            steps_to_end: len - step,
-            segment: Segment::Plain,
-            join: None,
-        })
+        .map(|step| StepContext::new(step, len - step, Segment::Plain, None))
         .collect()
 }
 
@@ -165,6 +164,18 @@ pub fn song_window(song: &[usize], structure: SongStructure, delimiter: usize) -
         mask: vec![1.0; song.len() + 1],
         structure,
         contexts: plain_contexts(song.len()),
+    }
+}
+
+/// Fills in the window's [`Neighbours`]: the symbols of `song` (the ids the window was
+/// cut from) whole bars before and after each target, where the model has read them.
+/// Training, evaluation and generation all call this, so the model sees the same inputs.
+pub fn add_neighbours(w: &mut Window, song: &[usize], vocab: &Vocabulary) {
+    let structure = w.structure;
+    for ctx in &mut w.contexts {
+        *ctx = ctx.with_neighbours(&structure, |step| {
+            song.get(step).and_then(|&id| vocab.symbol(id))
+        });
     }
 }
 
@@ -192,6 +203,7 @@ pub fn sequences(
     let mut out = Vec::new();
     let mut rng = SplitMix64(options.seed ^ 0x5EED_F111);
     for (index, song) in songs.songs.iter().enumerate() {
+        let first = out.len();
         if song.len() < max_len {
             out.push(song_window(song, songs.structure_of(index), delimiter));
         } else {
@@ -219,6 +231,9 @@ pub fn sequences(
             if let Some(w) = infill_window(song, structure, &span, delimiter, max_len) {
                 out.push(w);
             }
+        }
+        for w in &mut out[first..] {
+            add_neighbours(w, song, vocab);
         }
     }
     out
@@ -286,28 +301,13 @@ pub fn infill_window(
     ids.push(delimiter);
     for step in (b..b + suffix_len).rev() {
         ids.push(song[step]);
-        contexts.push(StepContext {
-            step,
-            steps_to_end: len - step,
-            segment: Segment::Suffix,
-            join: None,
-        });
+        contexts.push(StepContext::new(step, len - step, Segment::Suffix, None));
     }
     ids.push(delimiter);
-    contexts.push(StepContext {
-        step: b,
-        steps_to_end: 0,
-        segment: Segment::Suffix,
-        join: None,
-    });
+    contexts.push(StepContext::new(b, 0, Segment::Suffix, None));
     for (step, &id) in song.iter().enumerate().take(b + 1) {
         ids.push(id);
-        contexts.push(StepContext {
-            step,
-            steps_to_end: b - step,
-            segment: Segment::Fill,
-            join,
-        });
+        contexts.push(StepContext::new(step, b - step, Segment::Fill, join));
     }
     // The last id (s_b) is only a target.
     Some(Window {

@@ -136,6 +136,14 @@ pub struct StructureInputs {
     /// While filling: the first symbol after the span (the note the span must lead into).
     #[serde(default)]
     pub join: bool,
+    /// The symbols 1, 2 and 4 bars before the step, once the model has read or written
+    /// them (Magenta's Lookback RNN feeds 1 and 2; folk tunes repeat whole 4-bar phrases).
+    #[serde(default)]
+    pub lookback: bool,
+    /// The symbols 1, 2 and 4 bars after the step, where they are already known: the
+    /// suffix while filling (a span often returns in the phrase after it).
+    #[serde(default)]
+    pub lookahead: bool,
 }
 
 impl Default for StructureInputs {
@@ -148,6 +156,8 @@ impl Default for StructureInputs {
             steps_to_end: true,
             infill: true,
             join: true,
+            lookback: true,
+            lookahead: true,
         }
     }
 }
@@ -161,6 +171,22 @@ const SEGMENT_WIDTH: usize = 3;
 const JOIN_PITCHES: (u8, u8) = (48, 84);
 /// Join pitches, then rest, hold, none.
 const JOIN_WIDTH: usize = (JOIN_PITCHES.1 - JOIN_PITCHES.0) as usize + 1 + 3;
+/// One symbol input (a join or a neighbour) per bar distance.
+const NEIGHBOURS_WIDTH: usize = NEIGHBOUR_BARS.len() * JOIN_WIDTH;
+
+/// How far [`Neighbours`] look, in bars.
+pub const NEIGHBOUR_BARS: [usize; 3] = [1, 2, 4];
+
+/// The symbols a whole number of bars before and after a step ([`NEIGHBOUR_BARS`]), where
+/// the model has already read or written them; `None` where it has not, or the song has
+/// no step there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Neighbours {
+    /// 1, 2 and 4 bars before.
+    pub back: [Option<Symbol>; 3],
+    /// 1, 2 and 4 bars after.
+    pub ahead: [Option<Symbol>; 3],
+}
 
 /// Where a target step sits: the values that [`StructureInputs::write`] turns into inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +199,52 @@ pub struct StepContext {
     pub segment: Segment,
     /// While filling: the symbol right after the span; `None` elsewhere.
     pub join: Option<Symbol>,
+    /// The symbols whole bars before and after (see [`StepContext::with_neighbours`]).
+    pub neighbours: Neighbours,
+}
+
+impl StepContext {
+    /// A context without neighbours (they are added by [`with_neighbours`](Self::with_neighbours)).
+    pub fn new(step: usize, steps_to_end: usize, segment: Segment, join: Option<Symbol>) -> Self {
+        StepContext {
+            step,
+            steps_to_end,
+            segment,
+            join,
+            neighbours: Neighbours::default(),
+        }
+    }
+
+    /// The context with the symbols whole bars before and after its step, looked up in
+    /// the song with `symbol_at` (song step -> symbol), keeping only what the model has
+    /// read or written by then, in the order it reads:
+    /// - plain songs read left to right: everything before, nothing after;
+    /// - the suffix of an infilling sequence is read backwards: everything after it;
+    /// - the prefix and the span come after the suffix: everything before, and after,
+    ///   the suffix from the span's end on (`step + steps_to_end`).
+    pub fn with_neighbours(
+        mut self,
+        song: &SongStructure,
+        symbol_at: impl Fn(usize) -> Option<Symbol>,
+    ) -> StepContext {
+        let Some(bar) = song.bar_steps() else {
+            return self;
+        };
+        let k = self.step;
+        let (back, ahead_from) = match self.segment {
+            Segment::Plain => (true, None),
+            Segment::Suffix => (false, Some(k + 1)),
+            Segment::Fill => (true, Some(k + self.steps_to_end)),
+        };
+        for (i, bars) in NEIGHBOUR_BARS.iter().enumerate() {
+            let d = bars * bar;
+            self.neighbours.back[i] = k.checked_sub(d).filter(|_| back).and_then(&symbol_at);
+            self.neighbours.ahead[i] = ahead_from
+                .filter(|&from| k + d >= from)
+                .and_then(|_| symbol_at(k + d));
+        }
+        self
+    }
 }
 
 impl StructureInputs {
@@ -184,6 +256,8 @@ impl StructureInputs {
             + usize::from(self.steps_to_end) * END_WIDTH
             + usize::from(self.infill) * SEGMENT_WIDTH
             + usize::from(self.join) * JOIN_WIDTH
+            + usize::from(self.lookback) * NEIGHBOURS_WIDTH
+            + usize::from(self.lookahead) * NEIGHBOURS_WIDTH
     }
 
     /// Writes the multi-hot inputs of one step into `out` (`width()` values, zeroed first).
@@ -217,6 +291,12 @@ impl StructureInputs {
         };
         hot(self.infill, SEGMENT_WIDTH, segment, out);
         hot(self.join, JOIN_WIDTH, join_index(ctx.join), out);
+        for symbol in ctx.neighbours.back {
+            hot(self.lookback, JOIN_WIDTH, join_index(symbol), out);
+        }
+        for symbol in ctx.neighbours.ahead {
+            hot(self.lookahead, JOIN_WIDTH, join_index(symbol), out);
+        }
     }
 }
 
@@ -231,7 +311,8 @@ fn meter_class(meter: Option<Meter>) -> usize {
     }
 }
 
-/// The join input's index: the pitch (clamped to [`JOIN_PITCHES`]), rest, hold, or none.
+/// The index of a symbol input (join or neighbour): the pitch (clamped to
+/// [`JOIN_PITCHES`]), rest, hold, or none.
 fn join_index(join: Option<Symbol>) -> usize {
     let pitches = (JOIN_PITCHES.1 - JOIN_PITCHES.0) as usize + 1;
     match join {
@@ -292,15 +373,10 @@ mod tests {
         assert_eq!(s.bar_position(5), None);
         let inputs = StructureInputs::default();
         let mut out = vec![0.0; inputs.width()];
-        let ctx = StepContext {
-            step: 5,
-            steps_to_end: 40,
-            segment: Segment::Plain,
-            join: None,
-        };
+        let ctx = StepContext::new(5, 40, Segment::Plain, None);
         inputs.write(&s, ctx, &mut out);
-        // Exactly one value per group.
-        assert_eq!(out.iter().sum::<f32>(), 6.0);
+        // Exactly one value per group: six, and three each for lookback and lookahead.
+        assert_eq!(out.iter().sum::<f32>(), 12.0);
         assert_eq!(out[METER_WIDTH - 1], 1.0, "unknown meter");
         assert_eq!(
             out[METER_WIDTH + POSITION_WIDTH - 1],
@@ -314,12 +390,7 @@ mod tests {
         let inputs = StructureInputs::default();
         let write = |s: &SongStructure, step, end| {
             let mut out = vec![0.0; inputs.width()];
-            let ctx = StepContext {
-                step,
-                steps_to_end: end,
-                segment: Segment::Plain,
-                join: None,
-            };
+            let ctx = StepContext::new(step, end, Segment::Plain, None);
             inputs.write(s, ctx, &mut out);
             out
         };
@@ -329,5 +400,45 @@ mod tests {
         assert_ne!(a, write(&song(3, 4, 0), 0, 11));
         assert_eq!(end_bucket(200), END_WIDTH - 1);
         assert_eq!(end_bucket(40), EXACT_END_STEPS + 1);
+    }
+
+    #[test]
+    fn neighbours_are_what_the_model_has_read() {
+        // 2/4 (8 steps a bar), a song of 64 steps whose step i holds "pitch" 48 + i % 37.
+        let s = song(2, 4, 0);
+        let at =
+            |i: usize| (i < 64).then(|| Symbol::Note(crate::music::Pitch(48 + (i % 37) as u8)));
+        let note = |i: usize| Some(Symbol::Note(crate::music::Pitch(48 + (i % 37) as u8)));
+        // Plain, step 20: 1 and 2 bars back (12, 4) known, 4 bars back (-12) not; nothing ahead.
+        let n = StepContext::new(20, 44, Segment::Plain, None)
+            .with_neighbours(&s, at)
+            .neighbours;
+        assert_eq!(n.back, [note(12), note(4), None]);
+        assert_eq!(n.ahead, [None; 3]);
+        // Filling span 16..32, step 20: ahead only from the span's end (32) on: 36 and 52.
+        let n = StepContext::new(20, 12, Segment::Fill, None)
+            .with_neighbours(&s, at)
+            .neighbours;
+        assert_eq!(n.back, [note(12), note(4), None]);
+        assert_eq!(n.ahead, [None, note(36), note(52)]);
+        // The suffix, read backwards: ahead is read, back is not; past the end is none.
+        let n = StepContext::new(40, 24, Segment::Suffix, None)
+            .with_neighbours(&s, at)
+            .neighbours;
+        assert_eq!(n.back, [None; 3]);
+        assert_eq!(n.ahead, [note(48), note(56), None]);
+        // Without a meter there are no bars to look across.
+        let free = SongStructure::default();
+        let n = StepContext::new(20, 44, Segment::Plain, None).with_neighbours(&free, at);
+        assert_eq!(n.neighbours, Neighbours::default());
+        // Each neighbour is its own input.
+        let inputs = StructureInputs::default();
+        let mut a = vec![0.0; inputs.width()];
+        let mut b = vec![0.0; inputs.width()];
+        let ctx = StepContext::new(20, 12, Segment::Fill, None);
+        inputs.write(&s, ctx, &mut a);
+        inputs.write(&s, ctx.with_neighbours(&s, at), &mut b);
+        assert_ne!(a, b);
+        assert_eq!(b.iter().sum::<f32>(), 12.0);
     }
 }

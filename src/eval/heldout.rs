@@ -1,7 +1,9 @@
 //! Scoring a model on songs it did not train on: cross-entropy per step, per note onset and
 //! per pitch, and the bits of a masked span with the left context only or with both sides.
 
-use crate::corpus::data::{FillSpan, SongIds, Window, batch, infill_window, song_window};
+use crate::corpus::data::{
+    FillSpan, SongIds, Window, add_neighbours, batch, infill_window, song_window,
+};
 use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::corpus::structure::Segment;
 use crate::error::{Error, Result};
@@ -145,6 +147,7 @@ pub fn evaluate(model: ModelRef<'_>, songs: &SongIds, skipped_songs: usize) -> R
             continue;
         }
         let mut w = song_window(song, songs.structure_of(i), delimiter);
+        add_neighbours(&mut w, song, vocab);
         if let Some(last) = w.mask.last_mut() {
             *last = 0.0;
         }
@@ -203,6 +206,7 @@ pub fn evaluate_infill(model: ModelRef<'_>, songs: &SongIds, bars: usize) -> Res
         let song = &songs.songs[i];
         let structure = songs.structure_of(i);
         let mut w = song_window(song, structure, delimiter);
+        add_neighbours(&mut w, song, vocab);
         for (t, m) in w.mask.iter_mut().enumerate() {
             *m = if (a..b).contains(&t) { 1.0 } else { 0.0 };
         }
@@ -212,6 +216,7 @@ pub fn evaluate_infill(model: ModelRef<'_>, songs: &SongIds, bars: usize) -> Res
             join: vocab.symbol(song[b]),
         };
         if let Some(mut w) = infill_window(song, structure, &span, delimiter, usize::MAX) {
+            add_neighbours(&mut w, song, vocab);
             for (ctx, m) in w.contexts.iter().zip(w.mask.iter_mut()) {
                 let fill = ctx.segment == Segment::Fill && (a..b).contains(&ctx.step);
                 *m = if fill { 1.0 } else { 0.0 };
