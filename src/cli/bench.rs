@@ -7,7 +7,7 @@ use lstmuse::corpus::data::{Window, batch};
 use lstmuse::corpus::encoding::{Symbol, Vocabulary};
 use lstmuse::error::{Error, Result};
 use lstmuse::model::training::{TrainingConfig, masked_loss};
-use lstmuse::model::{LstmState, MelodyLstm, ModelRef};
+use lstmuse::model::{HostLstm, LstmState, MelodyLstm, ModelRef};
 use lstmuse::music::Melody;
 use lstmuse::sampling::rng::SplitMix64;
 use lstmuse::sampling::{self, Length, SamplerConfig};
@@ -433,6 +433,8 @@ pub struct GenerateBench {
     pub seed_one_512_ms: f64,
     /// The seed's method, 16 × 256 (the 16 windows batched).
     pub seed_16x256_ms: f64,
+    /// 512 host-engine steps alone (what generation runs), no sampler.
+    pub host_steps_512_ms: f64,
     /// 512 `model.step` calls alone (id tensor in, logits to host), no sampler.
     pub steps_512_ms: f64,
     /// 512 `model.step` calls without reading the logits back.
@@ -486,7 +488,8 @@ fn time_fill(bound: ModelRef<'_>, runs: usize) -> Result<Option<f64>> {
     }
 }
 
-/// Times `steps` calls of `model.step` on `rows` rows, reading the logits back when `read`.
+/// Times `steps` calls of `model.step` on `rows` rows, reading the logits back when `read`
+/// (the tensor path, for comparison with the host engine generation uses).
 fn time_steps(bound: ModelRef<'_>, runs: usize, (steps, rows): (usize, usize), read: bool) -> f64 {
     let ModelRef {
         model,
@@ -506,6 +509,30 @@ fn time_steps(bound: ModelRef<'_>, runs: usize, (steps, rows): (usize, usize), r
             }
         }
     })
+}
+
+/// Times `steps` steps of the host engine ([`HostLstm`], what generation runs) on `rows`
+/// rows, structure inputs included for a model that reads them.
+fn time_host_steps(bound: ModelRef<'_>, runs: usize, (steps, rows): (usize, usize)) -> Result<f64> {
+    let engine = HostLstm::new(bound.model)?;
+    let width = engine.structure_width();
+    // A typical multi-hot row: one value per input group.
+    let features: Vec<f32> = (0..rows * width)
+        .map(|i| f32::from(u8::from(i % 29 == 0)))
+        .collect();
+    let mut failure = None;
+    let ms = median_ms(runs, || {
+        let mut state = engine.zeros(rows);
+        let mut logits = Vec::new();
+        for i in 0..steps {
+            let ids = vec![i % engine.vocab_size(); rows];
+            let f = (width > 0).then_some(&features[..]);
+            if let Err(e) = engine.step(&ids, f, &mut state, &mut logits) {
+                failure = Some(e);
+            }
+        }
+    });
+    failure.map_or(Ok(ms), Err)
 }
 
 /// Times 512 recurrent products `[1,H]×[H,4H]` and 512 × 14 small element-wise ops.
@@ -556,6 +583,7 @@ pub fn bench_generate(bound: ModelRef<'_>, runs: usize) -> Result<GenerateBench>
     }
     let fill_2bars_8_ms = time_fill(bound, runs)?;
     let steps = |steps, rows, read| time_steps(bound, runs, (steps, rows), read);
+    let host_steps_512_ms = time_host_steps(bound, runs, (512, 1))?;
     let steps_512_ms = steps(512, 1, true);
     let steps_512_no_read_ms = steps(512, 1, false);
     let steps_16x256_ms = steps(256, 16, true);
@@ -582,6 +610,7 @@ pub fn bench_generate(bound: ModelRef<'_>, runs: usize) -> Result<GenerateBench>
         batch_16x256_ms,
         seed_one_512_ms,
         seed_16x256_ms,
+        host_steps_512_ms,
         steps_512_ms,
         steps_512_no_read_ms,
         steps_16x256_ms,

@@ -1,5 +1,5 @@
 //! The melody LSTM: a fused LSTM cell written from tensor ops, with `forward` for training
-//! and a stateful `step` for O(n) generation.
+//! and a stateful `step` (generation runs the same weights on the host: [`super::host`]).
 
 use crate::corpus::structure::StructureInputs;
 use burn::config::Config;
@@ -281,28 +281,7 @@ impl MelodyLstm {
         state: LstmState,
     ) -> (Tensor<2>, LstmState) {
         let extra = self.structure_gates(features);
-        self.step_with_gates(tokens, extra, state)
-    }
-
-    /// The structure inputs' contribution to the first layer's gates for many steps at
-    /// once: `[steps, width]` → `[steps, 4H]`; `None` for a model without structure inputs.
-    /// Generation computes this once and hands one row per step to
-    /// [`step_with_gates`](Self::step_with_gates).
-    pub fn structure_gates_for(&self, features: Tensor<2>) -> Option<Tensor<2>> {
-        self.structure_gates(Some(features))
-    }
-
-    /// [`step`](Self::step) with the structure inputs' gate contribution already computed:
-    /// `gates` is `[batch, 4H]` (or `[1, 4H]`, shared by every row).
-    pub fn step_with_gates(
-        &self,
-        tokens: Tensor<1, Int>,
-        gates: Option<Tensor<2>>,
-        state: LstmState,
-    ) -> (Tensor<2>, LstmState) {
-        let rows = tokens.dims()[0];
-        let gates = gates.map(|g| g.expand([rows, 4 * self.hidden_size]));
-        let (h, state) = self.advance(tokens, gates, state);
+        let (h, state) = self.advance(tokens, extra, state);
         let logits = self.output.forward(self.dropout.forward(h));
         (logits, state)
     }

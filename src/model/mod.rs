@@ -3,13 +3,16 @@
 //! - [`lstm`]: the melody LSTM (`forward` over a sequence, `step` for generation).
 //! - [`training`]: training with events, validation, early stopping and checkpoints.
 //! - [`artifact`]: the model folder (config, vocabulary, weights, card).
+//! - [`host`]: the same network stepped on plain `f32` slices, for fast generation.
 //! - [`backend`]: the CPU/GPU choice; [`bound`]: a model bound to a device ([`ModelRef`]).
 
 pub mod artifact;
 pub mod backend;
 pub mod bound;
+pub mod host;
 pub mod lstm;
 pub mod training;
 
 pub use bound::ModelRef;
+pub use host::{HostLstm, HostState};
 pub use lstm::{LstmLayer, LstmState, MelodyLstm, MelodyLstmConfig};

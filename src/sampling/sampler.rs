@@ -5,10 +5,9 @@ use crate::corpus::data::{FillSpan, infill_window};
 use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
-use crate::model::{LstmState, ModelRef};
+use crate::model::{HostLstm, ModelRef};
 use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
 use crate::sampling::rng::SplitMix64;
-use burn::tensor::{Device, Int, Tensor, TensorData, s};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -242,16 +241,13 @@ struct Schedule {
     onset_first: bool,
     /// Filling: the symbol right after the span.
     join: Option<Symbol>,
+    /// The song's ids (the primer, or the melody being filled), for the neighbour inputs.
+    song: Vec<usize>,
 }
 
 impl Schedule {
     fn context(&self, step: usize) -> StepContext {
-        StepContext {
-            step,
-            steps_to_end: self.end.saturating_sub(step),
-            segment: self.segment,
-            join: self.join,
-        }
+        StepContext::new(step, self.end.saturating_sub(step), self.segment, self.join)
     }
 
     /// Continue the primer: `/ primer` then the new steps, up to the planned end.
@@ -285,6 +281,7 @@ impl Schedule {
             tail_start: 0,
             onset_first: false,
             join: None,
+            song: plan.primer_ids[1..].to_vec(),
         };
         for (j, &id) in plan.primer_ids.iter().enumerate() {
             schedule.prelude.push((id, schedule.context(j)));
@@ -316,6 +313,7 @@ impl Schedule {
             tail_start: b - a,
             onset_first: true,
             join: None,
+            song: Vec::new(),
         };
         let mut song = ids.to_vec();
         // A note that the span's end cuts sounds again from the span's end.
@@ -343,13 +341,16 @@ impl Schedule {
             };
             let window = infill_window(&song, plan.structure, &span, plan.delimiter, usize::MAX)
                 .ok_or_else(|| Error::Invalid(format!("cannot fill {a}..{b}")))?;
-            let prelude = window.ids.len() - 1 - (b - a) - 1;
+            // Inputs up to s_{a-1}, whose target is the span's first step: every pair but
+            // the span's (b - a) and the final s_b target.
+            let prelude = window.ids.len() - 1 - (b - a);
             schedule.prelude = window.ids[..prelude]
                 .iter()
                 .copied()
                 .zip(window.contexts[..prelude].iter().copied())
                 .collect();
         }
+        schedule.song.clone_from(&song);
         Ok((schedule, song))
     }
 
@@ -383,44 +384,35 @@ struct At<'a> {
     schedule: &'a Schedule,
 }
 
-/// Feeds the schedule's prelude, then writes its steps for every row.
+/// Feeds the schedule's prelude once, then writes its steps for every row. The network
+/// runs on the host ([`HostLstm`]): one small GEMM per layer and step.
 fn run(
     model: ModelRef<'_>,
     plan: &Plan,
     schedule: &Schedule,
     config: &SamplerConfig,
 ) -> Result<Rows> {
-    let ModelRef {
-        model,
-        config: model_config,
-        device,
-        ..
-    } = model;
+    let engine = HostLstm::new(model.model)?;
+    let inputs = model
+        .config
+        .structure
+        .filter(|_| engine.structure_width() > 0);
+    let features = Features {
+        inputs: inputs.as_ref(),
+        plan,
+        schedule,
+    };
     let rows = config.variations;
-    let inputs = model_config.structure.filter(|_| model.reads_structure());
-    // Every row reads the same structure inputs: their gate contribution for all the steps
-    // is one product, and each step takes its row.
-    let contexts: Vec<StepContext> = schedule
-        .prelude
-        .iter()
-        .map(|&(_, ctx)| ctx)
-        .chain((1..schedule.steps).map(|t| schedule.context(schedule.first + t)))
-        .collect();
-    let gates = structure_gates(
-        model,
-        inputs.as_ref(),
-        &schedule.structure,
-        &contexts,
-        device,
-    );
-    let gate = |i: usize| gates.as_ref().map(|g| g.clone().slice(s![i..i + 1, ..]));
-    let mut state = LstmState::zeros(model_config, rows, device);
+    // Every row reads the same prelude: feed it once and copy the state.
+    let mut one = engine.zeros(1);
     let mut logits = Vec::new();
-    for (i, &(id, _)) in schedule.prelude.iter().enumerate() {
-        let (l, s) = model.step_with_gates(ids_tensor(&vec![id; rows], device), gate(i), state);
-        state = s;
-        logits = to_host(l)?;
+    let (mut f, mut all) = (Vec::new(), Vec::new());
+    for &(id, ctx) in &schedule.prelude {
+        let x = features.write(ctx, &[], &mut f);
+        engine.step(&[id], x, &mut one, &mut logits)?;
     }
+    let mut state = one.repeat(rows);
+    logits = logits.repeat(rows);
     let mut rngs: Vec<SplitMix64> = (0..rows)
         .map(|r| SplitMix64(config.seed.wrapping_mul(0x9E37_79B9).wrapping_add(r as u64)))
         .collect();
@@ -453,31 +445,52 @@ fn run(
         if done.iter().all(|&d| d) || t + 1 == schedule.steps {
             break;
         }
-        let at = schedule.prelude.len() + t;
-        let (l, s) = model.step_with_gates(ids_tensor(&next, device), gate(at), state);
-        state = s;
-        logits = to_host(l)?;
+        let ctx = schedule.context(schedule.first + t + 1);
+        all.clear();
+        for so_far in &chosen {
+            if let Some(x) = features.write(ctx, so_far, &mut f) {
+                all.extend_from_slice(x);
+            }
+        }
+        let x = features.inputs.map(|_| &all[..]);
+        engine.step(&next, x, &mut state, &mut logits)?;
     }
     Ok(chosen.into_iter().zip(infos).collect())
 }
 
-/// The structure inputs' gate contribution for each context `[contexts, 4H]`, or `None`
-/// for a model that reads symbols only.
-fn structure_gates(
-    model: &crate::model::MelodyLstm,
-    inputs: Option<&StructureInputs>,
-    structure: &SongStructure,
-    contexts: &[StepContext],
-    device: &Device,
-) -> Option<Tensor<2>> {
-    let inputs = inputs?;
-    let width = inputs.width();
-    let mut all = vec![0.0f32; width * contexts.len()];
-    for (ctx, row) in contexts.iter().zip(all.chunks_mut(width)) {
-        inputs.write(structure, *ctx, row);
+/// The structure inputs of the steps a schedule feeds, with the neighbours each row has
+/// read or written.
+struct Features<'a> {
+    inputs: Option<&'a StructureInputs>,
+    plan: &'a Plan,
+    schedule: &'a Schedule,
+}
+
+impl Features<'_> {
+    /// Writes the inputs of the step `ctx` predicts, for a row that has written `so_far`
+    /// from the schedule's first step on, into `out`; `None` for a model without them.
+    fn write<'o>(
+        &self,
+        ctx: StepContext,
+        so_far: &[usize],
+        out: &'o mut Vec<f32>,
+    ) -> Option<&'o [f32]> {
+        let inputs = self.inputs?;
+        let (first, song) = (self.schedule.first, &self.schedule.song);
+        let id_at = |step: usize| {
+            if step >= first && step - first < so_far.len() {
+                Some(so_far[step - first])
+            } else {
+                song.get(step).copied()
+            }
+        };
+        let ctx = ctx.with_neighbours(&self.schedule.structure, |step| {
+            id_at(step).and_then(|id| self.plan.symbols.get(id).copied())
+        });
+        out.resize(inputs.width(), 0.0);
+        inputs.write(&self.schedule.structure, ctx, out);
+        Some(&out[..])
     }
-    let features = Tensor::from_data(TensorData::new(all, [contexts.len(), width]), device);
-    model.structure_gates_for(features)
 }
 
 fn validate(config: &SamplerConfig) -> Result<()> {
@@ -534,18 +547,6 @@ fn validate(config: &SamplerConfig) -> Result<()> {
 /// The longest continuation or fill, in 16th steps (about 390 bars of 4/4): enough for
 /// any melody, and a bound on the memory a request can ask for.
 pub const MAX_STEPS: usize = 25_000;
-
-fn ids_tensor(ids: &[usize], device: &Device) -> Tensor<1, Int> {
-    let v: Vec<i64> = ids.iter().map(|&i| i as i64).collect();
-    Tensor::from_data(TensorData::new(v, [ids.len()]), device)
-}
-
-fn to_host(t: Tensor<2>) -> Result<Vec<f32>> {
-    t.into_data()
-        .convert::<f32>()
-        .try_to_vec()
-        .map_err(|e| Error::Invalid(format!("cannot read the model's output: {e:?}")))
-}
 
 /// Everything fixed for one call: the primer in model space, masks, the meter.
 struct Plan {
@@ -991,6 +992,112 @@ mod tests {
         let p = [0.2, 0.8];
         let ones = (0..10_000).filter(|_| sample(&p, &mut rng) == 1).count();
         assert!((7_700..8_300).contains(&ones), "{ones}");
+    }
+
+    /// The model's probabilities of `ids` (teacher-forced `window`, all on the CPU) for
+    /// the targets that `keep` selects, in order.
+    fn forced(
+        model: ModelRef<'_>,
+        window: &crate::corpus::data::Window,
+        keep: impl Fn(&StepContext) -> bool,
+    ) -> Vec<f32> {
+        use burn::tensor::activation::softmax as tensor_softmax;
+        let b = crate::corpus::data::batch(&[window], model.structure(), model.device);
+        let logits = model.model.forward(b.inputs, b.features);
+        let [_, len, v] = logits.dims();
+        let p: Vec<f32> = tensor_softmax(logits.reshape([len, v]), 1)
+            .into_data()
+            .try_into_vec()
+            .unwrap();
+        (0..len)
+            .filter(|&t| keep(&window.contexts[t]))
+            .map(|t| p[t * v + window.ids[t + 1]])
+            .collect()
+    }
+
+    /// What the sampler fed (its neighbour inputs built from each row's own notes) is what
+    /// training and evaluation feed for the same melody: the recorded probabilities equal
+    /// a teacher-forced pass over the result, for a continuation and for a fill.
+    #[test]
+    fn sampler_inputs_match_the_training_inputs() {
+        use crate::corpus::data::{FillSpan, add_neighbours, infill_window, song_window};
+        use crate::model::MelodyLstmConfig;
+        use burn::module::Module;
+        let device = burn::tensor::Device::flex();
+        device.seed(5);
+        let vocab = Vocabulary::new((55..80).map(|p| Symbol::Note(crate::music::Pitch(p))));
+        let config = MelodyLstmConfig::new(vocab.len())
+            .with_hidden_size(16)
+            .with_structure(Some(StructureInputs::default()));
+        let model = config.init(&device).valid();
+        let bound = ModelRef {
+            model: &model,
+            config: &config,
+            vocab: &vocab,
+            device: &device,
+        };
+        let meter = Meter::new(3, 4);
+        let structure = SongStructure {
+            meter,
+            pickup_steps: 0,
+        };
+        let sampler = SamplerConfig {
+            length: Length::Bars(6),
+            meter,
+            variations: 2,
+            rest_penalty: 0.0,
+            ..SamplerConfig::default()
+        };
+        let ids = |g: &Generated| -> Vec<usize> {
+            g.steps
+                .iter()
+                .map(|s| vocab.id(s.symbol).unwrap())
+                .collect()
+        };
+        let close = |a: &[f32], b: &[f32]| {
+            assert_eq!(a.len(), b.len());
+            for (t, (x, y)) in a.iter().zip(b).enumerate() {
+                assert!((x - y).abs() < 1e-5, "step {t}: {x} vs {y}");
+            }
+        };
+        let delimiter = vocab.id(Symbol::Delimiter).unwrap();
+        let melodies = generate(bound, &Melody::new(), &sampler).unwrap();
+        for g in &melodies {
+            let song = ids(g);
+            assert_eq!(song.len(), 72, "6 bars of 3/4");
+            let mut w = song_window(&song, structure, delimiter);
+            add_neighbours(&mut w, &song, &vocab);
+            let want = forced(bound, &w, |c| c.step < song.len());
+            let got: Vec<f32> = g.steps.iter().map(|s| s.probability).collect();
+            close(&want, &got);
+        }
+        // Fill bars 3-4 of the first melody (kept in C, as generated): the fill reads the
+        // suffix's neighbours.
+        let mut melody = melodies[0].melody.clone();
+        melody.key = Key::parse("C");
+        let original = ids(&melodies[0]);
+        assert_ne!(
+            vocab.symbol(original[48]),
+            Some(Symbol::Hold),
+            "the span ends on an onset"
+        );
+        let filled = fill(bound, &melody, 24..48, &sampler).unwrap();
+        for g in &filled {
+            let new = ids(g);
+            let mut song = original.clone();
+            song.splice(24..48, new.iter().copied());
+            let span = FillSpan {
+                steps: 24..48,
+                join: vocab.symbol(song[48]),
+            };
+            let mut w = infill_window(&song, structure, &span, delimiter, usize::MAX).unwrap();
+            add_neighbours(&mut w, &song, &vocab);
+            let in_span =
+                |c: &StepContext| c.segment == Segment::Fill && (24..48).contains(&c.step);
+            let want = forced(bound, &w, in_span);
+            let got: Vec<f32> = g.steps.iter().map(|s| s.probability).collect();
+            close(&want, &got);
+        }
     }
 
     #[test]
