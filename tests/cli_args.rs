@@ -169,3 +169,18 @@ fn a_failed_training_run_is_reported_once() {
     assert_eq!(stderr.matches("checkpoint.json").count(), 1, "{stderr}");
     assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
 }
+
+/// `render` of a 29-byte ABC whose one note lasts for days: the limit error names the file
+/// and the limit, and no WAV is written (it asked for 4.3 GB before).
+#[test]
+fn render_refuses_audio_over_the_frame_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("long.wav");
+    let input = common::fixture("hostile/long_render.abc");
+    let o = lstmuse(&["render", input.to_str().unwrap(), out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stderr}");
+    assert!(stderr.contains("audio frames in a render"), "{stderr}");
+    assert!(stderr.contains("long_render.abc"), "{stderr}");
+    assert!(!out.exists());
+}

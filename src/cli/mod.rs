@@ -625,7 +625,7 @@ fn render(args: RenderArgs) -> Result<()> {
         ..RenderConfig::default()
     };
     let start = Instant::now();
-    let rendered = synth::render(&melody, &config);
+    let rendered = synth::try_render(&melody, &config).map_err(|e| e.in_file(&args.input))?;
     synth::write_wav(&rendered, &args.output)?;
     eprintln!(
         "wrote {:.2} s ({} notes, {voice}, {} bpm) to {} in {:.0} ms",

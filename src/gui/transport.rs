@@ -66,7 +66,7 @@ impl Audio {
         config: &RenderConfig,
         loop_steps: Option<(u32, u32)>,
     ) -> Result<(), GuiError> {
-        let rendered = synth::render(melody, config);
+        let rendered = synth::try_render(melody, config)?;
         #[cfg(feature = "audio")]
         {
             let player = self

@@ -69,7 +69,7 @@ impl LstmuseApp {
         match kind {
             ExportKind::Wav => {
                 let config = self.render_config();
-                let rendered = crate::synth::render(&melody, &config);
+                let rendered = crate::synth::try_render(&melody, &config)?;
                 crate::synth::write_wav(&rendered, path).map_err(GuiError::from)
             }
             _ => {
