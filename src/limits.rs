@@ -32,6 +32,8 @@ pub struct Limits {
     pub max_render_frames: u64,
     /// Most 16th-note steps in a primer or a generated melody.
     pub max_steps: usize,
+    /// Most variations one generate or fill call writes (they run as one batch).
+    pub max_variations: usize,
     /// Largest hidden size, embedding size or vocabulary a model folder may declare.
     pub max_model_width: usize,
     /// Most LSTM layers a model folder may declare.
@@ -53,6 +55,7 @@ impl Limits {
         max_bars: 100_000,
         max_render_frames: 1 << 27,
         max_steps: 25_000,
+        max_variations: 64,
         max_model_width: 8_192,
         max_model_layers: 16,
         max_model_parameters: 100_000_000,

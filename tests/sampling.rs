@@ -252,3 +252,18 @@ fn impossible_settings_are_errors_not_panics() {
         assert!(e.is_err(), "{c:?}");
     }
 }
+
+/// A primer longer than `Limits::max_steps` (here 30,000 16th steps of repeated notes) is a
+/// limit error before the model reads any of it, not minutes of warming up.
+#[test]
+fn a_primer_over_the_step_limit_is_refused() {
+    let a = model();
+    let device = backend::cpu().device;
+    let long = primer_from_text(&"60 _ _ _ ".repeat(7_500)).unwrap();
+    let e = generate(ModelRef::new(&a, &device), &long, &SamplerConfig::default()).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("16th steps in a primer"), "{text}");
+    assert!(text.contains("30000") && text.contains("25000"), "{text}");
+    let ok = primer_from_text(&"60 _ _ _ ".repeat(100)).unwrap();
+    assert!(generate(ModelRef::new(&a, &device), &ok, &SamplerConfig::default()).is_ok());
+}

@@ -5,7 +5,7 @@
 use lstmuse::limits::Limits;
 
 /// The most variations one `generate` call makes (the sampler's batch limit).
-pub const MAX_VARIATIONS: usize = 64;
+pub const MAX_VARIATIONS: usize = Limits::DEFAULT.max_variations;
 
 /// The most melodies `eval --generate` makes.
 pub const MAX_EVAL_MELODIES: usize = 10_000;

@@ -5,6 +5,7 @@ use crate::corpus::data::{FillSpan, infill_window};
 use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::model::{HostLstm, ModelRef};
 use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
 use crate::sampling::rng::SplitMix64;
@@ -504,12 +505,14 @@ fn validate(config: &SamplerConfig) -> Result<()> {
     if !(config.top_p > 0.0 && config.top_p <= 1.0) {
         return bad(format!("top-p must be in (0, 1], got {}", config.top_p));
     }
-    if config.variations == 0 || config.variations > 64 {
-        return bad(format!(
-            "variations must be 1 to 64, got {}",
-            config.variations
-        ));
+    if config.variations == 0 {
+        return bad("variations must be at least 1".into());
     }
+    Limits::check(
+        "variations in one call",
+        config.variations,
+        Limits::DEFAULT.max_variations,
+    )?;
     if let Some((lo, hi)) = config.range
         && lo > hi
     {
@@ -536,17 +539,8 @@ fn validate(config: &SamplerConfig) -> Result<()> {
         Length::Steps(n) => n,
         Length::Bars(b) => b.saturating_mul(16),
     };
-    if length > MAX_STEPS {
-        return bad(format!(
-            "{length} steps is more than one melody may have ({MAX_STEPS} 16th steps)"
-        ));
-    }
-    Ok(())
+    Limits::check("16th steps to generate", length, Limits::DEFAULT.max_steps)
 }
-
-/// The longest continuation or fill, in 16th steps (about 390 bars of 4/4): enough for
-/// any melody, and a bound on the memory a request can ask for.
-pub const MAX_STEPS: usize = 25_000;
 
 /// Everything fixed for one call: the primer in model space, masks, the meter.
 struct Plan {
@@ -604,6 +598,11 @@ impl Plan {
         };
         let model_primer = primer.transposed(to_model);
         let primer_symbols = encode(&model_primer, &grid);
+        Limits::check(
+            "16th steps in a primer",
+            primer_symbols.len(),
+            Limits::DEFAULT.max_steps,
+        )?;
         for s in &primer_symbols {
             primer_ids.push(fit_to_vocab(*s, vocab)?);
         }
