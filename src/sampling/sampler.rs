@@ -182,7 +182,7 @@ pub fn generate(
     validate(config)?;
     let plan = Plan::new(model.vocab, primer, config)?;
     let schedule = Schedule::continuation(&plan, config)?;
-    let rows = run(model, &plan, &schedule, config)?;
+    let (rows, _) = run(model, &plan, &schedule, config)?;
     Ok(rows
         .into_iter()
         .enumerate()
@@ -214,12 +214,42 @@ pub fn fill(
     };
     let plan = Plan::new(model.vocab, melody, config)?;
     let (schedule, symbols) = Schedule::fill(&plan, span.clone())?;
-    let rows = run(model, &plan, &schedule, config)?;
-    Ok(rows
+    // Draw several candidates per variation and keep those that lead best into the note
+    // after the span: the model's probability of that note once it has read the fill.
+    let wanted = config.variations;
+    let candidates = if schedule.join_id.is_some() {
+        (wanted * FILL_CANDIDATES).min(Limits::DEFAULT.max_variations.max(wanted))
+    } else {
+        wanted
+    };
+    let run_config = SamplerConfig {
+        variations: candidates,
+        ..config.clone()
+    };
+    let (mut rows, joins) = run(model, &plan, &schedule, &run_config)?;
+    let keep = best_joins(&joins, candidates, wanted);
+    Ok(keep
         .into_iter()
         .enumerate()
-        .map(|(r, row)| plan.finish_fill(melody, &symbols, span.clone(), (r, row)))
+        .map(|(r, i)| {
+            let row = std::mem::take(&mut rows[i]);
+            plan.finish_fill(melody, &symbols, span.clone(), (r, row))
+        })
         .collect())
+}
+
+/// Candidates a fill draws per variation it returns (when there is a note after the span).
+pub const FILL_CANDIDATES: usize = 16;
+
+/// The `wanted` candidates with the highest join probabilities, best first (ties keep
+/// the drawing order); the first `wanted` when there are no join probabilities.
+fn best_joins(joins: &[f32], candidates: usize, wanted: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..candidates).collect();
+    if joins.len() == candidates {
+        order.sort_by(|&a, &b| joins[b].total_cmp(&joins[a]));
+    }
+    order.truncate(wanted);
+    order
 }
 
 /// What the model reads before it writes, and where the written steps sit in the song.
@@ -244,6 +274,8 @@ struct Schedule {
     join: Option<Symbol>,
     /// The song's ids (the primer, or the melody being filled), for the neighbour inputs.
     song: Vec<usize>,
+    /// Filling with notes after the span: the id of the first of them, where the fill joins.
+    join_id: Option<usize>,
 }
 
 impl Schedule {
@@ -283,6 +315,7 @@ impl Schedule {
             onset_first: false,
             join: None,
             song: plan.primer_ids[1..].to_vec(),
+            join_id: None,
         };
         for (j, &id) in plan.primer_ids.iter().enumerate() {
             schedule.prelude.push((id, schedule.context(j)));
@@ -315,6 +348,7 @@ impl Schedule {
             onset_first: true,
             join: None,
             song: Vec::new(),
+            join_id: None,
         };
         let mut song = ids.to_vec();
         // A note that the span's end cuts sounds again from the span's end.
@@ -336,6 +370,7 @@ impl Schedule {
         } else {
             // The sequence the model was trained on: `/ suffix (backwards) / prefix`.
             schedule.join = plan.symbols.get(song[b]).copied();
+            schedule.join_id = Some(song[b]);
             let span = FillSpan {
                 steps: a..b,
                 join: schedule.join,
@@ -392,7 +427,7 @@ fn run(
     plan: &Plan,
     schedule: &Schedule,
     config: &SamplerConfig,
-) -> Result<Rows> {
+) -> Result<(Rows, Vec<f32>)> {
     let engine = HostLstm::new(model.model)?;
     let inputs = model
         .config
@@ -443,9 +478,12 @@ fn run(
             }
             next.push(id);
         }
-        if done.iter().all(|&d| d) || t + 1 == schedule.steps {
+        let last = done.iter().all(|&d| d) || t + 1 == schedule.steps;
+        if last && schedule.join_id.is_none() {
             break;
         }
+        // The next step's inputs; after a fill's last step, its target is the suffix's
+        // first symbol, where the fill must join.
         let ctx = schedule.context(schedule.first + t + 1);
         all.clear();
         for so_far in &chosen {
@@ -455,8 +493,17 @@ fn run(
         }
         let x = features.inputs.map(|_| &all[..]);
         engine.step(&next, x, &mut state, &mut logits)?;
+        if last {
+            break;
+        }
     }
-    Ok(chosen.into_iter().zip(infos).collect())
+    let joins = schedule.join_id.map_or_else(Vec::new, |id| {
+        logits
+            .chunks(v)
+            .map(|row| softmax(row, 1.0).get(id).copied().unwrap_or(0.0))
+            .collect()
+    });
+    Ok((chosen.into_iter().zip(infos).collect(), joins))
 }
 
 /// The structure inputs of the steps a schedule feeds, with the neighbours each row has
@@ -1097,6 +1144,13 @@ mod tests {
             let got: Vec<f32> = g.steps.iter().map(|s| s.probability).collect();
             close(&want, &got);
         }
+    }
+
+    #[test]
+    fn fills_keep_the_candidates_that_join_best() {
+        assert_eq!(best_joins(&[0.1, 0.7, 0.2, 0.7], 4, 2), vec![1, 3]);
+        assert_eq!(best_joins(&[0.1, 0.7, 0.2, 0.5], 4, 3), vec![1, 3, 2]);
+        assert_eq!(best_joins(&[], 3, 2), vec![0, 1], "no suffix: drawing order");
     }
 
     #[test]
