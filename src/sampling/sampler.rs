@@ -1150,7 +1150,11 @@ mod tests {
     fn fills_keep_the_candidates_that_join_best() {
         assert_eq!(best_joins(&[0.1, 0.7, 0.2, 0.7], 4, 2), vec![1, 3]);
         assert_eq!(best_joins(&[0.1, 0.7, 0.2, 0.5], 4, 3), vec![1, 3, 2]);
-        assert_eq!(best_joins(&[], 3, 2), vec![0, 1], "no suffix: drawing order");
+        assert_eq!(
+            best_joins(&[], 3, 2),
+            vec![0, 1],
+            "no suffix: drawing order"
+        );
     }
 
     #[test]
