@@ -4,13 +4,13 @@
 //! its fuzz target (see `fuzz/fuzz_targets/`) and must return, `Ok` or `Err`, never panic.
 #![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
-use lstmuse::corpus::encoding::parse_symbols;
+mod common;
+
 use lstmuse::formats::{self, Format, ReadOptions, abc, kern, midi, musicxml};
 use lstmuse::limits::Limits;
-use lstmuse::model::MelodyLstmConfig;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
-use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, train};
+use lstmuse::model::training::{TrainOptions, train};
 use lstmuse::{Melody, Result};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -140,20 +140,7 @@ fn model_config_inputs_are_refused() {
 /// and nothing but the checkpoint itself is in the folder afterwards.
 #[test]
 fn checkpoint_inputs_are_refused() {
-    let songs: Vec<_> = ["60 _ 62 _ 64 _ r _ 65 _ _ _", "67 _ 65 64 _ 62 60 _ _ _"]
-        .iter()
-        .map(|s| parse_symbols(s).unwrap())
-        .collect();
-    let data = TrainingData::from_songs(&songs, "fuzz");
-    let config = TrainingConfig::new(
-        MelodyLstmConfig::new(data.vocab.len())
-            .with_hidden_size(4)
-            .with_dropout(0.0),
-    )
-    .with_epochs(8)
-    .with_batch_size(2)
-    .with_seq_len(8)
-    .with_valid_fraction(0.5);
+    let (data, config) = common::tiny_training();
     let dir = tempfile::tempdir().unwrap();
     let mut options = TrainOptions::new(dir.path(), BackendChoice::Cpu).unwrap();
     options.resume = true;

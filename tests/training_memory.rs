@@ -3,10 +3,10 @@
 //! checkpoint fuzzer ran out of 2 GB). Its own file, so no other test allocates meanwhile.
 #![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 
-use lstmuse::corpus::encoding::parse_symbols;
-use lstmuse::model::MelodyLstmConfig;
+mod common;
+
 use lstmuse::model::backend::BackendChoice;
-use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, train};
+use lstmuse::model::training::{TrainOptions, train};
 use std::sync::atomic::AtomicBool;
 
 fn resident_kib() -> u64 {
@@ -17,20 +17,7 @@ fn resident_kib() -> u64 {
 
 #[test]
 fn many_refused_resumes_do_not_grow_memory() {
-    let songs: Vec<_> = ["60 _ 62 _ 64 _ r _ 65 _ _ _", "67 _ 65 64 _ 62 60 _ _ _"]
-        .iter()
-        .map(|s| parse_symbols(s).unwrap())
-        .collect();
-    let data = TrainingData::from_songs(&songs, "memory");
-    let config = TrainingConfig::new(
-        MelodyLstmConfig::new(data.vocab.len())
-            .with_hidden_size(4)
-            .with_dropout(0.0),
-    )
-    .with_epochs(8)
-    .with_batch_size(2)
-    .with_seq_len(8)
-    .with_valid_fraction(0.5);
+    let (data, config) = common::tiny_training();
     let dir = tempfile::tempdir().unwrap();
     let mut options = TrainOptions::new(dir.path(), BackendChoice::Cpu).unwrap();
     options.resume = true;

@@ -124,3 +124,28 @@ pub fn mscore() -> Option<PathBuf> {
         None
     }
 }
+
+/// A tiny symbols-only training setup (two short songs, hidden size 4) for tests that start
+/// training many times: the data and the configuration.
+pub fn tiny_training() -> (
+    lstmuse::model::training::TrainingData,
+    lstmuse::model::training::TrainingConfig,
+) {
+    use lstmuse::model::MelodyLstmConfig;
+    use lstmuse::model::training::{TrainingConfig, TrainingData};
+    let songs: Vec<_> = ["60 _ 62 _ 64 _ r _ 65 _ _ _", "67 _ 65 64 _ 62 60 _ _ _"]
+        .iter()
+        .map(|s| lstmuse::corpus::encoding::parse_symbols(s).expect("symbols"))
+        .collect();
+    let data = TrainingData::from_songs(&songs, "tiny");
+    let config = TrainingConfig::new(
+        MelodyLstmConfig::new(data.vocab.len())
+            .with_hidden_size(4)
+            .with_dropout(0.0),
+    )
+    .with_epochs(8)
+    .with_batch_size(2)
+    .with_seq_len(8)
+    .with_valid_fraction(0.5);
+    (data, config)
+}
