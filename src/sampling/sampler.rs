@@ -6,7 +6,7 @@ use crate::corpus::encoding::{GridConfig, Symbol, Vocabulary, decode, encode};
 use crate::corpus::structure::{Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::model::{HostLstm, ModelRef};
+use crate::model::{HostLstm, HostState, ModelRef};
 use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
 use crate::sampling::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
@@ -439,16 +439,8 @@ fn run(
         schedule,
     };
     let rows = config.variations;
-    // Every row reads the same prelude: feed it once and copy the state.
-    let mut one = engine.zeros(1);
-    let mut logits = Vec::new();
+    let (mut state, mut logits) = warm_up(&engine, &features, rows)?;
     let (mut f, mut all) = (Vec::new(), Vec::new());
-    for &(id, ctx) in &schedule.prelude {
-        let x = features.write(ctx, &[], &mut f);
-        engine.step(&[id], x, &mut one, &mut logits)?;
-    }
-    let mut state = one.repeat(rows);
-    logits = logits.repeat(rows);
     let mut rngs: Vec<SplitMix64> = (0..rows)
         .map(|r| SplitMix64(config.seed.wrapping_mul(0x9E37_79B9).wrapping_add(r as u64)))
         .collect();
@@ -504,6 +496,23 @@ fn run(
             .collect()
     });
     Ok((chosen.into_iter().zip(infos).collect(), joins))
+}
+
+/// Feeds the schedule's prelude, which every row reads alike, once, and copies the state
+/// and the last logits to `rows` rows.
+fn warm_up(
+    engine: &HostLstm,
+    features: &Features<'_>,
+    rows: usize,
+) -> Result<(HostState, Vec<f32>)> {
+    let mut one = engine.zeros(1);
+    let mut logits = Vec::new();
+    let mut f = Vec::new();
+    for &(id, ctx) in &features.schedule.prelude {
+        let x = features.write(ctx, &[], &mut f);
+        engine.step(&[id], x, &mut one, &mut logits)?;
+    }
+    Ok((one.repeat(rows), logits.repeat(rows)))
 }
 
 /// The structure inputs of the steps a schedule feeds, with the neighbours each row has
