@@ -258,21 +258,7 @@ fn kill_9_changes_nothing_outside_the_model_folder() {
         serde_json::from_slice(&std::fs::read(out.join("checkpoint.json")).unwrap()).unwrap()
     };
     for (round, wait_ms) in [150u64, 330].into_iter().enumerate() {
-        let mut child = Command::new(exe)
-            .args(train_args(round > 0))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..3000 {
-            if out.join("checkpoint.json").exists() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        common::kill_after_first_checkpoint(&train_args(round > 0), &out, wait_ms);
         ModelArtifact::load(&out, &backend::cpu().device).unwrap();
         assert!(
             epoch_now()["epoch"].as_u64().unwrap() < 60,

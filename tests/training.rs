@@ -261,23 +261,8 @@ fn kill_during_training_leaves_a_loadable_checkpoint() {
     };
     let exe = env!("CARGO_BIN_EXE_lstmuse");
     for (round, wait_ms) in [400u64, 250, 600].into_iter().enumerate() {
-        let mut child = std::process::Command::new(exe)
-            .args(args(round > 0 && out.join("checkpoint.json").exists()))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait (up to 30 s on a slow machine) for the first checkpoint, then a little
-        // more, then kill -9.
-        for _ in 0..3000 {
-            if out.join("checkpoint.json").exists() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        let resume = round > 0 && out.join("checkpoint.json").exists();
+        common::kill_after_first_checkpoint(&args(resume), &out, wait_ms);
         ModelArtifact::load(&out, &backend::cpu().device).unwrap();
     }
     let status = std::process::Command::new(exe)

@@ -41,11 +41,6 @@ pub struct HostState {
 }
 
 impl HostState {
-    /// Number of sequences.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
     /// The state of one sequence (`rows` must be 1) copied to `rows` sequences.
     pub fn repeat(&self, rows: usize) -> HostState {
         let spread = |v: &Vec<Vec<f32>>| v.iter().map(|l| l.repeat(rows)).collect();

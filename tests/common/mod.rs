@@ -149,3 +149,27 @@ pub fn tiny_training() -> (
     .with_valid_fraction(0.5);
     (data, config)
 }
+
+/// Starts `lstmuse` with `args`, waits (up to 30 s on a slow machine) for
+/// `out/checkpoint.json`, then `wait_ms` more, then kills it with SIGKILL (`kill -9`).
+pub fn kill_after_first_checkpoint<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    out: &Path,
+    wait_ms: u64,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lstmuse starts");
+    for _ in 0..3000 {
+        if out.join("checkpoint.json").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(wait_ms));
+    child.kill().expect("kill -9");
+    child.wait().expect("the killed process is reaped");
+}
