@@ -148,6 +148,130 @@ pub fn bench_train(
     })
 }
 
+/// Times the fused CPU training step (`lstmuse::model::fused`, as `train` runs it on the
+/// CPU) with `threads` shards per batch: gradients on the host, then Adam through Burn.
+/// `forward_ms` is the same batch's forward pass and loss alone; `backward_ms` the rest
+/// of the gradients; `data_ms` is inside both (the host batch is built per shard).
+pub fn bench_train_fused(
+    config: &TrainingConfig,
+    windows: &[Window],
+    (warmup, batches): (usize, usize),
+    threads: usize,
+    device: &Device,
+) -> Result<TrainBench> {
+    use lstmuse::model::fused::{self, FusedOptions};
+    if windows.is_empty() {
+        return Err(Error::Invalid("no training windows to benchmark".into()));
+    }
+    let train_device = device.clone().autodiff();
+    train_device.seed(config.seed);
+    let mut model = config.model.init(&train_device);
+    let mut optim = lstmuse::model::training::optimizer(config);
+    let bs = config.batch_size.max(1);
+    let (mut forward, mut grads_time, mut step) = (0.0, 0.0, 0.0);
+    let mut started = Instant::now();
+    for b in 0..warmup + batches {
+        if b == warmup {
+            (forward, grads_time, step) = (0.0, 0.0, 0.0);
+            started = Instant::now();
+        }
+        let ws: Vec<&Window> = (0..bs)
+            .map(|i| &windows[(b * bs + i) % windows.len()])
+            .collect();
+        let mut options = FusedOptions {
+            structure: config.model.structure.as_ref(),
+            dropout: 0.0,
+            seed: b as u64,
+            threads,
+        };
+        let t0 = Instant::now();
+        fused::evaluate(&model, &ws, &options)?;
+        let t1 = Instant::now();
+        options.dropout = config.model.dropout;
+        let out = fused::gradients(&model, &ws, &options, device)?;
+        if !out.loss.is_finite() {
+            return Err(Error::Invalid(format!("the loss became {}", out.loss)));
+        }
+        let t2 = Instant::now();
+        model = optim.step(config.learning_rate, model, out.grads);
+        let t3 = Instant::now();
+        forward += (t1 - t0).as_secs_f64();
+        grads_time += (t2 - t1).as_secs_f64();
+        step += (t3 - t2).as_secs_f64();
+    }
+    // The forward-only passes are not part of a training step.
+    let elapsed = started.elapsed().as_secs_f64() - forward;
+    let n = batches.max(1) as f64;
+    let flops = train_flops(
+        bs,
+        config.seq_len,
+        config.model.hidden_size,
+        config.model.vocab_size,
+    );
+    Ok(TrainBench {
+        batch_size: bs,
+        seq_len: config.seq_len,
+        batches,
+        steps_per_sec: (bs * config.seq_len) as f64 * n / elapsed,
+        ms_per_batch: elapsed * 1e3 / n,
+        data_ms: 0.0,
+        forward_ms: forward * 1e3 / n,
+        backward_ms: (grads_time - forward).max(0.0) * 1e3 / n,
+        optimizer_ms: step * 1e3 / n,
+        gflops: flops * n / elapsed / 1e9,
+    })
+}
+
+/// This machine's peak FP32 rate: cores × SIMD lanes × 2 (an FMA is two operations) ×
+/// FMA units per core × clock.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeakRate {
+    /// Cores this process may use.
+    pub cores: usize,
+    /// `f32` lanes of the widest vector unit the CPU reports (16 for AVX-512, 8 for AVX2).
+    pub lanes: usize,
+    /// FMA units per core (2 on AVX-512 server cores; not reported by the CPU, assumed).
+    pub fma_units: usize,
+    /// Clock in GHz (`cpu MHz` of `/proc/cpuinfo`; base clock where turbo is hidden).
+    pub ghz: f64,
+    /// The product, in GFLOP/s.
+    pub gflops: f64,
+}
+
+/// [`PeakRate`] of this machine, where the platform tells its clock.
+pub fn peak_rate() -> Option<PeakRate> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let mhz: f64 = info
+        .lines()
+        .find(|l| l.starts_with("cpu MHz"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()?;
+    let has = |flag: &str| {
+        info.lines()
+            .find(|l| l.starts_with("flags"))
+            .is_some_and(|l| l.split_whitespace().any(|f| f == flag))
+    };
+    let (lanes, fma_units) = if has("avx512f") {
+        (16, 2)
+    } else if has("avx2") && has("fma") {
+        (8, 2)
+    } else {
+        (4, 1)
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ghz = mhz / 1000.0;
+    Some(PeakRate {
+        cores,
+        lanes,
+        fma_units,
+        ghz,
+        gflops: cores as f64 * lanes as f64 * 2.0 * fma_units as f64 * ghz,
+    })
+}
+
 /// Where Burn's time goes apart from arithmetic.
 #[derive(Clone, Debug, Serialize)]
 pub struct Overhead {

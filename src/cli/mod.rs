@@ -350,11 +350,12 @@ fn bench_windows(
     })
 }
 
-/// Runs the PyTorch twin of the training bench (when its venv exists) and compares.
+/// Runs the PyTorch twin of the training bench (when its venv exists) and compares both
+/// engines with it.
 fn bench_pytorch(
     config: &lstmuse::model::training::TrainingConfig,
     batches: usize,
-    burn: &bench::TrainBench,
+    (fused, composed): (&bench::TrainBench, &bench::TrainBench),
 ) -> Result<()> {
     let python = torch_python();
     if !python.is_file() {
@@ -362,32 +363,148 @@ fn bench_pytorch(
             "pytorch: no venv at {}: create it with scripts/setup_pytorch_bench.sh (or set LSTMUSE_TORCH_VENV)",
             python.display()
         );
-    } else {
-        let torch = bench::run_pytorch(&python, config, TRAIN_WARMUP, batches)?;
+        return Ok(());
+    }
+    let torch = bench::run_pytorch(&python, config, TRAIN_WARMUP, batches)?;
+    println!(
+        "pytorch  {:>8.0} steps/s  {:>7.1} ms/batch  (forward+loss {:.1}, backward {:.1}, optimizer {:.1})  torch {}, {} threads, random ids  peak {:.0} MiB",
+        torch.steps_per_sec,
+        torch.ms_per_batch,
+        torch.forward_ms,
+        torch.backward_ms,
+        torch.optimizer_ms,
+        torch.torch,
+        torch.threads,
+        torch.peak_rss_mib
+    );
+    for (name, b) in [("fused", fused), ("composed", composed)] {
         println!(
-            "pytorch {:>8.0} steps/s  {:>7.1} ms/batch  (forward+loss {:.1}, backward {:.1}, optimizer {:.1})  torch {}, {} threads, random ids  peak {:.0} MiB",
-            torch.steps_per_sec,
-            torch.ms_per_batch,
-            torch.forward_ms,
-            torch.backward_ms,
-            torch.optimizer_ms,
-            torch.torch,
-            torch.threads,
-            torch.peak_rss_mib
-        );
-        println!(
-            "ratio burn/pytorch: {:.2}× the throughput ({:.1}× the time per batch)",
-            burn.steps_per_sec / torch.steps_per_sec,
-            burn.ms_per_batch / torch.ms_per_batch
+            "ratio {name}/pytorch: {:.2}× the throughput",
+            b.steps_per_sec / torch.steps_per_sec
         );
     }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average before the run: {} (compare only on a quiet machine)",
+        load.split_whitespace().next().unwrap_or("n/a")
+    );
     Ok(())
+}
+
+/// One line of training-bench figures.
+fn print_train_line(name: &str, b: &bench::TrainBench, extra: &str) {
+    println!(
+        "{name:<8} {:>8.0} steps/s  {:>7.1} ms/batch  (forward+loss {:.1}, backward {:.1}, optimizer {:.1})  {:.1} GFLOP/s{extra}",
+        b.steps_per_sec, b.ms_per_batch, b.forward_ms, b.backward_ms, b.optimizer_ms, b.gflops,
+    );
+}
+
+/// The fused engine at 1, 2, … threads (up to the cores): the fastest, and the count
+/// training chooses by default.
+fn bench_fused_threads(
+    config: &lstmuse::model::training::TrainingConfig,
+    windows: &[lstmuse::corpus::data::Window],
+    batches: usize,
+    device: &burn::tensor::Device,
+) -> Result<bench::TrainBench> {
+    let chosen = lstmuse::model::fused::default_threads();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let peak = bench::peak_rate();
+    let mut at_chosen = None;
+    for threads in 1..=cores.clamp(1, 8) {
+        let b =
+            bench::bench_train_fused(config, windows, (TRAIN_WARMUP, batches), threads, device)?;
+        let share = peak.as_ref().map_or(String::new(), |p| {
+            format!(" ({:.0}% of peak)", 100.0 * b.gflops / p.gflops)
+        });
+        let mark = if threads == chosen {
+            ", the default"
+        } else {
+            ""
+        };
+        print_train_line("fused", &b, &format!("{share}  {threads} thread(s){mark}"));
+        if threads == chosen {
+            at_chosen = Some(b);
+        }
+    }
+    if let Some(p) = &peak {
+        println!(
+            "peak FP32: {} cores × {} lanes × 2 (FMA) × {} FMA units × {:.2} GHz = {:.0} GFLOP/s (lanes from the CPU flags; FMA units assumed; clock from /proc/cpuinfo)",
+            p.cores, p.lanes, p.fma_units, p.ghz, p.gflops
+        );
+    }
+    at_chosen.ok_or_else(|| anyhow::anyhow!("no fused measurement at {chosen} threads"))
+}
+
+/// Trains the recommended model on `corpus_dir` (as `lstmuse train` does, with a
+/// validation pass per epoch) until its validation loss beats the Keras seed model's
+/// kinder score, and prints the time, the epoch time and the peak memory.
+fn bench_time_to_target(corpus_dir: &std::path::Path) -> Result<()> {
+    use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const KERAS_KINDER: f64 = 1.054;
+    let (_, encoded, _) = load_and_encode(corpus_dir)?;
+    let data = TrainingData::from_encoded(&encoded.songs, corpus_dir.display().to_string());
+    let config = TrainingConfig::recommended(data.vocab.len()).with_epochs(6);
+    let dir = tempfile_dir()?;
+    let options = TrainOptions::new(&dir, lstmuse::model::backend::BackendChoice::Cpu)?;
+    let stop = AtomicBool::new(false);
+    let started = Instant::now();
+    let mut reached = None;
+    let mut first_epoch = None;
+    lstmuse::model::training::train(
+        &config,
+        &data,
+        &options,
+        &mut |e| {
+            if let TrainingEvent::Epoch { stats, .. } = e {
+                first_epoch.get_or_insert(stats.seconds);
+                println!(
+                    "erk epoch {}: {:.1} s, validation {:.4} nats/step",
+                    stats.epoch, stats.seconds, stats.valid_loss
+                );
+                if stats.valid_loss < KERAS_KINDER && reached.is_none() {
+                    reached = Some(started.elapsed().as_secs_f64());
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        },
+        &stop,
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    match reached {
+        Some(s) => println!(
+            "time to a validation loss below the Keras model's kinder score ({KERAS_KINDER}): {s:.1} s (recommended model, erk, from the start of training)"
+        ),
+        None => println!(
+            "the validation loss did not reach {KERAS_KINDER} in {} epochs",
+            config.epochs
+        ),
+    }
+    if let Some(s) = first_epoch {
+        println!("one erk epoch (training + validation, recommended model): {s:.1} s");
+    }
+    println!(
+        "peak memory so far: {}",
+        bench::peak_rss_mib().map_or("n/a".into(), |r| format!("{r:.0} MiB"))
+    );
+    Ok(())
+}
+
+/// A fresh folder under the system's temporary folder.
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("lstmuse-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bool) -> Result<()> {
     use lstmuse::model::MelodyLstmConfig;
     use lstmuse::model::training::TrainingConfig;
 
+    if let Some(dir) = corpus_dir {
+        bench_time_to_target(dir)?;
+    }
     // The shape benches/pytorch_lstm.py measures: batches of 64 windows of 64 steps.
     let mut config = TrainingConfig::new(MelodyLstmConfig::new(38))
         .with_batch_size(64)
@@ -396,49 +513,33 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
     let device = lstmuse::model::backend::cpu();
     let m = &config.model;
     println!(
-        "model: {}×{} LSTM, one-hot input of {} symbols, batch {}, seq {}, Adam, grad clip {}; {}",
+        "model: {}×{} LSTM, one-hot input of {} symbols, dropout {}, batch {}, seq {}, Adam, grad clip {}; {}",
         m.layers,
         m.hidden_size,
         m.vocab_size,
+        m.dropout,
         config.batch_size,
         config.seq_len,
         config.grad_clip_norm,
         device.name
     );
     println!("data: {source}; {TRAIN_WARMUP} warm-up + {batches} timed batches");
-    let burn = bench::bench_train(
+    let fused = bench_fused_threads(&config, &train_windows, batches, &device.device)?;
+    let composed = bench::bench_train(
         &config,
         &train_windows,
         TRAIN_WARMUP,
         batches,
         &device.device,
     )?;
-    let rss = bench::peak_rss_mib();
+    print_train_line("composed", &composed, "  (Burn ops + autodiff)");
     println!(
-        "burn    {:>8.0} steps/s  {:>7.1} ms/batch  (data {:.1}, forward+loss {:.1}, backward {:.1}, optimizer {:.1})  {:.1} GFLOP/s  peak {}",
-        burn.steps_per_sec,
-        burn.ms_per_batch,
-        burn.data_ms,
-        burn.forward_ms,
-        burn.backward_ms,
-        burn.optimizer_ms,
-        burn.gflops,
-        rss.map_or("n/a".into(), |r| format!("{r:.0} MiB")),
+        "fused/composed: {:.1}× the throughput",
+        fused.steps_per_sec / composed.steps_per_sec
     );
-    if corpus_dir.is_some() {
-        let per_epoch = train_windows.len().div_ceil(config.batch_size);
-        let secs = per_epoch as f64 * burn.ms_per_batch / 1e3;
-        println!(
-            "epoch:  {} training windows = {per_epoch} batches of {} ≈ {secs:.1} s per epoch (training batches only, no validation)",
-            train_windows.len(),
-            config.batch_size
-        );
-    } else {
-        println!("epoch:  pass --corpus ../shared/corpus/essen-erk-krn for an epoch estimate");
-    }
     let over = bench::bench_overhead(&config, &device.device)?;
     println!(
-        "where the time goes: forward matmuls alone {:.1} ms; forward without autodiff {:.1} ms; a training step at batch 1 {:.1} ms; a tiny op {:.1} µs ({:.1} µs tracked)",
+        "composed, where the time goes: forward matmuls alone {:.1} ms; forward without autodiff {:.1} ms; a training step at batch 1 {:.1} ms; a tiny op {:.1} µs ({:.1} µs tracked)",
         over.matmul_forward_ms,
         over.inference_forward_ms,
         over.batch1_step_ms,
@@ -446,7 +547,7 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
         over.tiny_op_autodiff_us
     );
     if pytorch {
-        bench_pytorch(&config, batches, &burn)?;
+        bench_pytorch(&config, batches, (&fused, &composed))?;
     }
     release_note("train");
     Ok(())

@@ -11,7 +11,9 @@ use lstmuse::corpus::structure::StructureInputs;
 use lstmuse::model::ModelRef;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::{self, BackendChoice};
-use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train};
+use lstmuse::model::training::{
+    Engine, TrainOptions, TrainingConfig, TrainingData, TrainingEvent, train,
+};
 
 use super::args;
 use std::path::{Path, PathBuf};
@@ -79,12 +81,41 @@ pub struct TrainArgs {
     /// auto (GPU if there is a hardware one), wgpu, or cpu.
     #[arg(long, default_value = "auto")]
     pub backend: BackendChoice,
+    /// How gradients are computed: auto (the fused LSTM on the CPU, Burn's ops on a GPU),
+    /// fused (CPU only) or composed (Burn's ops and autodiff).
+    #[arg(long, default_value = "auto")]
+    pub engine: EngineChoice,
+    /// Threads of the fused engine [default: one per core, at most 8].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: Option<u16>,
     /// Continue from the folder's last checkpoint.
     #[arg(long)]
     pub resume: bool,
     /// Print one JSON event per line instead of progress bars.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `train --engine`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The fused LSTM on the CPU, Burn's ops on a GPU.
+    Auto,
+    /// The fused LSTM (CPU only).
+    Fused,
+    /// Burn's composed ops and autodiff.
+    Composed,
+}
+
+impl TrainArgs {
+    /// The engine these flags ask for.
+    fn engine(&self) -> Engine {
+        match self.engine {
+            EngineChoice::Auto => Engine::Auto,
+            EngineChoice::Fused => Engine::Fused,
+            EngineChoice::Composed => Engine::Composed,
+        }
+    }
 }
 
 /// One structure input, for `train --without`.
@@ -231,6 +262,8 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
     let config = training_config(&args, data.vocab.len());
     let mut options = TrainOptions::new(&args.out, args.backend)?;
     options.resume = args.resume;
+    options.engine = args.engine();
+    options.threads = args.threads.map(usize::from);
     let stop = AtomicBool::new(false);
     let summary = if args.json {
         train(

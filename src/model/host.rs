@@ -3,33 +3,34 @@
 
 use crate::error::{Error, Result};
 use crate::model::MelodyLstm;
+use crate::model::kernels::{add, matmul_add, sigmoid, tanh};
 use burn::module::Param;
 use burn::tensor::Tensor;
 
 /// One layer's weights, row-major.
 #[derive(Clone, Debug)]
-struct HostLayer {
+pub(crate) struct HostLayer {
     /// `[input, 4H]`; for a one-hot first layer, one row per symbol with the bias folded in.
-    input: Vec<f32>,
+    pub(crate) input: Vec<f32>,
     /// `[H, 4H]`.
-    recurrent: Vec<f32>,
+    pub(crate) recurrent: Vec<f32>,
     /// `[4H]`, absent on a one-hot first layer.
-    bias: Option<Vec<f32>>,
+    pub(crate) bias: Option<Vec<f32>>,
 }
 
 /// A copy of a [`MelodyLstm`]'s weights in host memory, for stepping one token at a time.
 /// Gate order as in the model: input, forget, output, cell candidate.
 #[derive(Clone, Debug)]
 pub struct HostLstm {
-    hidden: usize,
-    vocab: usize,
+    pub(crate) hidden: usize,
+    pub(crate) vocab: usize,
     /// Embedding `[vocab, E]`, when the model has one.
-    embedding: Option<(Vec<f32>, usize)>,
+    pub(crate) embedding: Option<(Vec<f32>, usize)>,
     /// Structure-input weights `[width, 4H]`.
-    structure: Option<(Vec<f32>, usize)>,
-    layers: Vec<HostLayer>,
+    pub(crate) structure: Option<(Vec<f32>, usize)>,
+    pub(crate) layers: Vec<HostLayer>,
     /// Output projection `[H, vocab]` and bias `[vocab]`.
-    output: (Vec<f32>, Option<Vec<f32>>),
+    pub(crate) output: (Vec<f32>, Option<Vec<f32>>),
 }
 
 /// The recurrent state for `rows` sequences: `h` and `c` per layer, each `[rows, H]`.
@@ -224,40 +225,6 @@ impl HostLstm {
     }
 }
 
-fn add(dst: &mut [f32], src: &[f32]) {
-    dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
-}
-
-/// `e^x` for `x` clamped to ±87, within a few ulp (Cephes' `expf`): `e^x = 2^n · e^r`
-/// with `n` the nearest integer to `x·log2(e)`, `r = x − n·ln 2` in two parts, and a
-/// polynomial for `e^r`, `|r| ≤ ln(2)/2`. Branch-free and without `mul_add` (a library
-/// call where the target has no FMA), so loops over slices vectorise.
-#[inline]
-fn fast_exp(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer.
-    let x = x.clamp(-87.0, 87.0);
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
-    let r = (x - n * 0.693_359_4) + n * 2.121_944_4e-4;
-    let p = 1.987_569_1e-4_f32;
-    let p = p * r + 1.398_199_9e-3;
-    let p = p * r + 8.333_452e-3;
-    let p = p * r + 4.166_579_6e-2;
-    let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 0.5;
-    let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
-}
-
-#[inline]
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + fast_exp(-x))
-}
-
-#[inline]
-fn tanh(x: f32) -> f32 {
-    2.0 / (1.0 + fast_exp(-2.0 * x)) - 1.0
-}
-
 /// The gate math for every row: `gates` `[rows, 4H]` → new `c` and `h` `[rows, H]`.
 fn cell(gates: &[f32], h: &mut [f32], c: &mut [f32], hidden: usize) {
     for ((g, h), c) in gates
@@ -276,46 +243,6 @@ fn cell(gates: &[f32], h: &mut [f32], c: &mut [f32], hidden: usize) {
     }
 }
 
-/// `dst[m, n] += a[m, k] · b[k, n]`, all row-major, with the `gemm` crate (SIMD chosen at
-/// run time).
-fn matmul_add(dst: &mut [f32], a: &[f32], b: &[f32], (m, k, n): (usize, usize, usize)) {
-    assert!(
-        dst.len() == m * n && a.len() == m * k && b.len() == k * n,
-        "matmul_add: [{m}, {k}] x [{k}, {n}] into {} from {} and {}",
-        dst.len(),
-        a.len(),
-        b.len()
-    );
-    if m == 0 || n == 0 || k == 0 {
-        return;
-    }
-    // SAFETY: the three slices hold exactly the row-major matrices the pointers and strides
-    // describe (checked above), `dst` is borrowed mutably and so does not alias `a` or `b`.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            true,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            1,
-            n as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,27 +250,6 @@ mod tests {
     use crate::model::{LstmState, MelodyLstmConfig};
     use burn::module::Module;
     use burn::tensor::{Device, Int, TensorData};
-
-    #[test]
-    fn fast_activations_match_the_library() {
-        for i in -2000..=2000 {
-            let x = i as f32 / 50.0;
-            let e = fast_exp(x);
-            assert!(
-                (e - x.exp()).abs() <= 3e-7 * x.exp(),
-                "exp({x}): {e} vs {}",
-                x.exp()
-            );
-            assert!((tanh(x) - x.tanh()).abs() < 2e-7, "tanh({x})");
-            assert!(
-                (sigmoid(x) - 1.0 / (1.0 + (-x).exp())).abs() < 2e-7,
-                "sigmoid({x})"
-            );
-        }
-        assert!((0.0..1e-30).contains(&sigmoid(-1e9)) && sigmoid(1e9) == 1.0);
-        assert!(tanh(1e9) == 1.0 && tanh(-1e9) == -1.0);
-        assert!(fast_exp(f32::NEG_INFINITY) >= 0.0);
-    }
 
     #[test]
     fn host_steps_agree_with_the_model() {

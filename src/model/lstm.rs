@@ -67,6 +67,16 @@ impl LstmState {
     }
 }
 
+/// Dropout masks for [`MelodyLstm::forward_with_masks`], already scaled (0 or
+/// `1 / (1 − p)`), each `[batch, seq, H]`.
+#[derive(Clone, Debug)]
+pub struct DropoutMasks {
+    /// The mask of each layer's input (`None` for the first layer, which has none).
+    pub inputs: Vec<Option<Tensor<3>>>,
+    /// The mask of the output layer's input.
+    pub output: Tensor<3>,
+}
+
 /// Symbols in, next-symbol logits out.
 #[derive(Module, Debug)]
 pub struct MelodyLstm {
@@ -208,6 +218,7 @@ impl MelodyLstm {
         tokens: Tensor<1, Int>,
         extra: Option<Tensor<2>>,
         state: LstmState,
+        drop: &dyn Fn(usize, Tensor<2>) -> Tensor<2>,
     ) -> (Tensor<2>, LstmState) {
         let hidden = self.hidden_size;
         let mut next = Vec::with_capacity(self.layers.len());
@@ -219,10 +230,7 @@ impl MelodyLstm {
                     .val()
                     .select(0, tokens.clone())
                     .matmul(layer.input_weights.val()),
-                (_, Some(x), _) => self
-                    .dropout
-                    .forward(x.clone())
-                    .matmul(layer.input_weights.val()),
+                (_, Some(x), _) => drop(l, x.clone()).matmul(layer.input_weights.val()),
                 _ => unreachable!("layers above the first always have an input"),
             };
             let input_gates = match (l, &extra) {
@@ -240,6 +248,26 @@ impl MelodyLstm {
     /// Training: token ids `[batch, seq]` and, for a model that reads them, structure
     /// inputs `[batch, seq, width]` → logits `[batch, seq, vocab]`, from a zero state.
     pub fn forward(&self, tokens: Tensor<2, Int>, features: Option<Tensor<3>>) -> Tensor<3> {
+        self.forward_dropping(tokens, features, None)
+    }
+
+    /// [`forward`](Self::forward) with given dropout masks instead of the model's random
+    /// ones, for checking another implementation's gradients against this one's.
+    pub fn forward_with_masks(
+        &self,
+        tokens: Tensor<2, Int>,
+        features: Option<Tensor<3>>,
+        masks: &DropoutMasks,
+    ) -> Tensor<3> {
+        self.forward_dropping(tokens, features, Some(masks))
+    }
+
+    fn forward_dropping(
+        &self,
+        tokens: Tensor<2, Int>,
+        features: Option<Tensor<3>>,
+        masks: Option<&DropoutMasks>,
+    ) -> Tensor<3> {
         let [batch, seq] = tokens.dims();
         let device = tokens.device();
         let mut state = LstmState {
@@ -262,12 +290,24 @@ impl MelodyLstm {
                     .slice(s![.., t..t + 1, ..])
                     .reshape([batch, width])
             }));
-            let (h, next) = self.advance(tok, x, state);
+            let drop = |l: usize, x: Tensor<2>| match masks.and_then(|m| m.inputs.get(l)) {
+                Some(Some(m)) => {
+                    x * m
+                        .clone()
+                        .slice(s![.., t..t + 1, ..])
+                        .reshape([batch, self.hidden_size])
+                }
+                _ => self.dropout.forward(x),
+            };
+            let (h, next) = self.advance(tok, x, state, &drop);
             state = next;
             outputs.push(h);
         }
         let hs: Tensor<3> = Tensor::stack(outputs, 1);
-        let hs = self.dropout.forward(hs);
+        let hs = match masks {
+            Some(m) => hs * m.output.clone(),
+            None => self.dropout.forward(hs),
+        };
         self.output.forward(hs)
     }
 
@@ -281,7 +321,8 @@ impl MelodyLstm {
         state: LstmState,
     ) -> (Tensor<2>, LstmState) {
         let extra = self.structure_gates(features);
-        let (h, state) = self.advance(tokens, extra, state);
+        let drop = |_: usize, x: Tensor<2>| self.dropout.forward(x);
+        let (h, state) = self.advance(tokens, extra, state, &drop);
         let logits = self.output.forward(self.dropout.forward(h));
         (logits, state)
     }

@@ -14,6 +14,7 @@ use crate::model::artifact::{
     now_rfc3339, weights_from_bytes, weights_to_bytes,
 };
 use crate::model::backend::{BackendChoice, ChosenDevice};
+use crate::model::fused::{self, FusedOptions};
 use crate::model::{MelodyLstm, MelodyLstmConfig};
 use burn::config::Config;
 use burn::module::Module;
@@ -279,6 +280,22 @@ pub struct TrainOptions {
     pub resume: bool,
     /// The device.
     pub device: ChosenDevice,
+    /// How the gradients are computed.
+    pub engine: Engine,
+    /// Threads of the fused engine; `None` for [`fused::default_threads`].
+    pub threads: Option<usize>,
+}
+
+/// How training computes its gradients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The fused layer on the CPU ([`crate::model::fused`]); Burn's ops on a GPU.
+    #[default]
+    Auto,
+    /// The fused layer; CPU only.
+    Fused,
+    /// Burn's composed ops and autodiff, on any device.
+    Composed,
 }
 
 impl TrainOptions {
@@ -288,7 +305,22 @@ impl TrainOptions {
             out_dir: out_dir.into(),
             resume: false,
             device: crate::model::backend::choose(backend)?,
+            engine: Engine::Auto,
+            threads: None,
         })
+    }
+
+    /// Threads of the fused path, or `None` when training runs on Burn's composed ops.
+    pub fn fused_threads(&self) -> Result<Option<usize>> {
+        let threads = self.threads.unwrap_or_else(fused::default_threads).max(1);
+        match (self.engine, self.device.is_gpu) {
+            (Engine::Composed, _) | (Engine::Auto, true) => Ok(None),
+            (Engine::Auto | Engine::Fused, false) => Ok(Some(threads)),
+            (Engine::Fused, true) => Err(Error::Invalid(format!(
+                "the fused LSTM runs on the CPU only, not on {}",
+                self.device.name
+            ))),
+        }
     }
 }
 
@@ -383,6 +415,8 @@ struct Run<'a> {
     /// The device for training (autodiff).
     train_device: Device,
     optim: ModuleOptimizer,
+    /// Threads of the fused CPU path; `None` trains with Burn's autodiff.
+    fused_threads: Option<usize>,
     state: CheckpointState,
     info: RunInfo,
     seconds_per_epoch: Option<f64>,
@@ -433,7 +467,9 @@ impl<'a> Run<'a> {
             train_songs: train_songs.songs.len(),
             valid_songs: valid_songs.songs.len(),
         };
+        let fused_threads = options.fused_threads()?;
         let run = Run {
+            fused_threads,
             config,
             data,
             out,
@@ -514,6 +550,20 @@ impl<'a> Run<'a> {
         chunk: &[usize],
     ) -> Result<(MelodyLstm, f64, usize, usize)> {
         let ws: Vec<&Window> = chunk.iter().map(|&i| &self.train_windows[i]).collect();
+        if let Some(threads) = self.fused_threads {
+            let options = FusedOptions {
+                structure: self.config.model.structure.as_ref(),
+                dropout: self.config.model.dropout,
+                seed: batch_seed(self.config.seed, epoch, b),
+                threads,
+            };
+            let step = fused::gradients(&model, &ws, &options, &self.device)?;
+            self.check_loss(step.loss, (epoch, b))?;
+            let model = self
+                .optim
+                .step(self.config.learning_rate, model, step.grads);
+            return Ok((model, step.loss, step.right, step.targets));
+        }
         let bt = batch(
             &ws,
             self.config.model.structure.as_ref(),
@@ -525,17 +575,23 @@ impl<'a> Run<'a> {
                 .try_into_scalar::<f32>()
                 .map_err(|e| read_error("the loss", e))?,
         );
-        if !value.is_finite() {
-            return Err(Error::Invalid(format!(
-                "the loss became {value} at epoch {epoch}, batch {}: lower the learning rate; \
-                 the last good model is kept in {}",
-                b + 1,
-                self.out.display()
-            )));
-        }
+        self.check_loss(value, (epoch, b))?;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         let model = self.optim.step(self.config.learning_rate, model, grads);
         Ok((model, value, right, bt.targets_count))
+    }
+
+    /// An error when batch `b`'s loss is not a finite number.
+    fn check_loss(&self, value: f64, (epoch, b): (usize, usize)) -> Result<()> {
+        if value.is_finite() {
+            return Ok(());
+        }
+        Err(Error::Invalid(format!(
+            "the loss became {value} at epoch {epoch}, batch {}: lower the learning rate; \
+             the last good model is kept in {}",
+            b + 1,
+            self.out.display()
+        )))
     }
 
     /// The progress event after batch `b`; `count` targets so far this epoch.
@@ -575,6 +631,14 @@ impl<'a> Run<'a> {
     ) -> Result<()> {
         let (valid_loss, valid_accuracy) = if self.valid_windows.is_empty() {
             (train_loss, train_accuracy)
+        } else if let Some(threads) = self.fused_threads {
+            let options = FusedOptions {
+                structure: self.config.model.structure.as_ref(),
+                dropout: 0.0,
+                seed: 0,
+                threads,
+            };
+            evaluate_windows_fused(model, &self.valid_windows, self.config.batch_size, &options)?
         } else {
             evaluate_windows(
                 &model.valid(),
@@ -741,6 +805,38 @@ pub fn evaluate_windows(
         sum / count.max(1) as f64,
         right as f64 / count.max(1) as f64,
     ))
+}
+
+/// [`evaluate_windows`] on the fused CPU path: the same batches (sorted by length), the
+/// same figures.
+pub fn evaluate_windows_fused(
+    model: &MelodyLstm,
+    ws: &[Window],
+    batch_size: usize,
+    options: &FusedOptions<'_>,
+) -> Result<(f64, f64)> {
+    let mut order: Vec<&Window> = ws.iter().collect();
+    order.sort_by_key(|w| w.len());
+    let (mut sum, mut right, mut count) = (0.0, 0, 0);
+    for refs in order.chunks(batch_size.max(1)) {
+        let (s, r, c) = fused::evaluate(model, refs, options)?;
+        sum += s;
+        right += r;
+        count += c;
+    }
+    Ok((
+        sum / count.max(1) as f64,
+        right as f64 / count.max(1) as f64,
+    ))
+}
+
+/// The seed of batch `b`'s dropout masks in `epoch` on the fused path: fixed by the run's
+/// seed, so a resumed run draws the masks an uninterrupted one would.
+fn batch_seed(seed: u64, epoch: usize, b: usize) -> u64 {
+    let mut rng = crate::sampling::rng::SplitMix64(
+        seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (b as u64).rotate_left(32),
+    );
+    rng.next_u64()
 }
 
 /// What the card says about the run, fixed for its whole length.

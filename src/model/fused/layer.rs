@@ -1,0 +1,282 @@
+//! One fused LSTM layer over a whole sequence: the forward pass (one recurrent GEMM and
+//! one vectorised pass of gate math per step) and its hand-written backward pass (BPTT).
+
+use crate::model::kernels::{Operand, gemm, sigmoid, simd_dispatch, tanh};
+
+/// The sizes of one layer's run: `steps` T, `rows` B (sequences) and `hidden` H.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dims {
+    /// Time steps T.
+    pub steps: usize,
+    /// Sequences B.
+    pub rows: usize,
+    /// Hidden units H.
+    pub hidden: usize,
+}
+
+impl Dims {
+    /// Values in one step's `[B, H]` block.
+    fn state(&self) -> usize {
+        self.rows * self.hidden
+    }
+
+    /// Values in one step's `[B, 4H]` gate block.
+    fn gates(&self) -> usize {
+        4 * self.state()
+    }
+}
+
+/// A layer's recurrent weights: `recurrent` `[H, 4H]` and an optional `bias` `[4H]`
+/// (gate order: input, forget, output, cell candidate, as in [`crate::model::LstmLayer`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LayerWeights<'a> {
+    /// `[H, 4H]`.
+    pub recurrent: &'a [f32],
+    /// `[4H]`.
+    pub bias: Option<&'a [f32]>,
+}
+
+/// What the forward pass keeps for the backward pass, time-major.
+#[derive(Clone, Debug)]
+pub struct Tape {
+    dims: Dims,
+    /// Gate activations `[T, B, 4H]`: σ(i), σ(f), σ(o), tanh(g).
+    acts: Vec<f32>,
+    /// Cell states `[T, B, H]`.
+    c: Vec<f32>,
+    /// `tanh` of the cell states `[T, B, H]`.
+    tc: Vec<f32>,
+    /// Hidden states, the layer's output `[T, B, H]`.
+    pub h: Vec<f32>,
+    /// The initial state `(h0, c0)`, each `[B, H]`; `None` for zeros.
+    initial: Option<(Vec<f32>, Vec<f32>)>,
+}
+
+/// Gradients of one layer.
+#[derive(Clone, Debug)]
+pub struct LayerGrads {
+    /// Of the input contribution `[T, B, 4H]` (equal to the gates' pre-activations').
+    pub input_gates: Vec<f32>,
+    /// Of the recurrent weights `[H, 4H]`.
+    pub recurrent: Vec<f32>,
+    /// Of the bias `[4H]` (the column sums of `input_gates`).
+    pub bias: Vec<f32>,
+    /// Of the initial hidden state `[B, H]`.
+    pub h0: Vec<f32>,
+    /// Of the initial cell state `[B, H]`.
+    pub c0: Vec<f32>,
+}
+
+/// Runs the layer over `dims.steps` steps. `input_gates` `[T, B, 4H]` is the input's
+/// contribution to the gates, whatever produced it; it becomes the tape's activations.
+/// `initial`: `(h0, c0)`, each `[B, H]`, or `None` for zeros.
+///
+/// # Panics
+/// When a slice does not have its documented length (a caller's bug).
+pub fn forward(
+    mut input_gates: Vec<f32>,
+    weights: LayerWeights<'_>,
+    dims: Dims,
+    initial: Option<(Vec<f32>, Vec<f32>)>,
+) -> Tape {
+    let (sb, gb, h) = (dims.state(), dims.gates(), dims.hidden);
+    assert_eq!(input_gates.len(), dims.steps * gb, "input gates [T, B, 4H]");
+    assert_eq!(
+        weights.recurrent.len(),
+        h * 4 * h,
+        "recurrent weights [H, 4H]"
+    );
+    if let Some(b) = weights.bias {
+        assert_eq!(b.len(), 4 * h, "bias [4H]");
+        for row in input_gates.chunks_mut(4 * h) {
+            simd_dispatch!(add_row(row, b));
+        }
+    }
+    let mut c = vec![0.0f32; dims.steps * sb];
+    let mut tc = vec![0.0f32; dims.steps * sb];
+    let mut hs = vec![0.0f32; dims.steps * sb];
+    let zeros = vec![0.0f32; if initial.is_some() { 0 } else { sb }];
+    let (h0, c0) = initial
+        .as_ref()
+        .map_or((&zeros[..], &zeros[..]), |(h, c)| (&h[..], &c[..]));
+    for t in 0..dims.steps {
+        let (h_before, h_now) = hs.split_at_mut(t * sb);
+        let h_prev = if t == 0 {
+            h0
+        } else {
+            &h_before[(t - 1) * sb..]
+        };
+        let gates = &mut input_gates[t * gb..(t + 1) * gb];
+        if t > 0 || initial.is_some() {
+            let ops = (Operand::plain(h_prev), Operand::plain(weights.recurrent));
+            gemm(gates, ops, (dims.rows, h, 4 * h), true);
+        }
+        let (c_before, c_now) = c.split_at_mut(t * sb);
+        let c_prev = if t == 0 {
+            c0
+        } else {
+            &c_before[(t - 1) * sb..]
+        };
+        let step = CellStep {
+            c_prev,
+            c: &mut c_now[..sb],
+            tc: &mut tc[t * sb..(t + 1) * sb],
+            h: &mut h_now[..sb],
+        };
+        simd_dispatch!(cell_forward(gates, step, h));
+    }
+    Tape {
+        dims,
+        acts: input_gates,
+        c,
+        tc,
+        h: hs,
+        initial,
+    }
+}
+
+/// Backpropagates `dh` `[T, B, H]` (the loss's gradient with respect to each step's
+/// output) through the layer whose forward pass made `tape`.
+///
+/// # Panics
+/// When a slice does not have its documented length (a caller's bug).
+pub fn backward(tape: &Tape, recurrent: &[f32], mut dh: Vec<f32>) -> LayerGrads {
+    let dims = tape.dims;
+    let (sb, gb, h) = (dims.state(), dims.gates(), dims.hidden);
+    assert_eq!(dh.len(), dims.steps * sb, "dh [T, B, H]");
+    let mut dgates = vec![0.0f32; dims.steps * gb];
+    let mut dc = vec![0.0f32; sb];
+    let mut dh_rec = vec![0.0f32; sb];
+    let zeros = vec![0.0f32; sb];
+    let c0 = tape.initial.as_ref().map_or(&zeros[..], |(_, c)| &c[..]);
+    for t in (0..dims.steps).rev() {
+        let dh_t = &mut dh[t * sb..(t + 1) * sb];
+        simd_dispatch!(add_row(dh_t, &dh_rec));
+        let c_prev = if t == 0 {
+            c0
+        } else {
+            &tape.c[(t - 1) * sb..t * sb]
+        };
+        let dg = &mut dgates[t * gb..(t + 1) * gb];
+        let step = CellBack {
+            acts: &tape.acts[t * gb..(t + 1) * gb],
+            c_prev,
+            tc: &tape.tc[t * sb..(t + 1) * sb],
+            dh: dh_t,
+            dc: &mut dc,
+        };
+        simd_dispatch!(cell_backward(step, dg, h));
+        let ops = (Operand::plain(dg), Operand::t(recurrent));
+        gemm(&mut dh_rec, ops, (dims.rows, 4 * h, h), false);
+    }
+    let mut drec = vec![0.0f32; h * 4 * h];
+    if dims.steps > 1 {
+        let prev = &tape.h[..(dims.steps - 1) * sb];
+        let ops = (Operand::t(prev), Operand::plain(&dgates[gb..]));
+        gemm(
+            &mut drec,
+            ops,
+            (h, (dims.steps - 1) * dims.rows, 4 * h),
+            true,
+        );
+    }
+    if let Some((h0, _)) = &tape.initial {
+        let ops = (Operand::t(h0), Operand::plain(&dgates[..gb]));
+        gemm(&mut drec, ops, (h, dims.rows, 4 * h), true);
+    }
+    let bias = column_sums(&dgates, 4 * h);
+    LayerGrads {
+        input_gates: dgates,
+        recurrent: drec,
+        bias,
+        h0: dh_rec,
+        c0: dc,
+    }
+}
+
+/// The sums of the columns of a row-major `[rows, width]` matrix.
+pub fn column_sums(m: &[f32], width: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; width];
+    for row in m.chunks(width) {
+        simd_dispatch!(add_row(&mut sums, row));
+    }
+    sums
+}
+
+#[inline(always)]
+fn add_row(dst: &mut [f32], src: &[f32]) {
+    dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
+}
+
+/// One step's state slices for [`cell_forward`], each `[B, H]`.
+struct CellStep<'a> {
+    c_prev: &'a [f32],
+    c: &'a mut [f32],
+    tc: &'a mut [f32],
+    h: &'a mut [f32],
+}
+
+/// Gate math for one step: pre-activations `gates` `[B, 4H]` become activations, and the
+/// new `c`, `tanh(c)` and `h` are written.
+#[inline(always)]
+fn cell_forward(gates: &mut [f32], s: CellStep<'_>, hidden: usize) {
+    let rows = gates.chunks_mut(4 * hidden).zip(s.c_prev.chunks(hidden));
+    let out =
+        s.c.chunks_mut(hidden)
+            .zip(s.tc.chunks_mut(hidden))
+            .zip(s.h.chunks_mut(hidden));
+    for ((g, c_prev), ((c, tc), h)) in rows.zip(out) {
+        let (i, rest) = g.split_at_mut(hidden);
+        let (f, rest) = rest.split_at_mut(hidden);
+        let (o, cand) = rest.split_at_mut(hidden);
+        for j in 0..hidden {
+            let (ij, fj, oj, gj) = (sigmoid(i[j]), sigmoid(f[j]), sigmoid(o[j]), tanh(cand[j]));
+            let cj = fj * c_prev[j] + ij * gj;
+            let tj = tanh(cj);
+            (i[j], f[j], o[j], cand[j]) = (ij, fj, oj, gj);
+            (c[j], tc[j], h[j]) = (cj, tj, oj * tj);
+        }
+    }
+}
+
+/// One step's slices for [`cell_backward`]: activations `[B, 4H]`, the previous cell state,
+/// `tanh(c)` and the summed `dh`, each `[B, H]`, and the cell-state gradient `dc`
+/// `[B, H]`, read as the one from the step after and replaced by the one for the step
+/// before.
+struct CellBack<'a> {
+    acts: &'a [f32],
+    c_prev: &'a [f32],
+    tc: &'a [f32],
+    dh: &'a [f32],
+    dc: &'a mut [f32],
+}
+
+/// The gradients of one step's gate pre-activations, written to `dg` `[B, 4H]`.
+#[inline(always)]
+fn cell_backward(s: CellBack<'_>, dg: &mut [f32], hidden: usize) {
+    let rows = s
+        .acts
+        .chunks(4 * hidden)
+        .zip(s.c_prev.chunks(hidden))
+        .zip(s.tc.chunks(hidden))
+        .zip(s.dh.chunks(hidden));
+    for ((((a, c_prev), tc), dh), (dc, d)) in
+        rows.zip(s.dc.chunks_mut(hidden).zip(dg.chunks_mut(4 * hidden)))
+    {
+        let (i, rest) = a.split_at(hidden);
+        let (f, rest) = rest.split_at(hidden);
+        let (o, g) = rest.split_at(hidden);
+        let (di, rest) = d.split_at_mut(hidden);
+        let (df, rest) = rest.split_at_mut(hidden);
+        let (dout, dcand) = rest.split_at_mut(hidden);
+        for j in 0..hidden {
+            let (ij, fj, oj, gj, tj) = (i[j], f[j], o[j], g[j], tc[j]);
+            let dcj = dc[j] + dh[j] * oj * (1.0 - tj * tj);
+            di[j] = dcj * gj * ij * (1.0 - ij);
+            df[j] = dcj * c_prev[j] * fj * (1.0 - fj);
+            dout[j] = dh[j] * tj * oj * (1.0 - oj);
+            dcand[j] = dcj * ij * (1.0 - gj * gj);
+            dc[j] = dcj * fj;
+        }
+    }
+}
