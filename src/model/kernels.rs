@@ -3,13 +3,14 @@
 
 /// `e^x` for `x` clamped to ±87, within a few ulp (Cephes' `expf`): `e^x = 2^n · e^r`
 /// with `n` the nearest integer to `x·log2(e)`, `r = x − n·ln 2` in two parts, and a
-/// polynomial for `e^r`, `|r| ≤ ln(2)/2`. Branch-free and without `mul_add` (a library
-/// call where the target has no FMA), so loops over slices vectorise.
+/// polynomial for `e^r`, `|r| ≤ ln(2)/2`. Branch-free, without casts and without `mul_add`
+/// (a library call where the target has no FMA), so loops over slices vectorise.
 #[inline(always)]
 pub fn fast_exp(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer.
     let x = x.clamp(-87.0, 87.0);
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
+    let t = x * std::f32::consts::LOG2_E + ROUND;
+    let n = t - ROUND;
     let r = (x - n * 0.693_359_4) + n * 2.121_944_4e-4;
     let p = 1.987_569_1e-4_f32;
     let p = p * r + 1.398_199_9e-3;
@@ -18,7 +19,10 @@ pub fn fast_exp(x: f32) -> f32 {
     let p = p * r + 1.666_666_5e-1;
     let p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    // `t` is ROUND + n exactly, so its low mantissa bits hold n: integer arithmetic
+    // instead of a float-to-int cast (whose saturating semantics stop vectorisation).
+    let k = (t.to_bits() as i32).wrapping_sub(0x4B40_0000);
+    e * f32::from_bits((k.wrapping_add(127) as u32) << 23)
 }
 
 /// The logistic function `1 / (1 + e^-x)`.

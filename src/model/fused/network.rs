@@ -5,7 +5,7 @@
 use super::batch::HostBatch;
 use super::layer::{self, Dims, LayerWeights, Tape};
 use crate::model::host::HostLstm;
-use crate::model::kernels::{Operand, fast_exp, gemm};
+use crate::model::kernels::{Operand, fast_exp, gemm, simd_dispatch};
 use crate::sampling::rng::SplitMix64;
 
 /// Gradients of every weight of a [`HostLstm`], in its layout.
@@ -194,8 +194,7 @@ fn first_layer_input(w: &HostLstm, batch: &HostBatch) -> (Vec<f32>, Option<Vec<f
     if let (Some((sw, _)), Some(f)) = (&w.structure, &batch.features) {
         for (r, row) in gates.chunks_mut(g).enumerate() {
             for (j, v) in f.row(r) {
-                let wr = &sw[j * g..(j + 1) * g];
-                row.iter_mut().zip(wr).for_each(|(a, b)| *a += v * b);
+                simd_dispatch!(scatter_add(row, &sw[j * g..(j + 1) * g], v));
             }
         }
     }
@@ -383,13 +382,13 @@ fn first_layer_grads(
             );
             let mut de = vec![0.0f32; e.len()];
             for (&t, row) in batch.inputs.iter().zip(dx.chunks(*size)) {
-                scatter_add(&mut de[t * size..(t + 1) * size], row, 1.0);
+                simd_dispatch!(scatter_add(&mut de[t * size..(t + 1) * size], row, 1.0));
             }
             Some(de)
         }
         _ => {
             for (&t, row) in batch.inputs.iter().zip(dgates.chunks(g)) {
-                scatter_add(&mut dw_in[t * g..(t + 1) * g], row, 1.0);
+                simd_dispatch!(scatter_add(&mut dw_in[t * g..(t + 1) * g], row, 1.0));
             }
             None
         }
@@ -399,7 +398,7 @@ fn first_layer_grads(
             let mut ds = vec![0.0f32; sw.len()];
             for (r, row) in dgates.chunks(g).enumerate() {
                 for (j, v) in f.row(r) {
-                    scatter_add(&mut ds[j * g..(j + 1) * g], row, v);
+                    simd_dispatch!(scatter_add(&mut ds[j * g..(j + 1) * g], row, v));
                 }
             }
             Some(ds)
@@ -413,6 +412,7 @@ fn first_layer_grads(
     }
 }
 
+#[inline(always)]
 fn scatter_add(dst: &mut [f32], src: &[f32], scale: f32) {
     dst.iter_mut().zip(src).for_each(|(a, b)| *a += scale * b);
 }
