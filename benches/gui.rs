@@ -142,7 +142,7 @@ fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
         println!("training scenario: SKIP ({} not found)", erk.display());
         return;
     }
-    h.state_mut().add_corpus(erk);
+    h.state_mut().add_corpus(erk.clone());
     wait_idle(h);
     let name = format!("bench-{}", std::process::id());
     let out = h.state().models_dir().join(&name);
@@ -174,8 +174,80 @@ fn training_scenario(h: &mut Harness<'_, LstmuseApp>) {
         tess,
         16.0,
     );
+    let app_rate = app_training_rate(h);
     h.state_mut().stop_training_and_wait();
     let _ = std::fs::remove_dir_all(out);
+    compare_with_cli(&erk, app_rate);
+}
+
+/// Batches over which the app's and the CLI's training speeds are compared.
+const RATE_BATCHES: usize = 40;
+
+/// The app's training speed (steps/s after `RATE_BATCHES` batches) while the UI keeps
+/// drawing at ~60 fps.
+fn app_training_rate(h: &mut Harness<'_, LstmuseApp>) -> Option<f64> {
+    let t = Instant::now();
+    while h.state().training().figures.batch_loss.len() < RATE_BATCHES
+        && h.state().training().is_running()
+        && t.elapsed() < Duration::from_secs(600)
+    {
+        h.step();
+        std::thread::sleep(Duration::from_millis(16));
+    }
+    (h.state().training().figures.batch_loss.len() >= RATE_BATCHES)
+        .then(|| h.state().training().figures.steps_per_sec)
+}
+
+/// Runs `lstmuse train` (the CLI, the same recommended settings as the app's defaults) for
+/// `RATE_BATCHES` batches and prints its speed beside the app's.
+fn compare_with_cli(erk: &std::path::Path, app_rate: Option<f64>) {
+    use std::io::BufRead;
+    let out = std::env::temp_dir().join(format!("lstmuse-bench-cli-{}", std::process::id()));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lstmuse"))
+        .args([
+            "train",
+            "--backend",
+            "cpu",
+            "--epochs",
+            "1",
+            "--json",
+            "--corpus",
+        ])
+        .arg(erk)
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        println!("training speed: SKIP (cannot start the lstmuse binary)");
+        return;
+    };
+    let mut cli_rate = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if v["event"] == "batch" && v["batch"].as_u64() == Some(RATE_BATCHES as u64) {
+                cli_rate = v["steps_per_sec"].as_f64();
+                break;
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&out);
+    match (app_rate, cli_rate) {
+        (Some(app), Some(cli)) => println!(
+            "training speed, recommended settings, first {RATE_BATCHES} batches of erk: app {app:.0} steps/s (UI drawing at ~60 fps), CLI {cli:.0} steps/s; app/CLI {:.2}",
+            app / cli
+        ),
+        _ => println!("training speed: no figure (app {app_rate:?}, CLI {cli_rate:?})"),
+    }
 }
 
 fn main() {
