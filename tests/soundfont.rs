@@ -157,7 +157,7 @@ fn rendering_is_deterministic_and_a_fresh_load_renders_the_same() {
 #[test]
 fn programs_sound_different_and_the_presets_are_listed() {
     let Some(font) = font() else { return };
-    assert_eq!(font.name().is_empty(), false);
+    assert!(!font.name().is_empty());
     for program in GmProgram::all() {
         assert!(font.preset(program).is_some(), "TimGM6mb lacks {program}");
     }
