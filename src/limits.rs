@@ -26,6 +26,9 @@ pub struct Limits {
     pub max_mxl_entry_bytes: u64,
     /// Largest input file read into memory, in bytes.
     pub max_file_bytes: u64,
+    /// Largest SoundFont (`.sf2`) file loaded, in bytes: its samples are held in memory
+    /// (General MIDI fonts are 6–150 MB; orchestral ones reach a few hundred).
+    pub max_soundfont_bytes: u64,
     /// Most bars a writer emits for one melody.
     pub max_bars: usize,
     /// Most audio frames one render may produce (at 44.1 kHz, 2^27 frames is ~50 minutes).
@@ -52,6 +55,7 @@ impl Limits {
         max_xml_nodes: 5_000_000,
         max_mxl_entry_bytes: 64 * 1024 * 1024,
         max_file_bytes: 64 * 1024 * 1024,
+        max_soundfont_bytes: 1024 * 1024 * 1024,
         max_bars: 100_000,
         max_render_frames: 1 << 27,
         max_steps: 25_000,

@@ -119,6 +119,16 @@ pub fn bpm(text: &str) -> Result<f64, String> {
     within(text, (low, false), (high, false))
 }
 
+/// `render --program`: a General MIDI program number, 0 to 127.
+pub fn gm_program(text: &str) -> Result<lstmuse::synth::GmProgram, String> {
+    let max = lstmuse::synth::GmProgram::MAX;
+    let number = count(text, 0, usize::from(max))?;
+    u8::try_from(number)
+        .ok()
+        .and_then(lstmuse::synth::GmProgram::new)
+        .ok_or_else(|| format!("{text:?} is out of range: use a program number from 0 to {max}"))
+}
+
 /// `--range LOW-HIGH`: MIDI note numbers, low ≤ high ≤ 127.
 pub fn midi_range(text: &str) -> Result<(u8, u8), String> {
     let shape = || format!("{text:?} is not a range: write it like 60-79 (MIDI numbers 0 to 127)");
@@ -247,5 +257,17 @@ mod tests {
         assert!(key("Em").is_ok());
         let e = key("Ga\u{1b}[31m").unwrap_err();
         assert!(!e.contains('\u{1b}'), "{e}");
+    }
+
+    #[test]
+    fn programs_are_general_midi_numbers() {
+        assert_eq!(
+            gm_program("0").map(|p| p.name()),
+            Ok("Acoustic Grand Piano")
+        );
+        assert_eq!(gm_program("127").map(|p| p.number()), Ok(127));
+        for bad in ["128", "-1", "1e2", "", "piano", "99999999999999999999999"] {
+            assert!(gm_program(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use lstmuse::corpus;
 use lstmuse::corpus::preprocess::{PreprocessConfig, transposition_to_c_or_a};
 use lstmuse::formats::{self, ReadOptions};
-use lstmuse::synth::Voice;
+use lstmuse::synth::{GmProgram, Voice};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -662,8 +662,16 @@ pub struct RenderArgs {
     /// The output file (.wav, 16-bit stereo).
     pub output: PathBuf,
     /// The synth voice.
-    #[arg(long, value_enum, default_value_t = VoiceArg::Flute)]
+    #[arg(long, value_enum, default_value_t = VoiceArg::Flute, conflicts_with = "soundfont")]
     pub voice: VoiceArg,
+    /// A SoundFont (.sf2) to play instead of the built-in voice, e.g.
+    /// /usr/share/sounds/sf2/TimGM6mb.sf2 (Debian package timgm6mb-soundfont).
+    #[arg(long, value_name = "FILE.sf2")]
+    pub soundfont: Option<PathBuf>,
+    /// The General MIDI program the SoundFont plays, 0 to 127 (default 0, Acoustic Grand
+    /// Piano; 40 Violin, 73 Flute, 24 Acoustic Guitar (nylon)).
+    #[arg(long, value_parser = args::gm_program, requires = "soundfont")]
+    pub program: Option<GmProgram>,
     /// Tempo in quarter notes per minute, 10 to 600 (default: the melody's, or 120).
     #[arg(long, value_parser = args::bpm)]
     pub bpm: Option<f64>,
@@ -702,7 +710,7 @@ impl From<VoiceArg> for Voice {
 }
 
 fn render(args: RenderArgs) -> Result<()> {
-    use lstmuse::synth::{self, RenderConfig};
+    use lstmuse::synth::{self, RenderConfig, SoundFont, SoundFontVoice};
     let is_wav = args
         .output
         .extension()
@@ -719,17 +727,28 @@ fn render(args: RenderArgs) -> Result<()> {
         part: args.part,
     };
     let melody = formats::read_melody(&args.input, &options)?;
+    let soundfont = match &args.soundfont {
+        Some(path) => Some(SoundFontVoice::new(
+            std::sync::Arc::new(SoundFont::load(path)?),
+            args.program.unwrap_or(GmProgram::PIANO),
+        )),
+        None => None,
+    };
+    let voice_label = soundfont
+        .as_ref()
+        .map_or_else(|| voice.to_string(), SoundFontVoice::label);
     let config = RenderConfig {
         bpm: args.bpm,
         voice,
         metronome: args.metronome,
+        soundfont,
         ..RenderConfig::default()
     };
     let start = Instant::now();
     let rendered = synth::try_render(&melody, &config).map_err(|e| e.in_file(&args.input))?;
     synth::write_wav(&rendered, &args.output)?;
     eprintln!(
-        "wrote {:.2} s ({} notes, {voice}, {} bpm) to {} in {:.0} ms",
+        "wrote {:.2} s ({} notes, {voice_label}, {} bpm) to {} in {:.0} ms",
         rendered.duration_secs(),
         melody.sounding().count(),
         rendered.bpm,

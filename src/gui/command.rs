@@ -81,6 +81,8 @@ pub enum Command {
     Audition(usize),
     /// Play or stop.
     PlayStop,
+    /// Load a SoundFont (.sf2) as the playing voice.
+    LoadSoundFont,
     /// Show the whole melody in the roll.
     Fit,
     /// Horizontal zoom in.
@@ -96,7 +98,7 @@ pub enum Command {
 impl Command {
     /// Every command, with the parameters the menus and shortcuts use. `Keep` and
     /// `Audition` belong to a variation card and stand here for the first card.
-    pub const ALL: [Command; 32] = [
+    pub const ALL: [Command; 33] = [
         Command::New,
         Command::Open,
         Command::Export(ExportKind::Midi),
@@ -124,6 +126,7 @@ impl Command {
         Command::Keep(0),
         Command::Audition(0),
         Command::PlayStop,
+        Command::LoadSoundFont,
         Command::Fit,
         Command::ZoomIn,
         Command::ZoomOut,
@@ -165,6 +168,7 @@ impl Command {
             Command::Keep(_) => "Keep",
             Command::Audition(_) => "Audition",
             Command::PlayStop => "Play / Stop",
+            Command::LoadSoundFont => "Load SoundFont…",
             Command::Fit => "Fit the melody",
             Command::ZoomIn => "Zoom in",
             Command::ZoomOut => "Zoom out",
@@ -198,6 +202,9 @@ impl Command {
             Command::Keep(_) => "Put it after the seed (or in place of the selected notes)",
             Command::Audition(_) => "Show it in the roll and play it",
             Command::PlayStop => "Play the melody, or stop",
+            Command::LoadSoundFont => {
+                "Play with the instruments of a SoundFont (.sf2) file, picked by General MIDI name"
+            }
             Command::Fit => "Show the whole melody",
             Command::ZoomIn => "Show less time, wider",
             Command::ZoomOut => "Show more time, narrower",

@@ -14,6 +14,8 @@ pub enum Purpose {
     Export(ExportKind),
     /// Add a corpus folder or file to the dataset browser.
     AddCorpus,
+    /// Load a SoundFont as the playing voice.
+    LoadSoundFont,
 }
 
 impl Purpose {
@@ -23,6 +25,7 @@ impl Purpose {
             Purpose::OpenSeed => "Open a seed melody".into(),
             Purpose::Export(k) => format!("Export {}", k.label()),
             Purpose::AddCorpus => "Add a corpus folder".into(),
+            Purpose::LoadSoundFont => "Load a SoundFont (.sf2)".into(),
         }
     }
 
@@ -31,6 +34,7 @@ impl Purpose {
             Purpose::OpenSeed => "Open",
             Purpose::Export(_) => "Save",
             Purpose::AddCorpus => "Add",
+            Purpose::LoadSoundFont => "Load",
         }
     }
 }
@@ -161,6 +165,7 @@ pub fn browse(purpose: Purpose, start: &Path) -> Option<PathBuf> {
             )
             .pick_file(),
         Purpose::AddCorpus => d.pick_folder(),
+        Purpose::LoadSoundFont => d.add_filter("SoundFont", &["sf2", "SF2"]).pick_file(),
         Purpose::Export(kind) => {
             let name = start
                 .file_name()

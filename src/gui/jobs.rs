@@ -4,6 +4,7 @@
 
 use super::dataset::DatasetMsg;
 use super::error::GuiError;
+use super::soundfont::SoundFontMsg;
 use super::training_panel::TrainingMsg;
 use crate::model::artifact::{ModelArtifact, ModelCard};
 use crate::model::backend::{self, ChosenDevice};
@@ -74,6 +75,8 @@ pub enum Msg {
     Dataset(DatasetMsg),
     /// For the training panel.
     Training(TrainingMsg),
+    /// A SoundFont loading, or loaded.
+    SoundFont(SoundFontMsg),
     /// A background job panicked: the panic's text.
     Panicked(String),
     /// A background job could not run (its thread could not be started).

@@ -3,7 +3,8 @@
 //! - [`app`]: the app's state, layout and commands; [`command`]: every user action.
 //! - [`piano_roll`]: the roll widget; [`document`]: the edited melody with undo;
 //!   [`editor`]: the document with its selection, cursor and history.
-//! - [`generate_panel`], [`transport`], [`file_dialog`]: generation, playback, files.
+//! - [`generate_panel`], [`transport`], [`file_dialog`]: generation, playback, files;
+//!   [`soundfont`]: the SoundFont voice source.
 //! - [`dataset`], [`training_panel`]: the dataset browser and live training.
 //! - [`jobs`]: background work; [`settings`]: what is remembered between runs.
 
@@ -31,6 +32,8 @@ pub mod jobs;
 pub mod piano_roll;
 #[cfg(feature = "gui")]
 pub mod settings;
+#[cfg(feature = "gui")]
+pub mod soundfont;
 #[cfg(feature = "gui")]
 pub mod training_panel;
 #[cfg(feature = "gui")]

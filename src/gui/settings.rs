@@ -3,7 +3,7 @@
 use super::piano_roll::RollView;
 use crate::music::{Key, Meter, Mode, PitchName};
 use crate::sampling::{AdaptiveTemperature, Length, SamplerConfig};
-use crate::synth::Voice;
+use crate::synth::{GmProgram, Voice};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -94,6 +94,8 @@ pub struct TransportSettings {
     pub volume: f32,
     /// Loop the selection.
     pub loop_selection: bool,
+    /// The SoundFont voice: which font, which program, and whether it plays.
+    pub soundfont: SoundFontSettings,
 }
 
 impl Default for TransportSettings {
@@ -103,8 +105,23 @@ impl Default for TransportSettings {
             voice: Voice::Flute,
             volume: 0.8,
             loop_selection: false,
+            soundfont: SoundFontSettings::default(),
         }
     }
+}
+
+/// The SoundFont voice source, remembered between runs (the font is loaded again at
+/// start-up).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SoundFontSettings {
+    /// The last SoundFont loaded.
+    pub path: Option<PathBuf>,
+    /// The General MIDI program it plays.
+    pub program: GmProgram,
+    /// True when the SoundFont plays rather than the built-in `voice` (which still plays
+    /// while the font is loading or could not be loaded).
+    pub active: bool,
 }
 
 /// Everything persisted.
@@ -170,6 +187,11 @@ mod tests {
         s.sampler.seed = 99;
         s.transport.voice = Voice::Pluck;
         s.transport.bpm = 72.0;
+        s.transport.soundfont = SoundFontSettings {
+            path: Some(PathBuf::from("/usr/share/sounds/sf2/TimGM6mb.sf2")),
+            program: GmProgram::new(40).unwrap(),
+            active: true,
+        };
         s.add_recent(PathBuf::from("/tmp/a.krn"));
         s.add_recent(PathBuf::from("/tmp/b.mid"));
         s.add_recent(PathBuf::from("/tmp/a.krn"));
@@ -186,5 +208,10 @@ mod tests {
         assert_eq!(old.sampler.temperature, 0.5);
         assert_eq!(old.sampler.variations, 4);
         assert!(old.show_dataset);
+        assert_eq!(old.transport.soundfont, SoundFontSettings::default());
+        // A program out of range in a hand-edited file is clamped, not a lost file.
+        let edited: Settings =
+            serde_json::from_str(r#"{"transport":{"soundfont":{"program":300}}}"#).unwrap();
+        assert_eq!(edited.transport.soundfont.program.number(), 127);
     }
 }

@@ -3,6 +3,8 @@
 //! Three voices ([`Voice`]) with ADSR envelopes whose short attack and release ramps
 //! keep note boundaries click-free; a note's release rings into the next note's attack
 //! (summed, never cut). Rests are exact zeros apart from that release tail (≤ 30 ms).
+//! A fourth source is any SoundFont ([`SoundFont`], [`SoundFontVoice`]) playing one of the
+//! 128 General MIDI programs ([`GmProgram`]), through the same [`try_render`].
 //! [`render`] never touches a sound device; [`write_wav`] saves the result.
 //!
 //! ```
@@ -19,6 +21,8 @@
 //! ```
 
 mod envelope;
+mod gm;
+mod soundfont;
 mod voices;
 mod wav;
 
@@ -30,6 +34,8 @@ use std::fmt;
 use std::str::FromStr;
 use voices::{NoteSpec, VoiceRenderer, add_click, click_frames};
 
+pub use gm::{GM_FAMILIES, GM_PROGRAM_NAMES, GmProgram};
+pub use soundfont::{MAX_TAIL_SECS, MIN_SAMPLE_RATE, Preset, SoundFont, SoundFontVoice};
 pub use wav::{WavFormat, wav_bytes, write_wav, write_wav_as};
 
 /// The tempo used when neither the config nor the melody gives one, in quarter notes per minute.
@@ -115,6 +121,9 @@ pub struct RenderConfig {
     pub volume: f32,
     /// Add a click on every beat (accented on the downbeat).
     pub metronome: bool,
+    /// A SoundFont instrument that plays instead of `voice` (not saved: a loaded font).
+    #[serde(skip)]
+    pub soundfont: Option<SoundFontVoice>,
 }
 
 impl Default for RenderConfig {
@@ -125,6 +134,7 @@ impl Default for RenderConfig {
             voice: Voice::Flute,
             volume: 0.8,
             metronome: false,
+            soundfont: None,
         }
     }
 }
@@ -141,9 +151,15 @@ impl RenderConfig {
         bpm.clamp(BPM_RANGE.0, BPM_RANGE.1)
     }
 
-    /// The sample rate actually used, in frames per second.
+    /// The sample rate actually used, in frames per second (at least
+    /// [`MIN_SAMPLE_RATE`] with a SoundFont).
     pub fn resolved_sample_rate(&self) -> u32 {
-        self.sample_rate.clamp(8_000, 192_000)
+        let lowest = if self.soundfont.is_some() {
+            MIN_SAMPLE_RATE
+        } else {
+            8_000
+        };
+        self.sample_rate.clamp(lowest, 192_000)
     }
 }
 
@@ -220,11 +236,13 @@ impl Rendered {
     }
 }
 
-/// Renders a melody: every event at the config's tempo, then a short release tail.
+/// Renders a melody: every event at the config's tempo, then a short release tail (with
+/// a SoundFont, its release and reverb, up to [`MAX_TAIL_SECS`]).
 /// The same melody and config always give the same samples.
 ///
 /// Audio longer than [`Limits::max_render_frames`] is an [`Error::Limit`] (a 34-byte
-/// ABC file can ask for hours), checked before anything is allocated.
+/// ABC file can ask for hours), checked before anything is allocated. A SoundFont that
+/// fails while playing is an error naming its file.
 pub fn try_render(melody: &Melody, config: &RenderConfig) -> Result<Rendered, Error> {
     let plan = Plan::new(melody, config);
     Limits::check(
@@ -232,15 +250,25 @@ pub fn try_render(melody: &Melody, config: &RenderConfig) -> Result<Rendered, Er
         plan.total,
         Limits::DEFAULT.max_render_frames,
     )?;
-    Ok(plan.synthesize(melody, config))
+    plan.synthesize(melody, config)
 }
 
 /// Renders a melody as [`try_render`] does, but audio longer than
-/// [`Limits::max_render_frames`] (about 50 minutes at 44.1 kHz) is cut off there.
+/// [`Limits::max_render_frames`] (about 50 minutes at 44.1 kHz) is cut off there, and a
+/// SoundFont that fails while playing is replaced by the built-in `config.voice`.
 pub fn render(melody: &Melody, config: &RenderConfig) -> Rendered {
     let mut plan = Plan::new(melody, config);
     plan.total = plan.total.min(Limits::DEFAULT.max_render_frames);
-    plan.synthesize(melody, config)
+    match plan.synthesize(melody, config) {
+        Ok(rendered) => rendered,
+        Err(_) => render(
+            melody,
+            &RenderConfig {
+                soundfont: None,
+                ..config.clone()
+            },
+        ),
+    }
 }
 
 /// What a render will produce: rate, tempo, event spans and length in frames.
@@ -260,10 +288,14 @@ impl Plan {
         let note_spans = event_spans(melody, bpm, sample_rate);
         let voice = VoiceRenderer::new(config.voice, sample_rate);
         let end = note_spans.last().map_or(0, |&(_, end)| end);
+        let release = match config.soundfont {
+            Some(_) => soundfont::tail_frames(sample_rate),
+            None => voice.release_frames(),
+        };
         let tail = if config.metronome {
-            voice.release_frames().max(click_frames(sample_rate))
+            release.max(click_frames(sample_rate))
         } else {
-            voice.release_frames()
+            release
         };
         let total = if note_spans.is_empty() {
             0
@@ -279,9 +311,42 @@ impl Plan {
         }
     }
 
-    /// The samples of the first `self.total` frames (events past them are dropped).
-    fn synthesize(mut self, melody: &Melody, config: &RenderConfig) -> Rendered {
+    /// The samples of the first `self.total` frames (events past them are dropped); a
+    /// SoundFont's silent tail is cut off.
+    fn synthesize(mut self, melody: &Melody, config: &RenderConfig) -> Result<Rendered, Error> {
         let total = usize::try_from(self.total).unwrap_or(usize::MAX);
+        let end = self.note_spans.last().map_or(0, |&(_, end)| end.min(total));
+        let mut samples = match &config.soundfont {
+            Some(font) => font.render(&self.keyed_notes(melody, total), total, self.sample_rate)?,
+            None => interleave_stereo(&self.builtin_mono(melody, total)),
+        };
+        if config.metronome {
+            let mut clicks = vec![0.0_f32; total];
+            add_metronome(melody, self.bpm, self.sample_rate, end, &mut clicks);
+            for (frame, click) in samples.chunks_exact_mut(2).zip(clicks) {
+                frame[0] += click;
+                frame[1] += click;
+            }
+        }
+        if config.soundfont.is_some() {
+            soundfont::trim_silent_tail(&mut samples, end);
+        }
+        finish(&mut samples, config.volume);
+        let frames = samples.len() / usize::from(CHANNELS);
+        for span in &mut self.note_spans {
+            *span = (span.0.min(frames), span.1.min(frames));
+        }
+        Ok(Rendered {
+            samples,
+            sample_rate: self.sample_rate,
+            channels: CHANNELS,
+            bpm: self.bpm,
+            note_spans: self.note_spans,
+        })
+    }
+
+    /// The built-in voice's mono samples of the first `total` frames.
+    fn builtin_mono(&mut self, melody: &Melody, total: usize) -> Vec<f32> {
         let mut mono = vec![0.0_f32; total];
         for (index, (note, &(start, stop))) in melody.notes.iter().zip(&self.note_spans).enumerate()
         {
@@ -297,21 +362,24 @@ impl Plan {
             };
             self.voice.add_note(&spec, &mut mono[start..]);
         }
-        if config.metronome {
-            let end = self.note_spans.last().map_or(0, |&(_, end)| end.min(total));
-            add_metronome(melody, self.bpm, self.sample_rate, end, &mut mono);
-        }
-        finish(&mut mono, config.volume);
-        for span in &mut self.note_spans {
-            *span = (span.0.min(total), span.1.min(total));
-        }
-        Rendered {
-            samples: interleave_stereo(&mono),
-            sample_rate: self.sample_rate,
-            channels: CHANNELS,
-            bpm: self.bpm,
-            note_spans: self.note_spans,
-        }
+        mono
+    }
+
+    /// The sounding notes that start within the first `total` frames, for a SoundFont.
+    fn keyed_notes(&self, melody: &Melody, total: usize) -> Vec<soundfont::KeyedNote> {
+        melody
+            .notes
+            .iter()
+            .zip(&self.note_spans)
+            .filter(|&(_, &(start, _))| start < total)
+            .filter_map(|(note, &(start, stop))| {
+                Some(soundfont::KeyedNote {
+                    key: note.pitch?.midi(),
+                    start,
+                    stop: stop.min(total),
+                })
+            })
+            .collect()
     }
 }
 
@@ -363,19 +431,19 @@ fn add_metronome(melody: &Melody, bpm: f64, sample_rate: u32, end_frame: usize, 
 
 /// Applies the volume, then scales the peak down to [`NORMALIZE_PEAK`] if it is over.
 /// Silence stays silence (never amplified).
-fn finish(mono: &mut [f32], volume: f32) {
+fn finish(samples: &mut [f32], volume: f32) {
     let volume = if volume.is_finite() {
         volume.clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let peak = mono.iter().fold(0.0_f32, |m, s| m.max(s.abs())) * volume;
+    let peak = samples.iter().fold(0.0_f32, |m, s| m.max(s.abs())) * volume;
     let scale = if peak > NORMALIZE_PEAK {
         volume * NORMALIZE_PEAK / peak
     } else {
         volume
     };
-    for s in mono.iter_mut() {
+    for s in samples.iter_mut() {
         *s *= scale;
     }
 }

@@ -86,12 +86,15 @@ impl LstmuseApp {
         }
     }
 
-    pub(super) fn render_config(&self) -> RenderConfig {
+    /// How Play and WAV export render: the transport's tempo, volume and voice (the
+    /// SoundFont when it is chosen and loaded).
+    pub fn render_config(&self) -> RenderConfig {
         let t = &self.settings.transport;
         RenderConfig {
             bpm: Some(t.bpm),
             voice: t.voice,
             volume: t.volume,
+            soundfont: self.soundfont.voice(&t.soundfont),
             ..RenderConfig::default()
         }
     }
@@ -161,6 +164,7 @@ impl LstmuseApp {
                     self.play();
                 }
             }
+            Command::LoadSoundFont => self.open_dialog(Purpose::LoadSoundFont),
             Command::Fit => self.settings.roll.request_fit(),
             Command::TallerRows => self.zoom(Zoom::Rows, 1.25),
             Command::ShorterRows => self.zoom(Zoom::Rows, 0.8),
@@ -354,6 +358,14 @@ impl LstmuseApp {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             Purpose::AddCorpus => String::new(),
+            Purpose::LoadSoundFont => self
+                .settings
+                .transport
+                .soundfont
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
         };
         self.dialog = Some(PathDialog::new(purpose, start));
     }
@@ -365,6 +377,7 @@ impl LstmuseApp {
                 self.export_to(&path, kind);
             }
             Purpose::AddCorpus => self.add_corpus(path),
+            Purpose::LoadSoundFont => self.load_soundfont(path),
         }
     }
 

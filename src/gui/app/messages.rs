@@ -31,6 +31,7 @@ impl LstmuseApp {
                     DatasetOutcome::FetchFailed(message) => self.error(message),
                 },
                 Msg::Training(m) => self.training.apply(m),
+                Msg::SoundFont(m) => self.soundfont_loaded(m),
                 Msg::Panicked(why) => {
                     self.error(format!("internal error in a background job: {why}"));
                 }
@@ -71,6 +72,32 @@ impl LstmuseApp {
                 self.set_seed(&m, &name);
             }
             Err(e) => self.error(format!("Could not open {}: {e}", path.display())),
+        }
+    }
+
+    fn soundfont_loaded(&mut self, msg: SoundFontMsg) {
+        match self.soundfont.apply(msg) {
+            SoundFontOutcome::None => {}
+            SoundFontOutcome::Loaded { font, activate } => {
+                let remembered = &mut self.settings.transport.soundfont;
+                remembered.path = Some(font.path().to_path_buf());
+                if activate {
+                    remembered.active = true;
+                }
+                let playing = if remembered.active {
+                    format!(": playing {}", remembered.program)
+                } else {
+                    String::new()
+                };
+                self.info(format!(
+                    "Loaded SoundFont {} ({} presets){playing}",
+                    font.name(),
+                    font.presets().len()
+                ));
+            }
+            SoundFontOutcome::Failed(e) => self.error(format!(
+                "Could not load the SoundFont; the built-in voices still play. {e:#}"
+            )),
         }
     }
 

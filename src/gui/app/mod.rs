@@ -15,12 +15,13 @@ use super::generate_panel::{self, GenerateContext, Generation, Variation};
 use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg};
 use super::piano_roll::{LaneMode, RollEdit, RollView};
 use super::settings::{SamplerSettings, Settings};
+use super::soundfont::{self, SoundFontMsg, SoundFontOutcome, SoundFontSource, VoiceAction};
 use super::training_panel::{TrainingAction, TrainingPanel, TrainingSettings};
 use super::transport::Audio;
 use crate::formats::{self, Format, ReadOptions};
 use crate::model::artifact::ModelArtifact;
 use crate::music::Melody;
-use crate::synth::{RenderConfig, Voice};
+use crate::synth::RenderConfig;
 use eframe::egui::{self, Color32, RichText};
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -102,6 +103,8 @@ pub struct LstmuseApp {
     jobs: Jobs,
     /// Sound output.
     audio: Audio,
+    /// The SoundFont voice source: the loaded font, and one loading.
+    soundfont: SoundFontSource,
     status: Status,
     dialog: Option<PathDialog>,
     tab: Tab,
@@ -158,6 +161,7 @@ impl LstmuseApp {
             generation: Generation::default(),
             model: None,
             audio: Audio::open(options.audio),
+            soundfont: SoundFontSource::default(),
             status,
             dialog: None,
             tab: Tab::Compose,
@@ -174,6 +178,9 @@ impl LstmuseApp {
         };
         for c in app.settings.corpora.clone() {
             app.dataset.load(&mut app.jobs, c);
+        }
+        if let Some(font) = app.settings.transport.soundfont.path.clone() {
+            app.soundfont.load(&mut app.jobs, font, false);
         }
         if let Some(seed) = options.seed_file {
             app.open_path(seed);
@@ -215,6 +222,22 @@ impl LstmuseApp {
     /// The generate panel's controls.
     pub fn sampler_settings_mut(&mut self) -> &mut SamplerSettings {
         &mut self.settings.sampler
+    }
+
+    /// The playback controls: tempo, voice, SoundFont program.
+    pub fn transport_settings_mut(&mut self) -> &mut super::settings::TransportSettings {
+        &mut self.settings.transport
+    }
+
+    /// The SoundFont voice source.
+    pub fn soundfont(&self) -> &SoundFontSource {
+        &self.soundfont
+    }
+
+    /// Loads a SoundFont in the background; once loaded, it is the playing voice.
+    pub fn load_soundfont(&mut self, path: PathBuf) {
+        self.info(format!("Loading SoundFont {}…", path.display()));
+        self.soundfont.load(&mut self.jobs, path, true);
     }
 
     /// The training panel's controls.

@@ -13,13 +13,18 @@ impl LstmuseApp {
             pointer.is_some_and(|p| self.dataset.panel_rect.is_some_and(|r| r.contains(p)));
         for f in dropped {
             let path = f.path().to_path_buf();
+            let is_soundfont = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("sf2"));
             if path.is_dir() || over_dataset {
                 self.add_corpus(path);
+            } else if is_soundfont {
+                self.load_soundfont(path);
             } else if Format::from_path(&path).is_some() {
                 self.open_path(path);
             } else {
                 self.error(format!(
-                    "{} is not a melody file (.krn, .abc, .mid, .musicxml, .mxl)",
+                    "{} is not a melody file (.krn, .abc, .mid, .musicxml, .mxl) or a SoundFont (.sf2)",
                     path.display()
                 ));
             }
@@ -108,6 +113,8 @@ impl LstmuseApp {
                     "Loop the selection",
                 );
                 ui.checkbox(&mut self.settings.roll.follow, "Follow the playhead");
+                ui.separator();
+                self.menu_item(ui, Command::LoadSoundFont, true);
             });
             ui.menu_button("View", |ui| self.view_menu(ui));
         });
@@ -221,16 +228,10 @@ impl LstmuseApp {
                     .suffix(" BPM"),
             )
             .accessible_name("Tempo");
-            ui.label("Voice");
-            egui::ComboBox::from_id_salt("voice")
-                .selected_text(self.settings.transport.voice.label())
-                .show_ui(ui, |ui| {
-                    for v in Voice::ALL {
-                        ui.selectable_value(&mut self.settings.transport.voice, v, v.label());
-                    }
-                })
-                .response
-                .accessible_name("Voice");
+            let voice = soundfont::voice_ui(ui, &mut self.settings.transport, &self.soundfont);
+            if voice == Some(VoiceAction::LoadSoundFont) {
+                self.execute(&ctx, Command::LoadSoundFont);
+            }
             ui.label("Volume");
             ui.add(
                 egui::Slider::new(&mut self.settings.transport.volume, 0.0..=1.0).show_value(false),
