@@ -136,45 +136,51 @@ pub fn forward(
 }
 
 /// Backpropagates `dh` `[T, B, H]` (the loss's gradient with respect to each step's
-/// output) through the layer whose forward pass made `tape`.
+/// output) through the layer whose forward pass made `tape`. The tape is consumed: its
+/// activations are overwritten, step by step, with the gates' gradients (so a layer's
+/// backward pass needs no second `[T, B, 4H]` buffer).
 ///
 /// # Panics
 /// When a slice does not have its documented length (a caller's bug).
-pub fn backward(tape: &Tape, recurrent: &[f32], mut dh: Vec<f32>) -> LayerGrads {
-    let dims = tape.dims;
+pub fn backward(tape: Tape, recurrent: &[f32], mut dh: Vec<f32>) -> LayerGrads {
+    let Tape {
+        dims,
+        acts: mut dgates,
+        c,
+        tc,
+        h: hs,
+        initial,
+    } = tape;
     let (sb, gb, h) = (dims.state(), dims.gates(), dims.hidden);
     assert_eq!(dh.len(), dims.steps * sb, "dh [T, B, H]");
-    let mut dgates = vec![0.0f32; dims.steps * gb];
+    let mut step_grads = vec![0.0f32; gb];
     let mut dc = vec![0.0f32; sb];
     let mut dh_rec = vec![0.0f32; sb];
     let zeros = vec![0.0f32; sb];
-    let c0 = tape.initial.as_ref().map_or(&zeros[..], |(_, c)| &c[..]);
+    let c0 = initial.as_ref().map_or(&zeros[..], |(_, c)| &c[..]);
     // `dG · Wᵀ` once per step: with `Wᵀ` stored as it is read, the product runs at the
     // speed of the forward one (reading `W` transposed every step was 4× slower).
     let recurrent_t = transpose(recurrent, h, 4 * h);
     for t in (0..dims.steps).rev() {
         let dh_t = &mut dh[t * sb..(t + 1) * sb];
         simd_dispatch!(add_row(dh_t, &dh_rec));
-        let c_prev = if t == 0 {
-            c0
-        } else {
-            &tape.c[(t - 1) * sb..t * sb]
-        };
-        let dg = &mut dgates[t * gb..(t + 1) * gb];
+        let c_prev = if t == 0 { c0 } else { &c[(t - 1) * sb..t * sb] };
+        let at = &mut dgates[t * gb..(t + 1) * gb];
         let step = CellBack {
-            acts: &tape.acts[t * gb..(t + 1) * gb],
+            acts: at,
             c_prev,
-            tc: &tape.tc[t * sb..(t + 1) * sb],
+            tc: &tc[t * sb..(t + 1) * sb],
             dh: dh_t,
             dc: &mut dc,
         };
-        simd_dispatch!(cell_backward(step, dg, h));
-        let ops = (Operand::plain(dg), Operand::plain(&recurrent_t));
+        simd_dispatch!(cell_backward(step, &mut step_grads, h));
+        at.copy_from_slice(&step_grads);
+        let ops = (Operand::plain(at), Operand::plain(&recurrent_t));
         gemm(&mut dh_rec, ops, (dims.rows, 4 * h, h), false);
     }
     let mut drec = vec![0.0f32; h * 4 * h];
     if dims.steps > 1 {
-        let prev = &tape.h[..(dims.steps - 1) * sb];
+        let prev = &hs[..(dims.steps - 1) * sb];
         let ops = (Operand::t(prev), Operand::plain(&dgates[gb..]));
         gemm(
             &mut drec,
@@ -183,7 +189,7 @@ pub fn backward(tape: &Tape, recurrent: &[f32], mut dh: Vec<f32>) -> LayerGrads 
             true,
         );
     }
-    if let Some((h0, _)) = &tape.initial {
+    if let Some((h0, _)) = &initial {
         let ops = (Operand::t(h0), Operand::plain(&dgates[..gb]));
         gemm(&mut drec, ops, (h, dims.rows, 4 * h), true);
     }

@@ -112,7 +112,7 @@ pub fn run_shard(w: &HostLstm, batch: &HostBatch, mode: ShardMode) -> ShardResul
     let (loss_sum, right) = softmax_loss(&mut logits, batch, w.vocab, scale);
     let grads = mode
         .grad_scale
-        .map(|_| backward(w, batch, dims, &fwd, &logits));
+        .map(|_| backward(w, batch, dims, fwd, &logits));
     ShardResult {
         loss_sum,
         right,
@@ -278,7 +278,7 @@ fn backward(
     w: &HostLstm,
     batch: &HostBatch,
     dims: Dims,
-    fwd: &Forward,
+    mut fwd: Forward,
     dlogits: &[f32],
 ) -> HostGrads {
     let (n, h, v, g) = (dims.steps * dims.rows, w.hidden, w.vocab, 4 * w.hidden);
@@ -302,7 +302,8 @@ fn backward(
     let mut first_gates = Vec::new();
     for l in (0..w.layers.len()).rev() {
         let lw = &w.layers[l];
-        let grads = layer::backward(&fwd.tapes[l], &lw.recurrent, std::mem::take(&mut dh));
+        let tape = fwd.tapes.pop().expect("one tape per layer");
+        let grads = layer::backward(tape, &lw.recurrent, std::mem::take(&mut dh));
         let dbias = lw.bias.as_ref().map(|_| grads.bias.clone());
         if l == 0 {
             layers[0] = LayerWeightGrads {
@@ -336,7 +337,7 @@ fn backward(
             bias: dbias,
         };
     }
-    let first = first_layer_grads(w, batch, fwd, &first_gates);
+    let first = first_layer_grads(w, batch, &fwd, &first_gates);
     layers[0].input = first.input;
     HostGrads {
         embedding: first.embedding,
