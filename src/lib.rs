@@ -10,6 +10,7 @@
 //! - [`model`]: the LSTM, its training loop with checkpoints, the model folder, CPU or GPU.
 //! - [`sampling`]: continue a primer, or fill a span between notes, with the model.
 //! - [`eval`]: score a model on held-out songs; compare generated melodies with a corpus.
+//! - [`midi_io`]: MIDI keyboards in (record, step input) and MIDI ports out; no window.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
 //! - [`fsutil`]: atomic file writes; [`error`]: the library's error type; [`limits`]: the
 //!   bounds on the work one input may cause.
@@ -34,6 +35,7 @@ pub mod formats;
 pub mod fsutil;
 pub mod gui;
 pub mod limits;
+pub mod midi_io;
 pub mod model;
 pub mod music;
 pub mod sampling;
