@@ -6,6 +6,7 @@
 //! - [`generate_panel`], [`transport`], [`file_dialog`]: generation, playback, files.
 //! - [`dataset`], [`training_panel`]: the dataset browser and live training.
 //! - [`jobs`]: background work; [`settings`]: what is remembered between runs.
+//! - [`midi`]: MIDI ports, recording and step input in the app; `thru` sounds the keys.
 
 #[cfg(feature = "gui")]
 pub mod app;
@@ -28,9 +29,13 @@ pub mod generate_panel;
 #[cfg(feature = "gui")]
 pub mod jobs;
 #[cfg(feature = "gui")]
+pub mod midi;
+#[cfg(feature = "gui")]
 pub mod piano_roll;
 #[cfg(feature = "gui")]
 pub mod settings;
+#[cfg(all(feature = "gui", feature = "audio"))]
+pub mod thru;
 #[cfg(feature = "gui")]
 pub mod training_panel;
 #[cfg(feature = "gui")]
