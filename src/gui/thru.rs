@@ -143,3 +143,39 @@ fn render_key(key: u8, config: &RenderConfig) -> Vec<f32> {
     };
     synth::render(&m, &config).samples
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_released_key_fades_out_and_ends_without_a_click() {
+        let config = RenderConfig::default();
+        let samples = Arc::new(render_key(69, &config));
+        let frames = samples.len() / 2;
+        assert!(frames as f64 >= HOLD_SECS * 44_100.0);
+        let released = Arc::new(AtomicBool::new(false));
+        let mut source = ThruSource {
+            samples: samples.clone(),
+            at: 0,
+            channels: NonZero::new(2).unwrap(),
+            rate: NonZero::new(44_100).unwrap(),
+            released: released.clone(),
+            fade: None,
+        };
+        // Held: the render itself, sample for sample.
+        let held: Vec<f32> = source.by_ref().take(44_100).collect();
+        assert_eq!(held[..], samples[..44_100]);
+        assert!(held.iter().any(|s| s.abs() > 0.05));
+        // Released: a 40 ms fade to silence, then the source ends.
+        released.store(true, Ordering::Relaxed);
+        let tail: Vec<f32> = source.collect();
+        assert_eq!(tail.len(), (RELEASE_SECS * 44_100.0) as usize * 2);
+        assert!(tail.last().unwrap().abs() < 1e-3);
+        let step = tail
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max);
+        assert!(step < 0.1, "largest jump {step}");
+    }
+}
