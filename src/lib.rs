@@ -1,7 +1,8 @@
 //! LSTMuse: read folk melodies, encode them for an LSTM, and write them back out.
 //!
 //! The library is the core of the app and the CLI. Only [`gui`] talks to windows and
-//! sound devices; everything else is plain data and numbers. Modules:
+//! sound devices, and `midi_io::ports` to MIDI ports; everything else is plain data and
+//! numbers. Modules:
 //!
 //! - [`music`]: `Pitch`, `Note`, `Melody`, `Meter`, `Key`; transposition and key finding.
 //! - [`formats`]: `**kern`, ABC, MIDI and MusicXML readers and writers.
