@@ -1,7 +1,8 @@
 //! LSTMuse: read folk melodies, encode them for an LSTM, and write them back out.
 //!
 //! The library is the core of the app and the CLI. Only [`gui`] talks to windows and
-//! sound devices; everything else is plain data and numbers. Modules:
+//! sound devices, and `midi_io::ports` to MIDI ports; everything else is plain data and
+//! numbers. Modules:
 //!
 //! - [`music`]: `Pitch`, `Note`, `Melody`, `Meter`, `Key`; transposition and key finding.
 //! - [`formats`]: `**kern`, ABC, MIDI and MusicXML readers and writers.
@@ -10,6 +11,7 @@
 //! - [`model`]: the LSTM, its training loop with checkpoints, the model folder, CPU or GPU.
 //! - [`sampling`]: continue a primer, or fill a span between notes, with the model.
 //! - [`eval`]: score a model on held-out songs; compare generated melodies with a corpus.
+//! - [`midi_io`]: MIDI keyboards in (record, step input) and MIDI ports out; no window.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
 //! - [`fsutil`]: atomic file writes; [`error`]: the library's error type; [`limits`]: the
 //!   bounds on the work one input may cause.
@@ -34,6 +36,7 @@ pub mod formats;
 pub mod fsutil;
 pub mod gui;
 pub mod limits;
+pub mod midi_io;
 pub mod model;
 pub mod music;
 pub mod sampling;

@@ -158,6 +158,11 @@ impl Player {
         });
     }
 
+    /// The device's mixer, for sounds beside the main one (MIDI thru).
+    pub fn mixer(&self) -> &rodio::mixer::Mixer {
+        self.sink.mixer()
+    }
+
     /// Stops the sound. Never blocks: the old rodio player is dropped, which the
     /// audio thread notices within a few milliseconds.
     pub fn stop(&mut self) {

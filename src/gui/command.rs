@@ -1,5 +1,6 @@
 //! Every user action as one `Command`, shared by menus, buttons and keyboard shortcuts.
 
+use crate::midi_io::StepLength;
 use eframe::egui::{Context, Key, KeyboardShortcut, Modifiers};
 
 /// A file format to export to.
@@ -83,6 +84,16 @@ pub enum Command {
     PlayStop,
     /// Load a SoundFont (.sf2) as the playing voice.
     LoadSoundFont,
+    /// Count in, record a seed from the MIDI keyboard; again: stop and keep it.
+    RecordSeed,
+    /// Step input on or off: each key on the MIDI keyboard adds a note at the cursor.
+    StepInput,
+    /// The length of step-entered notes.
+    StepLength(StepLength),
+    /// Dotted step-entered notes on or off.
+    StepDot,
+    /// A step-input rest at the cursor.
+    StepRest,
     /// Show the whole melody in the roll.
     Fit,
     /// Horizontal zoom in.
@@ -98,7 +109,7 @@ pub enum Command {
 impl Command {
     /// Every command, with the parameters the menus and shortcuts use. `Keep` and
     /// `Audition` belong to a variation card and stand here for the first card.
-    pub const ALL: [Command; 33] = [
+    pub const ALL: [Command; 42] = [
         Command::New,
         Command::Open,
         Command::Export(ExportKind::Midi),
@@ -127,6 +138,15 @@ impl Command {
         Command::Audition(0),
         Command::PlayStop,
         Command::LoadSoundFont,
+        Command::RecordSeed,
+        Command::StepInput,
+        Command::StepLength(StepLength::Sixteenth),
+        Command::StepLength(StepLength::Eighth),
+        Command::StepLength(StepLength::Quarter),
+        Command::StepLength(StepLength::Half),
+        Command::StepLength(StepLength::Whole),
+        Command::StepDot,
+        Command::StepRest,
         Command::Fit,
         Command::ZoomIn,
         Command::ZoomOut,
@@ -169,6 +189,17 @@ impl Command {
             Command::Audition(_) => "Audition",
             Command::PlayStop => "Play / Stop",
             Command::LoadSoundFont => "Load SoundFont…",
+            Command::RecordSeed => "Record seed",
+            Command::StepInput => "Step input",
+            Command::StepLength(l) => match l {
+                StepLength::Sixteenth => "16th notes",
+                StepLength::Eighth => "Eighth notes",
+                StepLength::Quarter => "Quarter notes",
+                StepLength::Half => "Half notes",
+                StepLength::Whole => "Whole notes",
+            },
+            Command::StepDot => "Dotted",
+            Command::StepRest => "Rest",
             Command::Fit => "Fit the melody",
             Command::ZoomIn => "Zoom in",
             Command::ZoomOut => "Zoom out",
@@ -205,6 +236,15 @@ impl Command {
             Command::LoadSoundFont => {
                 "Play with the instruments of a SoundFont (.sf2) file, picked by General MIDI name"
             }
+            Command::RecordSeed => {
+                "Count in one bar, then record the MIDI keyboard as the seed; again to stop"
+            }
+            Command::StepInput => {
+                "Each key on the MIDI keyboard adds a note of the chosen length at the cursor"
+            }
+            Command::StepLength(_) => "The length of step-entered notes and rests",
+            Command::StepDot => "Step-entered notes and rests one and a half times as long",
+            Command::StepRest => "A rest of the chosen length at the step-input cursor",
             Command::Fit => "Show the whole melody",
             Command::ZoomIn => "Show less time, wider",
             Command::ZoomOut => "Show more time, narrower",
@@ -237,6 +277,21 @@ impl Command {
             Command::Nudge(1) => KeyboardShortcut::new(none, Key::ArrowRight),
             Command::Nudge(-1) => KeyboardShortcut::new(none, Key::ArrowLeft),
             Command::Fit => KeyboardShortcut::new(c, Key::Num0),
+            Command::RecordSeed => KeyboardShortcut::new(c, Key::R),
+            Command::StepInput => KeyboardShortcut::new(none, Key::N),
+            // The digits of MuseScore's note input: 3 = 16th … 7 = whole, 0 = rest.
+            Command::StepLength(l) => KeyboardShortcut::new(
+                none,
+                match l {
+                    StepLength::Sixteenth => Key::Num3,
+                    StepLength::Eighth => Key::Num4,
+                    StepLength::Quarter => Key::Num5,
+                    StepLength::Half => Key::Num6,
+                    StepLength::Whole => Key::Num7,
+                },
+            ),
+            Command::StepDot => KeyboardShortcut::new(none, Key::Period),
+            Command::StepRest => KeyboardShortcut::new(none, Key::Num0),
             _ => return None,
         })
     }
@@ -287,7 +342,7 @@ mod tests {
             .into_iter()
             .filter_map(Command::shortcut)
             .collect();
-        assert_eq!(all.len(), 18);
+        assert_eq!(all.len(), 27);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);

@@ -28,6 +28,8 @@ pub struct RollOverlay<'a> {
     pub loop_range: Option<(u32, u32)>,
     /// The steps an auditioned fill replaces: the document's notes there are hidden.
     pub replaced: Option<(u32, u32)>,
+    /// Shown instead of the document (the notes of a recording in progress).
+    pub preview: Option<&'a Document>,
 }
 
 /// The document and everything that points into it.
@@ -255,10 +257,12 @@ impl Editor {
         overlay: RollOverlay<'_>,
     ) -> RollOutput {
         // While a fill is auditioned, the notes it would replace are not drawn.
-        let shown = overlay.replaced.map(|(start, end)| {
-            let mut doc = self.doc.clone();
-            doc.clear_span(start, end);
-            doc
+        let shown = overlay.preview.cloned().or_else(|| {
+            overlay.replaced.map(|(start, end)| {
+                let mut doc = self.doc.clone();
+                doc.clear_span(start, end);
+                doc
+            })
         });
         let mut out = PianoRoll::new(shown.as_ref().unwrap_or(&self.doc), view)
             .editable(&mut self.selection)

@@ -7,6 +7,7 @@
 //!   [`soundfont`]: the SoundFont voice source.
 //! - [`dataset`], [`training_panel`]: the dataset browser and live training.
 //! - [`jobs`]: background work; [`settings`]: what is remembered between runs.
+//! - [`midi`]: MIDI ports, recording and step input in the app; `thru` sounds the keys.
 
 #[cfg(feature = "gui")]
 pub mod app;
@@ -29,9 +30,13 @@ pub mod generate_panel;
 #[cfg(feature = "gui")]
 pub mod jobs;
 #[cfg(feature = "gui")]
+pub mod midi;
+#[cfg(feature = "gui")]
 pub mod piano_roll;
 #[cfg(feature = "gui")]
 pub mod settings;
+#[cfg(all(feature = "gui", feature = "audio"))]
+pub mod thru;
 #[cfg(feature = "gui")]
 pub mod soundfont;
 #[cfg(feature = "gui")]

@@ -1,6 +1,8 @@
 //! What the app remembers between runs (through eframe's persistence).
 
+use super::midi::OutputChoice;
 use super::piano_roll::RollView;
+use crate::midi_io::StepLength;
 use crate::music::{Key, Meter, Mode, PitchName};
 use crate::sampling::{AdaptiveTemperature, Length, SamplerConfig};
 use crate::synth::{GmProgram, Voice};
@@ -124,6 +126,34 @@ pub struct SoundFontSettings {
     pub active: bool,
 }
 
+/// MIDI ports, recording and step input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MidiSettings {
+    /// The last MIDI input chosen; reconnected whenever it is present.
+    pub input_port: Option<String>,
+    /// Where playback goes.
+    pub output: OutputChoice,
+    /// A recording stops by itself after this many bars (0: at Stop).
+    pub record_bars: u32,
+    /// The length of step-entered notes.
+    pub step_length: StepLength,
+    /// Incoming notes sound through the current voice while recording or step-entering.
+    pub thru: bool,
+}
+
+impl Default for MidiSettings {
+    fn default() -> Self {
+        MidiSettings {
+            input_port: None,
+            output: OutputChoice::BuiltIn,
+            record_bars: 0,
+            step_length: StepLength::Eighth,
+            thru: true,
+        }
+    }
+}
+
 /// Everything persisted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -132,6 +162,8 @@ pub struct Settings {
     pub sampler: SamplerSettings,
     /// Transport bar.
     pub transport: TransportSettings,
+    /// MIDI ports, recording and step input.
+    pub midi: MidiSettings,
     /// Roll zoom and scroll.
     pub roll: RollView,
     /// Recently opened melody files, newest first.
@@ -155,6 +187,7 @@ impl Default for Settings {
         Settings {
             sampler: SamplerSettings::default(),
             transport: TransportSettings::default(),
+            midi: MidiSettings::default(),
             roll: RollView::default(),
             recent_files: Vec::new(),
             export_dir: None,
@@ -192,6 +225,8 @@ mod tests {
             program: GmProgram::new(40).unwrap(),
             active: true,
         };
+        s.midi.input_port = Some("Keystation 49 MIDI 1".into());
+        s.midi.output = OutputChoice::Virtual;
         s.add_recent(PathBuf::from("/tmp/a.krn"));
         s.add_recent(PathBuf::from("/tmp/b.mid"));
         s.add_recent(PathBuf::from("/tmp/a.krn"));
@@ -201,6 +236,7 @@ mod tests {
         let back: Settings = serde_json::from_str(&text).unwrap();
         assert_eq!(back.sampler, s.sampler);
         assert_eq!(back.transport, s.transport);
+        assert_eq!(back.midi, s.midi);
         assert_eq!(back.recent_files, s.recent_files);
         // A settings file from an older version (missing fields, unknown ones) still loads.
         let old: Settings =

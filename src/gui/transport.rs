@@ -14,6 +14,9 @@ pub struct Playing {
 pub struct Audio {
     #[cfg(feature = "audio")]
     player: Option<super::audio::Player>,
+    /// Keys from a MIDI keyboard sounding through.
+    #[cfg(feature = "audio")]
+    thru: super::thru::Thru,
     /// Why there is no sound (shown as the Play button's tooltip).
     pub unavailable: Option<String>,
     /// What is playing.
@@ -28,6 +31,8 @@ impl Audio {
         let mut audio = Audio {
             #[cfg(feature = "audio")]
             player: None,
+            #[cfg(feature = "audio")]
+            thru: Default::default(),
             unavailable: None,
             playing: None,
             simulated: None,
@@ -92,6 +97,52 @@ impl Audio {
         }
     }
 
+    /// Plays a one-bar metronome click (accented downbeat) at `bpm` in `meter`, over and
+    /// over until [`Self::stop`]: the count-in and click of a recording. Silent without a
+    /// sound device.
+    pub fn play_clicks(&mut self, bpm: f64, meter: crate::music::Meter, config: &RenderConfig) {
+        let mut bar = Melody::new();
+        bar.meter = Some(meter);
+        bar.notes.push(crate::music::Note::rest(meter.bar_length()));
+        let config = RenderConfig {
+            bpm: Some(bpm),
+            metronome: true,
+            ..config.clone()
+        };
+        let Ok(rendered) = synth::try_render(&bar, &config) else {
+            return;
+        };
+        let frames = rendered.frame_at_quarter(meter.bar_length().to_f64());
+        #[cfg(feature = "audio")]
+        if let Some(p) = self.player.as_mut()
+            && p.play(&rendered, Some((0, frames))).is_err()
+        {
+            self.playing = None;
+        }
+        #[cfg(not(feature = "audio"))]
+        let _ = (rendered, frames);
+    }
+
+    /// A MIDI key went down (`on`) or up: sound it through the current voice.
+    pub fn thru(&mut self, key: u8, on: bool, config: &RenderConfig) {
+        #[cfg(feature = "audio")]
+        if let Some(p) = &self.player {
+            if on {
+                self.thru.on(p.mixer(), key, config);
+            } else {
+                self.thru.off(key);
+            }
+        }
+        #[cfg(not(feature = "audio"))]
+        let _ = (key, on, config);
+    }
+
+    /// Releases every key sounding through.
+    pub fn thru_all_off(&mut self) {
+        #[cfg(feature = "audio")]
+        self.thru.all_off();
+    }
+
     /// Stops playback.
     pub fn stop(&mut self) {
         #[cfg(feature = "audio")]
@@ -99,6 +150,19 @@ impl Audio {
             p.stop();
         }
         self.playing = None;
+    }
+
+    /// Moves playback to `step` (16th steps) and plays on from there to the end.
+    pub fn seek(&mut self, step: u32) {
+        #[cfg(feature = "audio")]
+        if let (Some(p), Some(playing)) = (self.player.as_mut(), &self.playing) {
+            let frame = playing.rendered.frame_at_quarter(f64::from(step) / 4.0);
+            if p.is_playing() && p.play_from(&playing.rendered, frame).is_err() {
+                self.playing = None;
+            }
+        }
+        #[cfg(not(feature = "audio"))]
+        let _ = step;
     }
 
     /// True while sound is playing.

@@ -158,13 +158,20 @@ impl LstmuseApp {
             Command::Keep(i) => self.keep(i),
             Command::Audition(i) => self.audition(i),
             Command::PlayStop => {
-                if self.audio.is_playing() {
-                    self.audio.stop();
+                if self.is_recording() {
+                    self.midi_command(Command::RecordSeed);
+                } else if self.is_playing() {
+                    self.stop_playback();
                 } else {
                     self.play();
                 }
             }
             Command::LoadSoundFont => self.open_dialog(Purpose::LoadSoundFont),
+            Command::RecordSeed
+            | Command::StepInput
+            | Command::StepLength(_)
+            | Command::StepDot
+            | Command::StepRest => self.midi_command(command),
             Command::Fit => self.settings.roll.request_fit(),
             Command::TallerRows => self.zoom(Zoom::Rows, 1.25),
             Command::ShorterRows => self.zoom(Zoom::Rows, 0.8),
@@ -273,8 +280,8 @@ impl LstmuseApp {
         if !v.kept {
             self.settings.roll.request_fit();
         }
-        if self.audio.available() {
-            self.audio.stop();
+        if self.audio.available() || self.midi.output().is_some() {
+            self.stop_playback();
             self.play();
         }
     }
@@ -286,6 +293,9 @@ impl LstmuseApp {
             return;
         }
         let loop_steps = self.loop_range();
+        if self.play_midi(&melody, loop_steps) {
+            return;
+        }
         let config = self.render_config();
         if let Err(e) = self.audio.play(&melody, &config, loop_steps) {
             self.error(format!("Cannot play: {e:#}"));

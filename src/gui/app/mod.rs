@@ -3,6 +3,8 @@
 
 mod actions;
 mod messages;
+mod midi;
+mod midi_ui;
 mod panels;
 
 use super::command::{Command, ExportKind};
@@ -105,6 +107,8 @@ pub struct LstmuseApp {
     audio: Audio,
     /// The SoundFont voice source: the loaded font, and one loading.
     soundfont: SoundFontSource,
+    /// MIDI ports, recording and step input.
+    midi: super::midi::MidiIo,
     status: Status,
     dialog: Option<PathDialog>,
     tab: Tab,
@@ -162,6 +166,10 @@ impl LstmuseApp {
             model: None,
             audio: Audio::open(options.audio),
             soundfont: SoundFontSource::default(),
+            midi: super::midi::MidiIo::new({
+                let ctx = cc.egui_ctx.clone();
+                crate::midi_io::MidiInbox::new().with_waker(move || ctx.request_repaint())
+            }),
             status,
             dialog: None,
             tab: Tab::Compose,
@@ -176,6 +184,7 @@ impl LstmuseApp {
             jobs,
             settings,
         };
+        app.open_midi_ports();
         for c in app.settings.corpora.clone() {
             app.dataset.load(&mut app.jobs, c);
         }
@@ -224,7 +233,7 @@ impl LstmuseApp {
         &mut self.settings.sampler
     }
 
-    /// The playback controls: tempo, voice, SoundFont program.
+    /// The transport bar's tempo, voice (or SoundFont program) and volume.
     pub fn transport_settings_mut(&mut self) -> &mut super::settings::TransportSettings {
         &mut self.settings.transport
     }
@@ -517,6 +526,7 @@ impl eframe::App for LstmuseApp {
         self.process_messages();
         self.handle_dropped_files(&ctx);
         self.handle_shortcuts(&ctx);
+        self.midi_frame(&ctx);
         if self.audio.playing.is_some() && !self.audio.is_playing() {
             self.audio.playing = None;
         }
@@ -532,7 +542,7 @@ impl eframe::App for LstmuseApp {
         self.show_dialog(&ctx);
         self.quit_confirmation(&ctx);
         self.finish_ready_check(&ctx);
-        if self.audio.is_playing() || self.training.is_running() || self.jobs.is_loading_model() {
+        if self.is_playing() || self.training.is_running() || self.jobs.is_loading_model() {
             ctx.request_repaint();
         }
         self.frame_time(&ctx, started);
@@ -548,5 +558,8 @@ impl eframe::App for LstmuseApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.stop_training_and_wait();
         self.audio.stop();
+        self.midi.stop_input();
+        // Its thread releases every sounding note before it ends.
+        self.midi.close_output();
     }
 }

@@ -106,7 +106,7 @@ impl LstmuseApp {
                 self.menu_item(ui, Command::RegenerateFromHere, regen);
             });
             ui.menu_button("Playback", |ui| {
-                let ok = self.audio.available();
+                let ok = self.can_play();
                 self.menu_item(ui, Command::PlayStop, ok);
                 ui.checkbox(
                     &mut self.settings.transport.loop_selection,
@@ -115,6 +115,7 @@ impl LstmuseApp {
                 ui.checkbox(&mut self.settings.roll.follow, "Follow the playhead");
                 ui.separator();
                 self.menu_item(ui, Command::LoadSoundFont, true);
+                self.midi_menu(ui);
             });
             ui.menu_button("View", |ui| self.view_menu(ui));
         });
@@ -206,12 +207,17 @@ impl LstmuseApp {
     pub(super) fn transport_bar(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         ui.horizontal(|ui| {
-            let playing = self.audio.is_playing();
+            let playing = self.is_playing();
             let label = if playing { "⏹ Stop" } else { "▶ Play" };
-            let b = ui.add_enabled(self.audio.available(), egui::Button::new(label));
-            let b = match &self.audio.unavailable {
-                Some(why) => b.on_disabled_hover_text(why.as_str()),
-                None => b.on_hover_text(Command::PlayStop.tooltip_with_shortcut(&ctx)),
+            let b = ui.add_enabled(self.can_play(), egui::Button::new(label));
+            let b = match (&self.audio.unavailable, self.midi.output()) {
+                (_, Some(out)) => b.on_hover_text(format!(
+                    "{} to MIDI port {}",
+                    Command::PlayStop.tooltip_with_shortcut(&ctx),
+                    out.name()
+                )),
+                (Some(why), None) => b.on_disabled_hover_text(why.as_str()),
+                (None, None) => b.on_hover_text(Command::PlayStop.tooltip_with_shortcut(&ctx)),
             };
             if b.clicked() {
                 self.execute(&ctx, Command::PlayStop);
@@ -256,18 +262,26 @@ impl LstmuseApp {
             if seed_btn.clicked() {
                 self.execute(&ctx, Command::UseAsSeed);
             }
+            self.midi_transport_ui(ui);
         });
     }
 
     pub(super) fn compose_area(&mut self, ui: &mut egui::Ui) {
         let ghost: Vec<RollNote> = self.ghost_notes().to_vec();
+        let preview = self.recording_preview();
         let overlay = RollOverlay {
             ghost: &ghost,
-            playhead: self.audio.playhead(),
+            playhead: self.playhead(),
             loop_range: self.loop_range(),
             replaced: self.generation.auditioned().and_then(|v| v.replace_span),
+            preview: preview.as_ref(),
         };
         let out = self.editor.roll_ui(ui, &mut self.settings.roll, overlay);
+        if let Some(step) = out.ruler_click
+            && self.is_playing()
+        {
+            self.seek(step);
+        }
         self.roll_id = Some(out.response.id);
         if out.response.clicked() || out.response.drag_started() {
             out.response.request_focus();
