@@ -525,6 +525,15 @@ fn bench_train(corpus_dir: Option<&std::path::Path>, batches: usize, pytorch: bo
     );
     println!("data: {source}; {TRAIN_WARMUP} warm-up + {batches} timed batches");
     let fused = bench_fused_threads(&config, &train_windows, batches, &device.device)?;
+    if corpus_dir.is_some() {
+        let per_epoch = train_windows.len().div_ceil(config.batch_size);
+        println!(
+            "epoch of {}-step windows (the seed's way, no structure inputs): {} windows = {per_epoch} batches ≈ {:.1} s fused",
+            config.seq_len,
+            train_windows.len(),
+            per_epoch as f64 * fused.ms_per_batch / 1e3
+        );
+    }
     let composed = bench::bench_train(
         &config,
         &train_windows,

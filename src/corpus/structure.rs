@@ -263,10 +263,20 @@ impl StructureInputs {
     /// Writes the multi-hot inputs of one step into `out` (`width()` values, zeroed first).
     pub fn write(&self, song: &SongStructure, ctx: StepContext, out: &mut [f32]) {
         out.iter_mut().for_each(|v| *v = 0.0);
+        let mut ones = Vec::with_capacity(16);
+        self.active(song, ctx, &mut ones);
+        for i in ones {
+            out[i] = 1.0;
+        }
+    }
+
+    /// Appends the indices of one step's inputs that are 1 (all others are 0) to `out`:
+    /// the sparse form of [`write`](Self::write).
+    pub fn active(&self, song: &SongStructure, ctx: StepContext, out: &mut Vec<usize>) {
         let mut base = 0;
-        let mut hot = |on: bool, width: usize, index: usize, out: &mut [f32]| {
+        let mut hot = |on: bool, width: usize, index: usize, out: &mut Vec<usize>| {
             if on {
-                out[base + index.min(width - 1)] = 1.0;
+                out.push(base + index.min(width - 1));
                 base += width;
             }
         };

@@ -35,10 +35,10 @@ pub mod midi;
 pub mod piano_roll;
 #[cfg(feature = "gui")]
 pub mod settings;
-#[cfg(all(feature = "gui", feature = "audio"))]
-pub mod thru;
 #[cfg(feature = "gui")]
 pub mod soundfont;
+#[cfg(all(feature = "gui", feature = "audio"))]
+pub mod thru;
 #[cfg(feature = "gui")]
 pub mod training_panel;
 #[cfg(feature = "gui")]

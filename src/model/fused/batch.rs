@@ -90,7 +90,6 @@ impl HostBatch {
 /// The structure inputs of every step, time-major and sparse; padding steps have none.
 fn sparse_features(windows: &[&Window], inputs: &StructureInputs, steps: usize) -> SparseRows {
     let rows = windows.len();
-    let mut dense = vec![0.0f32; inputs.width()];
     let mut out = SparseRows {
         starts: Vec::with_capacity(steps * rows + 1),
         ..SparseRows::default()
@@ -99,11 +98,8 @@ fn sparse_features(windows: &[&Window], inputs: &StructureInputs, steps: usize) 
     for t in 0..steps {
         for w in windows {
             if let Some(ctx) = w.contexts.get(t).filter(|_| t < w.len()) {
-                inputs.write(&w.structure, *ctx, &mut dense);
-                for (j, &v) in dense.iter().enumerate().filter(|(_, v)| **v != 0.0) {
-                    out.index.push(j);
-                    out.value.push(v);
-                }
+                inputs.active(&w.structure, *ctx, &mut out.index);
+                out.value.resize(out.index.len(), 1.0);
             }
             out.starts.push(out.index.len());
         }

@@ -27,6 +27,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 use network::{HostGrads, ShardMode, ShardResult, run_shard};
 use rayon::prelude::*;
 
+/// Steps (windows × padded length) above which a batch is split into more shards than
+/// threads: the shards run a few at a time, which bounds the memory a batch of long songs
+/// takes (erk's whole songs: 219 MiB peak with one shard per thread, see the README).
+const MAX_SHARD_STEPS: usize = 4096;
+
 /// How [`gradients`] and [`evaluate`] run.
 #[derive(Clone, Copy, Debug)]
 pub struct FusedOptions<'a> {
@@ -122,8 +127,8 @@ fn totals(results: &[ShardResult]) -> (f64, usize, usize) {
     })
 }
 
-/// Splits `windows` into up to `options.threads` shards of consecutive windows and runs
-/// them in parallel; results in shard order.
+/// Splits `windows` into shards of consecutive windows (one per thread, more for long
+/// batches) and runs them, `options.threads` at a time; results in shard order.
 fn run_shards(
     weights: &HostLstm,
     windows: &[&Window],
@@ -140,7 +145,13 @@ fn run_shards(
             weights.vocab
         )));
     }
-    let shards = options.threads.clamp(1, windows.len().max(1));
+    // One shard per thread, and more for long batches, so that a shard's buffers stay
+    // small (each shard holds about 60 KiB per step of its windows for H = 256).
+    let padded_steps = windows.len() * windows.iter().map(|w| w.len()).max().unwrap_or(0);
+    let shards = options
+        .threads
+        .max(padded_steps.div_ceil(MAX_SHARD_STEPS))
+        .clamp(1, windows.len().max(1));
     let size = windows.len().div_ceil(shards).max(1);
     let parts: Vec<(usize, &[&Window])> = windows
         .chunks(size)
@@ -151,11 +162,18 @@ fn run_shards(
         let batch = HostBatch::new(part, options.structure, *first);
         run_shard(weights, &batch, mode)
     };
-    Ok(if parts.len() == 1 {
-        parts.iter().map(run).collect()
-    } else {
-        parts.par_iter().map(run).collect()
-    })
+    // In waves of `threads` shards, so that no more than that many run at once.
+    let threads = options.threads.max(1);
+    Ok(parts
+        .chunks(threads)
+        .flat_map(|wave| -> Vec<ShardResult> {
+            if wave.len() == 1 {
+                wave.iter().map(run).collect()
+            } else {
+                wave.par_iter().map(run).collect()
+            }
+        })
+        .collect())
 }
 
 fn register<const D: usize>(
