@@ -51,6 +51,37 @@ pub struct TrainBench {
     pub gflops: f64,
 }
 
+impl TrainBench {
+    /// The figures of `batches` timed batches that took `elapsed` seconds, from the total
+    /// seconds spent on data, forward, backward and the optimizer.
+    fn from_totals(
+        config: &TrainingConfig,
+        (batches, elapsed): (usize, f64),
+        [data, forward, backward, step]: [f64; 4],
+    ) -> TrainBench {
+        let bs = config.batch_size.max(1);
+        let n = batches.max(1) as f64;
+        let flops = train_flops(
+            bs,
+            config.seq_len,
+            config.model.hidden_size,
+            config.model.vocab_size,
+        );
+        TrainBench {
+            batch_size: bs,
+            seq_len: config.seq_len,
+            batches,
+            steps_per_sec: (bs * config.seq_len) as f64 * n / elapsed,
+            ms_per_batch: elapsed * 1e3 / n,
+            data_ms: data * 1e3 / n,
+            forward_ms: forward * 1e3 / n,
+            backward_ms: backward * 1e3 / n,
+            optimizer_ms: step * 1e3 / n,
+            gflops: flops * n / elapsed / 1e9,
+        }
+    }
+}
+
 /// `count` windows of `seq_len + 1` uniformly random ids below `vocab`, all targets real.
 pub fn random_windows(count: usize, seq_len: usize, vocab: usize, seed: u64) -> Vec<Window> {
     let mut rng = SplitMix64(seed);
@@ -127,25 +158,11 @@ pub fn bench_train(
         step += (t4 - t3).as_secs_f64();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let n = batches.max(1) as f64;
-    let flops = train_flops(
-        bs,
-        config.seq_len,
-        config.model.hidden_size,
-        config.model.vocab_size,
-    );
-    Ok(TrainBench {
-        batch_size: bs,
-        seq_len: config.seq_len,
-        batches,
-        steps_per_sec: (bs * config.seq_len) as f64 * n / elapsed,
-        ms_per_batch: elapsed * 1e3 / n,
-        data_ms: data * 1e3 / n,
-        forward_ms: forward * 1e3 / n,
-        backward_ms: backward * 1e3 / n,
-        optimizer_ms: step * 1e3 / n,
-        gflops: flops * n / elapsed / 1e9,
-    })
+    Ok(TrainBench::from_totals(
+        config,
+        (batches, elapsed),
+        [data, forward, backward, step],
+    ))
 }
 
 /// Times the fused CPU training step (`lstmuse::model::fused`, as `train` runs it on the
@@ -201,25 +218,12 @@ pub fn bench_train_fused(
     }
     // The forward-only passes are not part of a training step.
     let elapsed = started.elapsed().as_secs_f64() - forward;
-    let n = batches.max(1) as f64;
-    let flops = train_flops(
-        bs,
-        config.seq_len,
-        config.model.hidden_size,
-        config.model.vocab_size,
-    );
-    Ok(TrainBench {
-        batch_size: bs,
-        seq_len: config.seq_len,
-        batches,
-        steps_per_sec: (bs * config.seq_len) as f64 * n / elapsed,
-        ms_per_batch: elapsed * 1e3 / n,
-        data_ms: 0.0,
-        forward_ms: forward * 1e3 / n,
-        backward_ms: (grads_time - forward).max(0.0) * 1e3 / n,
-        optimizer_ms: step * 1e3 / n,
-        gflops: flops * n / elapsed / 1e9,
-    })
+    let backward = (grads_time - forward).max(0.0);
+    Ok(TrainBench::from_totals(
+        config,
+        (batches, elapsed),
+        [0.0, forward, backward, step],
+    ))
 }
 
 /// This machine's peak FP32 rate: cores × SIMD lanes × 2 (an FMA is two operations) ×
