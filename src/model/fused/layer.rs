@@ -59,8 +59,8 @@ pub struct LayerGrads {
     pub input_gates: Vec<f32>,
     /// Of the recurrent weights `[H, 4H]`.
     pub recurrent: Vec<f32>,
-    /// Of the bias `[4H]` (the column sums of `input_gates`).
-    pub bias: Vec<f32>,
+    /// Of the bias `[4H]` (the column sums of `input_gates`), when asked for.
+    pub bias: Option<Vec<f32>>,
     /// Of the initial hidden state `[B, H]`.
     pub h0: Vec<f32>,
     /// Of the initial cell state `[B, H]`.
@@ -136,13 +136,14 @@ pub fn forward(
 }
 
 /// Backpropagates `dh` `[T, B, H]` (the loss's gradient with respect to each step's
-/// output) through the layer whose forward pass made `tape`. The tape is consumed: its
+/// output) through the layer whose forward pass made `tape`; the bias's gradient only
+/// `with_bias`. The tape is consumed: its
 /// activations are overwritten, step by step, with the gates' gradients (so a layer's
 /// backward pass needs no second `[T, B, 4H]` buffer).
 ///
 /// # Panics
 /// When a slice does not have its documented length (a caller's bug).
-pub fn backward(tape: Tape, recurrent: &[f32], mut dh: Vec<f32>) -> LayerGrads {
+pub fn backward(tape: Tape, recurrent: &[f32], mut dh: Vec<f32>, with_bias: bool) -> LayerGrads {
     let Tape {
         dims,
         acts: mut dgates,
@@ -193,7 +194,7 @@ pub fn backward(tape: Tape, recurrent: &[f32], mut dh: Vec<f32>) -> LayerGrads {
         let ops = (Operand::t(h0), Operand::plain(&dgates[..gb]));
         gemm(&mut drec, ops, (h, dims.rows, 4 * h), true);
     }
-    let bias = column_sums(&dgates, 4 * h);
+    let bias = with_bias.then(|| column_sums(&dgates, 4 * h));
     LayerGrads {
         input_gates: dgates,
         recurrent: drec,

@@ -213,17 +213,18 @@ pub(crate) fn dropout_mask(
 ) -> Vec<f32> {
     let h = dims.hidden;
     let keep = 1.0 / (1.0 - p);
-    let threshold = (f64::from(p) * (1u64 << 32) as f64) as u64;
+    // 16-bit draws, four per 64-bit random number: p is kept to 1/65,536.
+    let threshold = (f64::from(p) * 65_536.0).round() as u64;
     let mut mask = vec![0.0f32; dims.steps * dims.rows * h];
     for b in 0..dims.rows {
         let row = (batch.first_row + b) as u64;
         let mut rng = SplitMix64(seed ^ row.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt << 56);
         for t in 0..dims.steps {
             let out = &mut mask[(t * dims.rows + b) * h..][..h];
-            for pair in out.chunks_mut(2) {
+            for quad in out.chunks_mut(4) {
                 let bits = rng.next_u64();
-                for (k, v) in pair.iter_mut().enumerate() {
-                    let u = (bits >> (32 * k)) & 0xFFFF_FFFF;
+                for (k, v) in quad.iter_mut().enumerate() {
+                    let u = (bits >> (16 * k)) & 0xFFFF;
                     *v = if u < threshold { 0.0 } else { keep };
                 }
             }
@@ -303,8 +304,9 @@ fn backward(
     for l in (0..w.layers.len()).rev() {
         let lw = &w.layers[l];
         let tape = fwd.tapes.pop().expect("one tape per layer");
-        let grads = layer::backward(tape, &lw.recurrent, std::mem::take(&mut dh));
-        let dbias = lw.bias.as_ref().map(|_| grads.bias.clone());
+        let with_bias = lw.bias.is_some();
+        let grads = layer::backward(tape, &lw.recurrent, std::mem::take(&mut dh), with_bias);
+        let dbias = grads.bias;
         if l == 0 {
             layers[0] = LayerWeightGrads {
                 input: Vec::new(),
