@@ -5,15 +5,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use common::lstmuse;
 
-fn lstmuse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lstmuse"))
-        .args(args)
-        .output()
-        .expect("the lstmuse binary runs")
-}
+use std::path::Path;
 
 /// Runs `base` plus `flag value` (as `--flag=value`, so `-inf` is a value) and checks that
 /// clap refused it, naming the flag, and that `out` was not written.

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::app::{app, drag, wait};
+use common::app::{app, drag, notes_of, wait};
 use common::{fixture, shape};
 use eframe::egui;
 use egui_kittest::Harness;
@@ -30,15 +30,6 @@ fn generate(h: &mut Harness<'_, LstmuseApp>) {
         "no variations: {}",
         h.state().status().text()
     );
-}
-
-fn notes_of(h: &Harness<'_, LstmuseApp>) -> Vec<(u32, u32, u8, Origin)> {
-    h.state()
-        .doc()
-        .notes
-        .iter()
-        .map(|n| (n.start, n.len, n.pitch, n.origin))
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::app::{app, wait};
+use common::app::{app, notes_of, wait};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -27,15 +27,6 @@ const PHRASE: [(u64, u64, u8); 6] = [
     (12, 4, 71),
     (16, 8, 69),
 ];
-
-fn notes_of(h: &Harness<'_, LstmuseApp>) -> Vec<(u32, u32, u8, Origin)> {
-    h.state()
-        .doc()
-        .notes
-        .iter()
-        .map(|n| (n.start, n.len, n.pitch, n.origin))
-        .collect()
-}
 
 /// Starts a recording with the button and plays `PHRASE` into the inbox, a little early
 /// or late; returns when the clock has passed the phrase's end.

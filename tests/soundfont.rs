@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::{fixture, melody, q};
+use common::{fixture, lstmuse, melody, q};
 use lstmuse::limits::Limits;
 use lstmuse::synth::{self, GmProgram, RenderConfig, Rendered, SoundFont, SoundFontVoice};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 /// The General MIDI font the tests use (Debian package `timgm6mb-soundfont`).
@@ -286,13 +285,6 @@ fn corrupted_preset_tables_never_panic() {
         }
     }
     println!("corrupted fonts: {loaded} loaded, {refused} refused");
-}
-
-fn lstmuse(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lstmuse"))
-        .args(args)
-        .output()
-        .expect("the lstmuse binary runs")
 }
 
 #[test]

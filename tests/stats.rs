@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{melody, q};
+use common::{lstmuse, melody, q};
 use lstmuse::corpus;
 use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::eval::melody_stats::{
@@ -16,7 +16,6 @@ use lstmuse::model::backend::BackendChoice;
 use lstmuse::model::training::{TrainOptions, TrainingConfig, TrainingData, train};
 use lstmuse::{Melody, Meter};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
 fn close(a: f64, b: f64) -> bool {
@@ -283,13 +282,6 @@ fn train_tiny_model(dir: &Path) {
         &AtomicBool::new(false),
     )
     .unwrap();
-}
-
-fn lstmuse(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lstmuse"))
-        .args(args)
-        .output()
-        .expect("the lstmuse binary runs")
 }
 
 #[test]

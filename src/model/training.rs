@@ -788,18 +788,35 @@ pub fn evaluate_windows(
     structure: Option<&crate::corpus::structure::StructureInputs>,
     device: &Device,
 ) -> Result<(f64, f64)> {
-    let (mut sum, mut right, mut count) = (0.0, 0, 0);
-    let mut order: Vec<&Window> = ws.iter().collect();
-    order.sort_by_key(|w| w.len());
-    for refs in order.chunks(batch_size.max(1)) {
+    by_length(ws, batch_size, |refs| {
         let b = batch(refs, structure, device);
-        let (loss, r) = masked_loss(model, &b)?;
+        let (loss, right) = masked_loss(model, &b)?;
         let loss = loss
             .try_into_scalar::<f32>()
             .map_err(|e| read_error("the loss", e))?;
-        sum += f64::from(loss) * b.targets_count as f64;
+        Ok((
+            f64::from(loss) * b.targets_count as f64,
+            right,
+            b.targets_count,
+        ))
+    })
+}
+
+/// Mean loss and accuracy over `ws` in batches of similar length; `score` gives a batch's
+/// summed loss, right predictions and targets.
+fn by_length(
+    ws: &[Window],
+    batch_size: usize,
+    mut score: impl FnMut(&[&Window]) -> Result<(f64, usize, usize)>,
+) -> Result<(f64, f64)> {
+    let mut order: Vec<&Window> = ws.iter().collect();
+    order.sort_by_key(|w| w.len());
+    let (mut sum, mut right, mut count) = (0.0, 0, 0);
+    for refs in order.chunks(batch_size.max(1)) {
+        let (s, r, c) = score(refs)?;
+        sum += s;
         right += r;
-        count += b.targets_count;
+        count += c;
     }
     Ok((
         sum / count.max(1) as f64,
@@ -815,19 +832,7 @@ pub fn evaluate_windows_fused(
     batch_size: usize,
     options: &FusedOptions<'_>,
 ) -> Result<(f64, f64)> {
-    let mut order: Vec<&Window> = ws.iter().collect();
-    order.sort_by_key(|w| w.len());
-    let (mut sum, mut right, mut count) = (0.0, 0, 0);
-    for refs in order.chunks(batch_size.max(1)) {
-        let (s, r, c) = fused::evaluate(model, refs, options)?;
-        sum += s;
-        right += r;
-        count += c;
-    }
-    Ok((
-        sum / count.max(1) as f64,
-        right as f64 / count.max(1) as f64,
-    ))
+    by_length(ws, batch_size, |refs| fused::evaluate(model, refs, options))
 }
 
 /// The seed of batch `b`'s dropout masks in `epoch` on the fused path: fixed by the run's

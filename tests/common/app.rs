@@ -59,3 +59,15 @@ pub fn drag(h: &mut Harness<'_, LstmuseApp>, from: egui::Pos2, to: egui::Pos2, s
     h.drop_at(to);
     h.run_steps(2);
 }
+
+/// The document's notes as `(start, length, pitch, origin)`.
+pub fn notes_of(
+    h: &Harness<'_, LstmuseApp>,
+) -> Vec<(u32, u32, u8, lstmuse::gui::document::Origin)> {
+    h.state()
+        .doc()
+        .notes
+        .iter()
+        .map(|n| (n.start, n.len, n.pitch, n.origin))
+        .collect()
+}

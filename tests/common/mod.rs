@@ -27,6 +27,14 @@ pub fn shared_corpus(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// Runs the `lstmuse` binary with `args` and returns what it did.
+pub fn lstmuse(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(args)
+        .output()
+        .expect("the lstmuse binary runs")
+}
+
 /// A fixture file under `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

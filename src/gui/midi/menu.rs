@@ -13,10 +13,7 @@ pub fn input_menu_ui(
     settings: &mut MidiSettings,
     opening: bool,
 ) -> Option<String> {
-    let mut error = opening
-        .then(|| midi.rescan(settings.input_port.as_deref()))
-        .flatten()
-        .map(|e| e.to_string());
+    let mut error = rescan_on_open(midi, settings, opening);
     let ports = match midi.inputs() {
         Err(why) => {
             ui.label(egui::RichText::new(why).color(ui.visuals().warn_fg_color));
@@ -66,10 +63,7 @@ pub fn output_menu_ui(
     settings: &mut MidiSettings,
     opening: bool,
 ) -> Option<String> {
-    let mut error = opening
-        .then(|| midi.rescan(settings.input_port.as_deref()))
-        .flatten()
-        .map(|e| e.to_string());
+    let mut error = rescan_on_open(midi, settings, opening);
     let current = if midi.output().is_some() {
         settings.output.clone()
     } else {
@@ -109,4 +103,13 @@ pub fn output_menu_ui(
         }
     }
     error
+}
+
+/// Lists the ports again when a menu opens (reconnecting the remembered input); the
+/// error to show, if that failed.
+fn rescan_on_open(midi: &mut MidiIo, settings: &MidiSettings, opening: bool) -> Option<String> {
+    opening
+        .then(|| midi.rescan(settings.input_port.as_deref()))
+        .flatten()
+        .map(|e| e.to_string())
 }

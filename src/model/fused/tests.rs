@@ -284,3 +284,63 @@ fn evaluation_matches_the_training_loss_without_dropout() {
     bad.ids[2] = 9;
     assert!(evaluate(&model, &[&bad], &options).is_err());
 }
+
+#[test]
+fn the_layer_gradients_of_its_initial_state_match_finite_differences() {
+    use super::layer::{self, LayerWeights};
+    let dims = Dims {
+        steps: 4,
+        rows: 2,
+        hidden: 5,
+    };
+    let mut rng = SplitMix64(21);
+    let mut random = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| (rng.next_u64() % 2001) as f32 / 1000.0 - 1.0)
+            .collect()
+    };
+    let (sb, g) = (dims.rows * dims.hidden, 4 * dims.hidden);
+    let input = random(dims.steps * dims.rows * g);
+    let recurrent = random(dims.hidden * g);
+    let bias = random(g);
+    let (h0, c0) = (random(sb), random(sb));
+    let probe = random(dims.steps * sb);
+    // L = Σ h · probe, so dL/dh = probe at every step.
+    let loss = |h0: &[f32], c0: &[f32]| -> f64 {
+        let w = LayerWeights {
+            recurrent: &recurrent,
+            bias: Some(&bias),
+        };
+        let tape = layer::forward(input.clone(), w, dims, Some((h0.to_vec(), c0.to_vec())));
+        tape.h
+            .iter()
+            .zip(&probe)
+            .map(|(a, b)| f64::from(a * b))
+            .sum()
+    };
+    let w = LayerWeights {
+        recurrent: &recurrent,
+        bias: Some(&bias),
+    };
+    let tape = layer::forward(input.clone(), w, dims, Some((h0.clone(), c0.clone())));
+    let grads = layer::backward(tape, &recurrent, probe.clone(), true);
+    let eps = 1e-2f32;
+    for i in 0..sb {
+        for (which, got) in [(0, grads.h0[i]), (1, grads.c0[i])] {
+            let (mut up, mut down) = ((h0.clone(), c0.clone()), (h0.clone(), c0.clone()));
+            if which == 0 {
+                up.0[i] += eps;
+                down.0[i] -= eps;
+            } else {
+                up.1[i] += eps;
+                down.1[i] -= eps;
+            }
+            let want = (loss(&up.0, &up.1) - loss(&down.0, &down.1)) / (2.0 * f64::from(eps));
+            assert!(
+                (f64::from(got) - want).abs() < 2e-3 * want.abs().max(1.0),
+                "d{}0[{i}]: {got} vs {want}",
+                ["h", "c"][which]
+            );
+        }
+    }
+}
