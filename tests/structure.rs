@@ -214,3 +214,61 @@ fn a_model_from_before_structure_inputs_loads_generates_and_evaluates() {
     let infill = lstmuse::eval::evaluate_infill(ModelRef::new(&a, &device), &ids, 2).unwrap();
     assert_eq!(infill.infill_both_bits_per_note, None);
 }
+
+/// A folder trained before the repeat-run, 8-bar and copy inputs (lookback and lookahead
+/// at 1, 2 and 4 bars only): it loads, and the CLI writes the very melodies and fills that
+/// the release before them wrote (`expected-*.json`, recorded with that release's binary).
+#[test]
+fn a_model_from_before_the_copy_inputs_generates_and_fills_as_before() {
+    let dir = common::fixture("models/lookback-v1");
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(config.contains("lookahead") && !config.contains("copy"));
+    let device = backend::cpu().device;
+    let a = ModelArtifact::load(&dir, &device).unwrap();
+    let inputs = a.config.model.structure.unwrap();
+    assert!(inputs.lookback && !inputs.repeats && !inputs.far && !inputs.copy);
+    let tmp = tempfile::tempdir().unwrap();
+    let model = dir.to_str().unwrap();
+    let kuckuck = common::fixture("corpus/kuckuck.krn");
+    let runs: [(&str, Vec<&str>); 2] = [
+        (
+            "expected-generate.json",
+            vec!["--meter", "3/4", "--bars", "4", "--seed", "3"],
+        ),
+        (
+            "expected-fill.json",
+            vec![
+                "--primer",
+                kuckuck.to_str().unwrap(),
+                "--fill-bars",
+                "2-3",
+                "--seed",
+                "5",
+            ],
+        ),
+    ];
+    for (expected, args) in runs {
+        let out = tmp.path().join("out.mid");
+        let mut all = vec!["generate", "--model", model, "--variations", "2", "--json"];
+        all.extend(args);
+        all.extend(["--out", out.to_str().unwrap()]);
+        let run = common::lstmuse(&all);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        // Everything but the output paths, bit for bit.
+        let without_paths = |mut v: serde_json::Value| {
+            for g in v.as_array_mut().unwrap() {
+                g.as_object_mut().unwrap().remove("path");
+            }
+            v
+        };
+        let got = without_paths(serde_json::from_slice(&run.stdout).unwrap());
+        let want = without_paths(
+            serde_json::from_str(&std::fs::read_to_string(dir.join(expected)).unwrap()).unwrap(),
+        );
+        assert_eq!(got, want, "{expected}");
+    }
+}

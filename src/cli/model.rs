@@ -137,6 +137,12 @@ pub enum StructureInput {
     Lookback,
     /// The symbols 1, 2 and 4 bars after each step, where known (the suffix when filling).
     Lookahead,
+    /// How long the song has been repeating itself 1, 2, 4 (and 8) bars before and after.
+    Repeats,
+    /// The symbols and repeat runs 8 bars before and after as well.
+    Far,
+    /// A copy channel: the step 1 to 8 bars away with the longest repeat run, and that run.
+    Copy,
 }
 
 /// The training configuration a `train` command line asks for: the recommended one
@@ -181,6 +187,9 @@ fn structure_inputs(args: &TrainArgs) -> Option<StructureInputs> {
         join: off(StructureInput::Join) && off(StructureInput::Infill),
         lookback: off(StructureInput::Lookback),
         lookahead: off(StructureInput::Lookahead),
+        repeats: off(StructureInput::Repeats),
+        far: off(StructureInput::Far),
+        copy: off(StructureInput::Copy),
     })
 }
 

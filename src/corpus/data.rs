@@ -141,8 +141,11 @@ const PADDING: StepContext = StepContext {
     segment: Segment::Plain,
     join: None,
     neighbours: Neighbours {
-        back: [None; 3],
-        ahead: [None; 3],
+        back: [None; 4],
+        ahead: [None; 4],
+        back_runs: [0; 4],
+        ahead_runs: [0; 4],
+        copy: (None, 0),
     },
 };
 

@@ -1,6 +1,6 @@
 //! Musical structure beside the symbols: each song's meter and pickup, and the per-step
 //! structure inputs a model reads (meter, position in the bar, metrical level, steps to
-//! the end, infilling segment).
+//! the end, infilling segment, the notes whole bars away and how long they have repeated).
 
 use crate::corpus::encoding::Symbol;
 use crate::music::{Meter, Ratio};
@@ -144,6 +144,21 @@ pub struct StructureInputs {
     /// suffix while filling (a span often returns in the phrase after it).
     #[serde(default)]
     pub lookahead: bool,
+    /// For each neighbour distance: how many of the steps just read repeat (or, ahead, are
+    /// repeated by) the steps that many bars away, so that a model knows when the song is
+    /// repeating a phrase. Off in folders from before this input.
+    #[serde(default)]
+    pub repeats: bool,
+    /// Neighbours (and repeat runs) 8 bars away too, not only 1, 2 and 4: long songs
+    /// repeat whole 8-bar strains. Off in folders from before this input.
+    #[serde(default)]
+    pub far: bool,
+    /// A copy channel: of the steps 1 to [`COPY_BARS`] whole bars before or after that the
+    /// model has read, the one with the longest repeat run, and that run, so that one set
+    /// of weights learns to copy from wherever the song is repeating itself, the suffix
+    /// too. Off in folders from before this input.
+    #[serde(default)]
+    pub copy: bool,
 }
 
 impl Default for StructureInputs {
@@ -158,6 +173,9 @@ impl Default for StructureInputs {
             join: true,
             lookback: true,
             lookahead: true,
+            repeats: true,
+            far: true,
+            copy: true,
         }
     }
 }
@@ -171,22 +189,41 @@ const SEGMENT_WIDTH: usize = 3;
 const JOIN_PITCHES: (u8, u8) = (48, 84);
 /// Join pitches, then rest, hold, none.
 const JOIN_WIDTH: usize = (JOIN_PITCHES.1 - JOIN_PITCHES.0) as usize + 1 + 3;
-/// One symbol input (a join or a neighbour) per bar distance.
-const NEIGHBOURS_WIDTH: usize = NEIGHBOUR_BARS.len() * JOIN_WIDTH;
+/// Repeat-run buckets: 0, 1, 2–3, 4–7, 8–15, 16–31, 32–63, 64 ([`MAX_RUN`]) steps.
+const RUN_WIDTH: usize = 8;
 
-/// How far [`Neighbours`] look, in bars.
-pub const NEIGHBOUR_BARS: [usize; 3] = [1, 2, 4];
+/// How far [`Neighbours`] look, in bars; the last (8) only for models with
+/// [`StructureInputs::far`].
+pub const NEIGHBOUR_BARS: [usize; 4] = [1, 2, 4, 8];
+/// Neighbour distances.
+const N: usize = NEIGHBOUR_BARS.len();
 
 /// The symbols a whole number of bars before and after a step ([`NEIGHBOUR_BARS`]), where
 /// the model has already read or written them; `None` where it has not, or the song has
 /// no step there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Neighbours {
-    /// 1, 2 and 4 bars before.
-    pub back: [Option<Symbol>; 3],
-    /// 1, 2 and 4 bars after.
-    pub ahead: [Option<Symbol>; 3],
+    /// 1, 2, 4 and 8 bars before.
+    pub back: [Option<Symbol>; N],
+    /// 1, 2, 4 and 8 bars after.
+    pub ahead: [Option<Symbol>; N],
+    /// For each distance in `back`: how many of the steps just read (up to [`MAX_RUN`])
+    /// repeat the step that many bars before them, i.e. how long the song has been
+    /// repeating itself at that distance.
+    pub back_runs: [u8; N],
+    /// For each distance in `ahead`: how many of the steps just read (up to [`MAX_RUN`])
+    /// are repeated that many bars after them, where that is known.
+    pub ahead_runs: [u8; N],
+    /// The copy channel: of all steps 1 to [`COPY_BARS`] bars before or after that the
+    /// model has read, the one with the longest repeat run: its symbol and the run.
+    pub copy: (Option<Symbol>, u8),
 }
+
+/// How many bars away the copy channel looks, before and after.
+pub const COPY_BARS: usize = 8;
+
+/// The longest repeat run [`Neighbours`] count.
+pub const MAX_RUN: usize = 64;
 
 /// Where a target step sits: the values that [`StructureInputs::write`] turns into inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,6 +259,8 @@ impl StepContext {
     /// - the suffix of an infilling sequence is read backwards: everything after it;
     /// - the prefix and the span come after the suffix: everything before, and after,
     ///   the suffix from the span's end on (`step + steps_to_end`).
+    ///
+    /// The repeat runs and the copy channel compare only steps read by then, too.
     pub fn with_neighbours(
         mut self,
         song: &SongStructure,
@@ -236,12 +275,55 @@ impl StepContext {
             Segment::Suffix => (false, Some(k + 1)),
             Segment::Fill => (true, Some(k + self.steps_to_end)),
         };
+        // Repeat runs over the steps read just before this one, in reading order: how many
+        // equal the step `d` steps before (`back`) or after (`ahead`) them.
+        let same = |a: usize, b: usize| {
+            let x = symbol_at(a);
+            x.is_some() && x == symbol_at(b)
+        };
+        let run = |steps: &mut dyn Iterator<Item = usize>,
+                   other: &dyn Fn(usize) -> Option<usize>| {
+            steps
+                .take(MAX_RUN)
+                .take_while(|&j| other(j).is_some_and(|o| same(j, o)))
+                .count() as u8
+        };
+        let back_run = |d: usize| back.then(|| run(&mut (0..k).rev(), &|j| j.checked_sub(d)));
+        let ahead_run = |d: usize| {
+            ahead_from.map(|first| {
+                let known = |j: usize| Some(j + d).filter(|&o| o >= first);
+                match self.segment {
+                    Segment::Suffix => run(&mut (k + 1..), &known),
+                    _ => run(&mut (0..k).rev(), &known),
+                }
+            })
+        };
+        let before = |d: usize| k.checked_sub(d).filter(|_| back);
+        let after = |d: usize| ahead_from.filter(|&from| k + d >= from).map(|_| k + d);
         for (i, bars) in NEIGHBOUR_BARS.iter().enumerate() {
             let d = bars * bar;
-            self.neighbours.back[i] = k.checked_sub(d).filter(|_| back).and_then(&symbol_at);
-            self.neighbours.ahead[i] = ahead_from
-                .filter(|&from| k + d >= from)
-                .and_then(|_| symbol_at(k + d));
+            self.neighbours.back[i] = before(d).and_then(&symbol_at);
+            self.neighbours.ahead[i] = after(d).and_then(&symbol_at);
+            self.neighbours.back_runs[i] = back_run(d).unwrap_or(0);
+            self.neighbours.ahead_runs[i] = ahead_run(d).unwrap_or(0);
+        }
+        // The copy channel: the longest run at any whole-bar distance up to COPY_BARS;
+        // on ties, ahead wins over back and nearer over farther.
+        let mut best: Option<(u8, Symbol)> = None;
+        for bars in 1..=COPY_BARS {
+            let d = bars * bar;
+            for (run, step) in [(ahead_run(d), after(d)), (back_run(d), before(d))] {
+                let run = run.unwrap_or(0);
+                if run > 0
+                    && best.is_none_or(|(r, _)| run > r)
+                    && let Some(symbol) = step.and_then(&symbol_at)
+                {
+                    best = Some((run, symbol));
+                }
+            }
+        }
+        if let Some((run, symbol)) = best {
+            self.neighbours.copy = (Some(symbol), run);
         }
         self
     }
@@ -256,8 +338,15 @@ impl StructureInputs {
             + usize::from(self.steps_to_end) * END_WIDTH
             + usize::from(self.infill) * SEGMENT_WIDTH
             + usize::from(self.join) * JOIN_WIDTH
-            + usize::from(self.lookback) * NEIGHBOURS_WIDTH
-            + usize::from(self.lookahead) * NEIGHBOURS_WIDTH
+            + (usize::from(self.lookback) + usize::from(self.lookahead))
+                * self.distances()
+                * (JOIN_WIDTH + usize::from(self.repeats) * RUN_WIDTH)
+            + usize::from(self.copy) * (JOIN_WIDTH + RUN_WIDTH)
+    }
+
+    /// How many of [`NEIGHBOUR_BARS`] the model reads.
+    fn distances(&self) -> usize {
+        if self.far { N } else { N - 1 }
     }
 
     /// Writes the multi-hot inputs of one step into `out` (`width()` values, zeroed first).
@@ -301,12 +390,33 @@ impl StructureInputs {
         };
         hot(self.infill, SEGMENT_WIDTH, segment, out);
         hot(self.join, JOIN_WIDTH, join_index(ctx.join), out);
-        for symbol in ctx.neighbours.back {
+        let n = &ctx.neighbours;
+        let d = self.distances();
+        for &symbol in n.back.iter().take(d) {
             hot(self.lookback, JOIN_WIDTH, join_index(symbol), out);
         }
-        for symbol in ctx.neighbours.ahead {
+        for &symbol in n.ahead.iter().take(d) {
             hot(self.lookahead, JOIN_WIDTH, join_index(symbol), out);
         }
+        for &run in n.back_runs.iter().take(d) {
+            hot(
+                self.lookback && self.repeats,
+                RUN_WIDTH,
+                run_bucket(run),
+                out,
+            );
+        }
+        for &run in n.ahead_runs.iter().take(d) {
+            hot(
+                self.lookahead && self.repeats,
+                RUN_WIDTH,
+                run_bucket(run),
+                out,
+            );
+        }
+        let (symbol, run) = n.copy;
+        hot(self.copy, JOIN_WIDTH, join_index(symbol), out);
+        hot(self.copy, RUN_WIDTH, run_bucket(run), out);
     }
 }
 
@@ -332,6 +442,14 @@ fn join_index(join: Option<Symbol>) -> usize {
         Some(Symbol::Rest) => pitches,
         Some(Symbol::Hold) => pitches + 1,
         Some(Symbol::Delimiter) | None => pitches + 2,
+    }
+}
+
+/// The bucket of a repeat run: 0, 1, 2–3, 4–7, 8–15, 16–31, 32–63, 64.
+fn run_bucket(run: u8) -> usize {
+    match run {
+        0 => 0,
+        r => (r.ilog2() as usize + 1).min(RUN_WIDTH - 1),
     }
 }
 
@@ -385,8 +503,9 @@ mod tests {
         let mut out = vec![0.0; inputs.width()];
         let ctx = StepContext::new(5, 40, Segment::Plain, None);
         inputs.write(&s, ctx, &mut out);
-        // Exactly one value per group: six, and three each for lookback and lookahead.
-        assert_eq!(out.iter().sum::<f32>(), 12.0);
+        // Exactly one value per group: six, eight each for lookback and lookahead (four
+        // neighbours, four repeat runs) and two for the copy channel.
+        assert_eq!(out.iter().sum::<f32>(), 24.0);
         assert_eq!(out[METER_WIDTH - 1], 1.0, "unknown meter");
         assert_eq!(
             out[METER_WIDTH + POSITION_WIDTH - 1],
@@ -423,20 +542,20 @@ mod tests {
         let n = StepContext::new(20, 44, Segment::Plain, None)
             .with_neighbours(&s, at)
             .neighbours;
-        assert_eq!(n.back, [note(12), note(4), None]);
-        assert_eq!(n.ahead, [None; 3]);
+        assert_eq!(n.back, [note(12), note(4), None, None]);
+        assert_eq!(n.ahead, [None; 4]);
         // Filling span 16..32, step 20: ahead only from the span's end (32) on: 36 and 52.
         let n = StepContext::new(20, 12, Segment::Fill, None)
             .with_neighbours(&s, at)
             .neighbours;
-        assert_eq!(n.back, [note(12), note(4), None]);
-        assert_eq!(n.ahead, [None, note(36), note(52)]);
+        assert_eq!(n.back, [note(12), note(4), None, None]);
+        assert_eq!(n.ahead, [None, note(36), note(52), None]);
         // The suffix, read backwards: ahead is read, back is not; past the end is none.
         let n = StepContext::new(40, 24, Segment::Suffix, None)
             .with_neighbours(&s, at)
             .neighbours;
-        assert_eq!(n.back, [None; 3]);
-        assert_eq!(n.ahead, [note(48), note(56), None]);
+        assert_eq!(n.back, [None; 4]);
+        assert_eq!(n.ahead, [note(48), note(56), None, None]);
         // Without a meter there are no bars to look across.
         let free = SongStructure::default();
         let n = StepContext::new(20, 44, Segment::Plain, None).with_neighbours(&free, at);
@@ -449,6 +568,75 @@ mod tests {
         inputs.write(&s, ctx, &mut a);
         inputs.write(&s, ctx.with_neighbours(&s, at), &mut b);
         assert_ne!(a, b);
-        assert_eq!(b.iter().sum::<f32>(), 12.0);
+        assert_eq!(b.iter().sum::<f32>(), 24.0);
+    }
+
+    #[test]
+    fn repeat_runs_count_the_steps_that_repeat_what_the_model_has_read() {
+        // 2/4, 8 steps a bar: bars 0-1 are 60..=75, bars 2-3 repeat them except step 19.
+        let s = song(2, 4, 0);
+        let pitch = |p: usize| Symbol::Note(crate::music::Pitch(p as u8));
+        let at = |i: usize| {
+            (i < 48).then(|| match i {
+                19 => pitch(90),
+                0..16 => pitch(60 + i),
+                16..32 => pitch(60 + i - 16),
+                _ => pitch(40 + i),
+            })
+        };
+        // Plain, step 24: steps 23..=20 repeat those 2 bars back (16 steps), 19 does not.
+        let n = StepContext::new(24, 24, Segment::Plain, None)
+            .with_neighbours(&s, at)
+            .neighbours;
+        assert_eq!(n.back_runs, [0, 4, 0, 0]);
+        assert_eq!(n.ahead_runs, [0; 4]);
+        // Step 36 (bar 4, new material): nothing before it repeats.
+        let n = StepContext::new(36, 12, Segment::Plain, None).with_neighbours(&s, at);
+        assert_eq!(n.neighbours.back_runs, [0; 4]);
+        // Filling the span 4..16, step 8: steps 7..=4, written before it, repeat 2 bars
+        // later (23..=20, in the suffix, read); step 3 does not (19 differs).
+        let n = StepContext::new(8, 8, Segment::Fill, None)
+            .with_neighbours(&s, at)
+            .neighbours;
+        assert_eq!(n.ahead_runs[1], 4);
+        // The suffix, read backwards: at step 30, steps 31.. were read; 2 bars back is
+        // not known, and two bars ahead (47..) differ.
+        let n = StepContext::new(30, 18, Segment::Suffix, None)
+            .with_neighbours(&s, at)
+            .neighbours;
+        assert_eq!(n.back_runs, [0; 4]);
+        assert_eq!(n.ahead_runs, [0; 4]);
+        // Each run is its own input; a run of 64 or more is the last bucket.
+        assert_eq!(run_bucket(0), 0);
+        assert_eq!(run_bucket(3), 2);
+        assert_eq!(run_bucket(16), 5);
+        assert_eq!(run_bucket(64), RUN_WIDTH - 1);
+        // The copy channel names the neighbour with the longest run: 2 bars back at step 24
+        // (step 8, pitch 68, a run of 4), the suffix 2 bars ahead while filling (step 24).
+        let inputs = StructureInputs::default();
+        let copy_channel = |ctx: StepContext| {
+            let mut hot = Vec::new();
+            inputs.active(&s, ctx.with_neighbours(&s, at), &mut hot);
+            let symbol_base = inputs.width() - JOIN_WIDTH - RUN_WIDTH;
+            let run = hot.pop().unwrap() - (inputs.width() - RUN_WIDTH);
+            (hot.pop().unwrap() - symbol_base, run)
+        };
+        assert_eq!(
+            copy_channel(StepContext::new(24, 24, Segment::Plain, None)),
+            (20, 3)
+        );
+        assert_eq!(
+            copy_channel(StepContext::new(8, 8, Segment::Fill, None)),
+            (20, 3)
+        );
+        let none = join_index(None);
+        assert_eq!(
+            copy_channel(StepContext::new(36, 12, Segment::Plain, None)),
+            (none, 0)
+        );
+        let long = StepContext::new(32, 16, Segment::Plain, None)
+            .with_neighbours(&s, |i: usize| (i < 48).then(|| pitch(60 + i % 8)))
+            .neighbours;
+        assert_eq!(long.back_runs, [24, 16, 0, 0]);
     }
 }
