@@ -221,6 +221,10 @@ pub struct Neighbours {
 
 /// How many bars away the copy channel looks, before and after.
 pub const COPY_BARS: usize = 8;
+const _: () = assert!(
+    NEIGHBOUR_BARS[N - 1] <= COPY_BARS,
+    "runs are counted up to COPY_BARS"
+);
 
 /// The longest repeat run [`Neighbours`] count.
 pub const MAX_RUN: usize = 64;
@@ -300,20 +304,23 @@ impl StepContext {
         };
         let before = |d: usize| k.checked_sub(d).filter(|_| back);
         let after = |d: usize| ahead_from.filter(|&from| k + d >= from).map(|_| k + d);
+        // (back, ahead) runs at 1 ..= COPY_BARS bars, each counted once.
+        let runs: [(u8, u8); COPY_BARS] = std::array::from_fn(|i| {
+            let d = (i + 1) * bar;
+            (back_run(d).unwrap_or(0), ahead_run(d).unwrap_or(0))
+        });
         for (i, bars) in NEIGHBOUR_BARS.iter().enumerate() {
             let d = bars * bar;
             self.neighbours.back[i] = before(d).and_then(&symbol_at);
             self.neighbours.ahead[i] = after(d).and_then(&symbol_at);
-            self.neighbours.back_runs[i] = back_run(d).unwrap_or(0);
-            self.neighbours.ahead_runs[i] = ahead_run(d).unwrap_or(0);
+            (self.neighbours.back_runs[i], self.neighbours.ahead_runs[i]) = runs[bars - 1];
         }
         // The copy channel: the longest run at any whole-bar distance up to COPY_BARS;
         // on ties, ahead wins over back and nearer over farther.
         let mut best: Option<(u8, Symbol)> = None;
-        for bars in 1..=COPY_BARS {
-            let d = bars * bar;
-            for (run, step) in [(ahead_run(d), after(d)), (back_run(d), before(d))] {
-                let run = run.unwrap_or(0);
+        for (i, &(back_run, ahead_run)) in runs.iter().enumerate() {
+            let d = (i + 1) * bar;
+            for (run, step) in [(ahead_run, after(d)), (back_run, before(d))] {
                 if run > 0
                     && best.is_none_or(|(r, _)| run > r)
                     && let Some(symbol) = step.and_then(&symbol_at)
@@ -392,27 +399,19 @@ impl StructureInputs {
         hot(self.join, JOIN_WIDTH, join_index(ctx.join), out);
         let n = &ctx.neighbours;
         let d = self.distances();
-        for &symbol in n.back.iter().take(d) {
-            hot(self.lookback, JOIN_WIDTH, join_index(symbol), out);
+        // Symbols before, then after; then their repeat runs (the order of the weights).
+        for (symbols, on) in [(&n.back, self.lookback), (&n.ahead, self.lookahead)] {
+            for &symbol in symbols.iter().take(d) {
+                hot(on, JOIN_WIDTH, join_index(symbol), out);
+            }
         }
-        for &symbol in n.ahead.iter().take(d) {
-            hot(self.lookahead, JOIN_WIDTH, join_index(symbol), out);
-        }
-        for &run in n.back_runs.iter().take(d) {
-            hot(
-                self.lookback && self.repeats,
-                RUN_WIDTH,
-                run_bucket(run),
-                out,
-            );
-        }
-        for &run in n.ahead_runs.iter().take(d) {
-            hot(
-                self.lookahead && self.repeats,
-                RUN_WIDTH,
-                run_bucket(run),
-                out,
-            );
+        for (runs, on) in [
+            (&n.back_runs, self.lookback),
+            (&n.ahead_runs, self.lookahead),
+        ] {
+            for &run in runs.iter().take(d) {
+                hot(on && self.repeats, RUN_WIDTH, run_bucket(run), out);
+            }
         }
         let (symbol, run) = n.copy;
         hot(self.copy, JOIN_WIDTH, join_index(symbol), out);
