@@ -55,9 +55,20 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
-    /// A setting or argument is impossible.
+    /// A setting, argument or request is impossible (a user's mistake, said in words the
+    /// user can act on).
     #[error("{0}")]
     Invalid(String),
+    /// Training diverged: the loss is no longer a finite number.
+    #[error("{0}")]
+    Diverged(String),
+    /// An outside program (pip, the PyTorch reference) failed or answered nonsense.
+    #[error("{0}")]
+    Tool(String),
+    /// An internal invariant broke, or a device or encoder failed in a way no input
+    /// explains: a bug to report, never the user's mistake.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The input asks for more than a [`Limits`](crate::limits::Limits) bound allows.
     #[error("{what}: {value} is over the limit of {limit}{}", at(location))]
     Limit {

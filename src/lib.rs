@@ -13,9 +13,10 @@
 //! - [`eval`]: score a model on held-out songs; compare generated melodies with a corpus.
 //! - [`midi_io`]: MIDI keyboards in (record, step input) and MIDI ports out; no window.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
+//! - [`rng`]: the seeded random generator that corpus, model and sampling share.
 //! - [`fsutil`]: atomic file writes; [`error`]: the library's error type; [`limits`]: the
 //!   bounds on the work one input may cause.
-//! - [`gui`]: the desktop front end; `gui::audio` (feature `audio`) plays renders.
+//! - [`gui`]: the desktop front end; `gui::player` (feature `audio`) plays renders.
 //!
 //! ```
 //! use lstmuse::formats::kern;
@@ -39,25 +40,11 @@ pub mod limits;
 pub mod midi_io;
 pub mod model;
 pub mod music;
+pub mod rng;
 pub mod sampling;
 pub mod synth;
 
 pub use error::{Error, Result};
 
-/// The bundled default model: `$LSTMUSE_MODEL_DIR`, else `models/essen-erk` in the
-/// current folder, beside the executable, or in the source tree it was built from.
-pub fn default_model_dir() -> Option<std::path::PathBuf> {
-    let candidates = [
-        std::env::var_os("LSTMUSE_MODEL_DIR").map(std::path::PathBuf::from),
-        Some(std::path::PathBuf::from("models/essen-erk")),
-        std::env::current_exe()
-            .ok()
-            .and_then(|e| e.parent().map(|p| p.join("models/essen-erk"))),
-        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/essen-erk")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| model::artifact::ModelArtifact::is_model_folder(p))
-}
+pub use model::bundled::default_model_dir;
 pub use music::{Key, Melody, Meter, Mode, Note, Pitch, Ratio};

@@ -6,7 +6,7 @@
 mod common;
 
 use lstmuse::model::backend::BackendChoice;
-use lstmuse::model::training::{TrainOptions, train};
+use lstmuse::model::{TrainOptions, train};
 use std::sync::atomic::AtomicBool;
 
 fn resident_kib() -> u64 {

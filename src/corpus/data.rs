@@ -3,7 +3,7 @@
 use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::corpus::structure::{Neighbours, Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
-use crate::sampling::rng::SplitMix64;
+use crate::rng::SplitMix64;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Songs as vocabulary ids, without delimiters, each with its meter and pickup.
@@ -336,28 +336,62 @@ pub struct Batch {
     pub targets_count: usize,
 }
 
-/// Builds a batch from windows, padded to the longest; with `inputs`, the structure
-/// inputs of every step too.
+/// The rule every batcher applies (the tensor [`batch`] and the fused trainer's host
+/// batch): windows padded to the longest with the first window's last id; step `t` of a
+/// window reads `ids[t]` and predicts `ids[t + 1]` with weight `mask[t]`, and a padding
+/// step reads and predicts the pad with weight 0.
+#[derive(Clone, Copy, Debug)]
+pub struct Padded<'a> {
+    /// The windows, one batch row each.
+    pub windows: &'a [&'a Window],
+    /// Steps per row: the longest window.
+    pub steps: usize,
+    /// The padding id.
+    pub pad: usize,
+}
+
+impl<'a> Padded<'a> {
+    /// The windows of one batch, padded to the longest.
+    pub fn new(windows: &'a [&'a Window]) -> Padded<'a> {
+        Padded {
+            windows,
+            steps: windows.iter().map(|w| w.len()).max().unwrap_or(0),
+            pad: windows
+                .first()
+                .and_then(|w| w.ids.last().copied())
+                .unwrap_or(0),
+        }
+    }
+
+    /// Step `t` of row `b`: the input id, the target id and the target's weight.
+    pub fn step(&self, b: usize, t: usize) -> (usize, usize, f32) {
+        let w = self.windows[b];
+        if t < w.len() {
+            (w.ids[t], w.ids[t + 1], w.mask[t])
+        } else {
+            (self.pad, self.pad, 0.0)
+        }
+    }
+}
+
+/// Builds a batch from windows, padded to the longest ([`Padded`]); with `inputs`, the
+/// structure inputs of every step too.
 pub fn batch(windows: &[&Window], inputs: Option<&StructureInputs>, device: &Device) -> Batch {
-    let b = windows.len();
-    let len = windows.iter().map(|w| w.len()).max().unwrap_or(0);
-    let pad = windows
-        .first()
-        .and_then(|w| w.ids.last().copied())
-        .unwrap_or(0);
+    let padded = Padded::new(windows);
+    let (b, len) = (windows.len(), padded.steps);
     let width = inputs.map_or(0, StructureInputs::width);
     let mut ids_in = Vec::with_capacity(b * len);
     let mut targets = Vec::with_capacity(b * len);
     let mut mask = Vec::with_capacity(b * len);
     let mut features = vec![0.0f32; b * len * width];
     for (row, w) in windows.iter().enumerate() {
+        for t in 0..len {
+            let (input, target, weight) = padded.step(row, t);
+            ids_in.push(input as i64);
+            targets.push(target as i64);
+            mask.push(weight);
+        }
         let n = w.len();
-        ids_in.extend(w.ids[..n].iter().map(|&i| i as i64));
-        ids_in.extend(std::iter::repeat_n(pad as i64, len - n));
-        targets.extend(w.ids[1..=n].iter().map(|&i| i as i64));
-        targets.extend(std::iter::repeat_n(pad as i64, len - n));
-        mask.extend_from_slice(&w.mask);
-        mask.extend(std::iter::repeat_n(0.0, len - n));
         if let Some(inputs) = inputs {
             for (t, ctx) in w.contexts.iter().enumerate().take(n) {
                 let at = (row * len + t) * width;
@@ -383,6 +417,24 @@ pub fn shuffle<T>(items: &mut [T], seed: u64) {
         let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         items.swap(i, j);
     }
+}
+
+/// Batches of window indices for one epoch: shuffled; windows of different lengths are
+/// grouped by length inside blocks of 32 batches, so padding stays small.
+pub fn epoch_batches(ws: &[Window], batch_size: usize, seed: u64) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..ws.len()).collect();
+    shuffle(&mut order, seed);
+    let uniform = ws.windows(2).all(|p| p[0].len() == p[1].len());
+    if !uniform {
+        for block in order.chunks_mut(batch_size * 32) {
+            block.sort_by_key(|&i| ws[i].len());
+        }
+    }
+    let mut batches: Vec<Vec<usize>> = order.chunks(batch_size).map(<[usize]>::to_vec).collect();
+    if !uniform {
+        shuffle(&mut batches, seed.rotate_left(17));
+    }
+    batches
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub struct GridConfig {
 impl Default for GridConfig {
     fn default() -> Self {
         GridConfig {
-            time_step: Ratio::new(1, 4),
+            time_step: Ratio::STEP,
             split_ties: true,
         }
     }

@@ -81,7 +81,7 @@ fn pip_download(into: &Path) -> Result<PathBuf> {
             }
         }
     }
-    Err(Error::Invalid(last_failure.unwrap_or_else(|| {
+    Err(Error::Tool(last_failure.unwrap_or_else(|| {
         "pip is not installed: install it (Debian/Ubuntu: `sudo apt-get install python3-pip`) \
          and run the fetch again; no Python code is run, pip only downloads the music21 wheel"
             .into()
@@ -94,7 +94,7 @@ fn find_wheel(dir: &Path) -> Result<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or_else(|| Error::Invalid(format!("pip downloaded no wheel into {}", dir.display())))
+        .ok_or_else(|| Error::Tool(format!("pip downloaded no wheel into {}", dir.display())))
 }
 
 /// Extracts `music21/corpus/essenFolksong/*.abc` and `license.txt` from a music21 wheel

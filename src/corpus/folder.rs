@@ -195,6 +195,17 @@ pub struct EncodedCorpus {
 }
 
 impl EncodedCorpus {
+    /// A training set of already encoded songs (a selection of a corpus), with the
+    /// vocabulary built from them.
+    pub fn from_songs(songs: Vec<EncodedSong>) -> EncodedCorpus {
+        let vocabulary = Vocabulary::from_songs(songs.iter().map(|s| s.symbols.as_slice()));
+        EncodedCorpus {
+            songs,
+            excluded: Vec::new(),
+            vocabulary,
+        }
+    }
+
     /// Total symbols over all songs, without delimiters.
     pub fn symbol_count(&self) -> usize {
         self.songs.iter().map(|s| s.symbols.len()).sum()
@@ -232,26 +243,34 @@ pub fn source_label(source: &Source) -> String {
     }
 }
 
-/// Filters, transposes and encodes every melody (in parallel), and builds the vocabulary.
+/// One melody through the preprocessing: filtered, transposed and encoded with its meter
+/// and pickup, or why it is left out.
+pub fn encode_song(melody: &Melody, config: &PreprocessConfig) -> Result<EncodedSong, Exclusion> {
+    prepare(melody, config).map(|symbols| EncodedSong {
+        symbols,
+        structure: SongStructure::new(melody.meter, melody.pickup),
+        source: melody.source.clone(),
+    })
+}
+
+/// Filters, transposes and encodes every melody (in parallel, each by [`encode_song`]), and
+/// builds the vocabulary.
 pub fn encode(melodies: &[Melody], config: &PreprocessConfig) -> EncodedCorpus {
-    let results: Vec<_> = melodies.par_iter().map(|m| prepare(m, config)).collect();
+    let results: Vec<_> = melodies
+        .par_iter()
+        .map(|m| encode_song(m, config))
+        .collect();
     let mut songs = Vec::new();
     let mut excluded = Vec::new();
     for (m, r) in melodies.iter().zip(results) {
         match r {
-            Ok(symbols) => songs.push(EncodedSong {
-                symbols,
-                structure: SongStructure::new(m.meter, m.pickup),
-                source: m.source.clone(),
-            }),
+            Ok(song) => songs.push(song),
             Err(e) => excluded.push((m.source.clone(), e)),
         }
     }
-    let vocabulary = Vocabulary::from_songs(songs.iter().map(|s| s.symbols.as_slice()));
     EncodedCorpus {
-        songs,
         excluded,
-        vocabulary,
+        ..EncodedCorpus::from_songs(songs)
     }
 }
 

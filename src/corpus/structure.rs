@@ -6,11 +6,6 @@ use crate::corpus::encoding::Symbol;
 use crate::music::{Meter, Ratio};
 use serde::{Deserialize, Serialize};
 
-/// The 16th-note step of the encoding, in quarter notes.
-fn step_length() -> Ratio {
-    Ratio::new(1, 4)
-}
-
 /// A positive whole number of steps, or `None`.
 fn whole_steps(r: Ratio) -> Option<usize> {
     (r.den() == 1 && r.is_positive()).then(|| r.num() as usize)
@@ -49,7 +44,7 @@ pub struct SongStructure {
 impl SongStructure {
     /// From a meter and a pickup in quarter notes (rounded down to whole steps).
     pub fn new(meter: Option<Meter>, pickup: Ratio) -> SongStructure {
-        let pickup_steps = (pickup / step_length()).floor().max(0) as usize;
+        let pickup_steps = pickup.to_steps();
         SongStructure {
             meter,
             pickup_steps,
@@ -58,13 +53,13 @@ impl SongStructure {
 
     /// Steps in one bar, when the meter is known and a bar is a whole number of steps.
     pub fn bar_steps(&self) -> Option<usize> {
-        whole_steps(self.meter?.bar_length() / step_length())
+        whole_steps(self.meter?.bar_length() / Ratio::STEP)
     }
 
     /// Steps in one beat: a dotted quarter in 6/8, 9/8 and 12/8, else the lower number's unit.
     pub fn beat_steps(&self) -> Option<usize> {
         let m = self.meter?;
-        let unit = Ratio::new(4, i64::from(m.denominator)) / step_length();
+        let unit = Ratio::new(4, i64::from(m.denominator)) / Ratio::STEP;
         let compound = m.denominator >= 8 && m.numerator > 3 && m.numerator % 3 == 0;
         whole_steps(if compound {
             unit * Ratio::from_int(3)
@@ -97,6 +92,30 @@ impl SongStructure {
             2
         } else {
             3
+        })
+    }
+
+    /// True when `step` is a strong beat: the downbeat, or the middle beat of a bar with an
+    /// even number of beats (beat 3 in 4/4, beat 2 in 2/4 and 6/8). 3/4 has only its downbeat.
+    pub fn is_strong_beat(&self, step: usize) -> bool {
+        let (Some(pos), Some(bar), Some(beat)) =
+            (self.bar_position(step), self.bar_steps(), self.beat_steps())
+        else {
+            return false;
+        };
+        let beats = bar / beat.max(1);
+        pos == 0 || (beats >= 2 && beats % 2 == 0 && pos == bar / 2)
+    }
+
+    /// The bar `step` falls in (1-based, as [`bar_start`](Self::bar_start) counts; 0 is
+    /// the pickup).
+    pub fn bar_of(&self, step: usize) -> Option<usize> {
+        let bar = self.bar_steps()?;
+        let first = self.pickup_steps % bar;
+        Some(if step < first {
+            0
+        } else {
+            (step - first) / bar + 1
         })
     }
 
@@ -487,6 +506,20 @@ mod tests {
         assert_eq!(s.metrical_level(6), Some(1));
         assert_eq!(s.metrical_level(4), Some(2));
         assert_eq!(s.metrical_level(3), Some(3));
+        // Strong beats: beats 1 and 3 of 4/4, both beats of 6/8, only beat 1 of 3/4.
+        let strong = |s: SongStructure| {
+            (0..s.bar_steps().unwrap())
+                .filter(|&i| s.is_strong_beat(i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strong(song(4, 4, 0)), vec![0, 8]);
+        assert_eq!(strong(song(6, 8, 0)), vec![0, 6]);
+        assert_eq!(strong(song(3, 4, 0)), vec![0]);
+        assert_eq!(strong(song(2, 4, 0)), vec![0, 4]);
+        assert_eq!(
+            (s.bar_of(1), s.bar_of(2), s.bar_of(14)),
+            (Some(0), Some(1), Some(2))
+        );
         // 6/8: the beat is a dotted quarter.
         let c = song(6, 8, 0);
         assert_eq!(c.beat_steps(), Some(6));

@@ -107,7 +107,7 @@ fn score(
             .into_data()
             .convert::<f32>()
             .try_to_vec()
-            .map_err(|e| Error::Invalid(format!("cannot read the model's output: {e:?}")))?;
+            .map_err(|e| Error::Internal(format!("cannot read the model's output: {e:?}")))?;
         for (r, &w) in group.iter().enumerate() {
             let window = &ws[w];
             for t in 0..window.len() {

@@ -44,7 +44,7 @@ fn first_note_from(melody: &Melody, from: usize) -> Option<u8> {
 /// Sounding notes as `(onset step, MIDI pitch)`.
 fn onsets(melody: &Melody) -> impl Iterator<Item = (usize, u8)> + '_ {
     melody.with_onsets().filter_map(|(on, n)| {
-        let step = (on / Ratio::new(1, 4)).floor().max(0) as usize;
+        let step = on.to_steps();
         n.pitch.map(|p| (step, p.midi()))
     })
 }
@@ -59,7 +59,7 @@ pub fn join_intervals(
     config: &SamplerConfig,
 ) -> Result<JoinReport> {
     let vocab = model.vocab;
-    let step = Ratio::new(1, 4);
+    let step = Ratio::STEP;
     let (mut fill_sum, mut cont_sum, mut original_sum, mut n) = (0.0, 0.0, 0.0, 0usize);
     let (mut corpus_sum, mut corpus_n) = (0.0, 0usize);
     for (k, (i, a, b)) in infill_spans(songs, bars).into_iter().enumerate() {

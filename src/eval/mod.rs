@@ -2,12 +2,18 @@
 //!
 //! - [`heldout`]: cross-entropy per step, per note onset and per pitch on songs the model did
 //!   not train on, and the bits of a masked span from one side or both.
+//! - [`form`]: phrase cadences, the final note, leaps, repeated bars, ambitus and runs:
+//!   the form of a melody and of a set, corpus against generated.
 //! - [`joins`]: how well fills and continuations lead into the notes after their span.
+//! - [`sets`]: the corpus songs a generated set is compared with, and that set, in the
+//!   corpus's meter mix.
 //! - [`melody_stats`]: melody features and mgeval-style comparison of a generated set with a corpus.
 
+pub mod form;
 pub mod heldout;
 pub mod joins;
 pub mod melody_stats;
+pub mod sets;
 
 pub use heldout::{EvalReport, InfillReport, evaluate, evaluate_infill, infill_spans};
 pub use joins::{JoinReport, join_intervals};

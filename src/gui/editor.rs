@@ -5,6 +5,7 @@ use super::document::{Document, History, Origin, RollNote};
 use super::generate_panel::Variation;
 use super::piano_roll::{PianoRoll, RollEdit, RollOutput, RollView};
 use crate::music::Meter;
+use crate::sampling::Placement;
 use eframe::egui;
 use std::collections::BTreeSet;
 
@@ -20,14 +21,13 @@ pub enum HistoryStep {
 /// What the roll shows besides the document.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RollOverlay<'a> {
-    /// The auditioned variation's notes.
-    pub ghost: &'a [RollNote],
+    /// The variation being auditioned: its notes are drawn over the document, and the
+    /// notes a fill would replace are hidden.
+    pub auditioned: Option<&'a Variation>,
     /// The playhead, in steps.
     pub playhead: Option<f32>,
     /// The looped steps.
     pub loop_range: Option<(u32, u32)>,
-    /// The steps an auditioned fill replaces: the document's notes there are hidden.
-    pub replaced: Option<(u32, u32)>,
     /// Shown instead of the document (the notes of a recording in progress).
     pub preview: Option<&'a Document>,
 }
@@ -217,22 +217,30 @@ impl Editor {
     pub fn keep(&mut self, v: &Variation) {
         let selection = self.selection.clone();
         self.edit(|doc, sel| {
-            let at = if let Some((s, e)) = v.replace_span {
-                doc.clear_span(s, e);
-                s
-            } else if let Some(from) = v.replace_from {
-                doc.notes.retain(|n| n.start < from);
-                for n in &mut doc.notes {
-                    n.len = n.len.min(from - n.start).max(1);
+            let at = match v.placement {
+                Placement::Span(s, e) => {
+                    let (s, e) = (s as u32, e as u32);
+                    doc.clear_span(s, e);
+                    s
                 }
-                from
-            } else if let Some((s, e)) = doc.span(&selection) {
-                doc.remove(&selection);
-                doc.shift_from(e, i64::from(v.steps) - i64::from(e - s));
-                s
-            } else {
-                doc.shift_from(v.anchor, i64::from(v.steps));
-                v.anchor
+                Placement::From(from) => {
+                    let from = from as u32;
+                    doc.notes.retain(|n| n.start < from);
+                    for n in &mut doc.notes {
+                        n.len = n.len.min(from - n.start).max(1);
+                    }
+                    from
+                }
+                Placement::After => {
+                    if let Some((s, e)) = doc.span(&selection) {
+                        doc.remove(&selection);
+                        doc.shift_from(e, i64::from(v.steps) - i64::from(e - s));
+                        s
+                    } else {
+                        doc.shift_from(v.anchor, i64::from(v.steps));
+                        v.anchor
+                    }
+                }
             };
             sel.clear();
             for n in &v.notes {
@@ -257,16 +265,13 @@ impl Editor {
         overlay: RollOverlay<'_>,
     ) -> RollOutput {
         // While a fill is auditioned, the notes it would replace are not drawn.
-        let shown = overlay.preview.cloned().or_else(|| {
-            overlay.replaced.map(|(start, end)| {
-                let mut doc = self.doc.clone();
-                doc.clear_span(start, end);
-                doc
-            })
-        });
+        let shown = overlay
+            .preview
+            .cloned()
+            .or_else(|| overlay.auditioned.and_then(|v| v.beneath(&self.doc)));
         let mut out = PianoRoll::new(shown.as_ref().unwrap_or(&self.doc), view)
             .editable(&mut self.selection)
-            .ghost(overlay.ghost)
+            .ghost(overlay.auditioned.map_or(&[], |v| &v.notes))
             .playhead(overlay.playhead)
             .cursor(self.cursor)
             .loop_range(overlay.loop_range)

@@ -52,7 +52,7 @@ pub enum GuiError {
     /// The sound device refused to play.
     #[cfg(feature = "audio")]
     #[error(transparent)]
-    Player(#[from] super::audio::PlayerError),
+    Player(#[from] super::player::PlayerError),
     /// Start while a training run is going on.
     #[error("training is already running")]
     TrainingRunning,

@@ -1,15 +1,13 @@
 //! Background work: a model thread (load, generate) and one-off threads (files, corpora,
 //! training), all reporting typed messages over one channel and waking the UI with
-//! `request_repaint`. The part of the app that owns the state applies each message.
+//! `request_repaint`. The runner knows its own jobs, not the panels: a panel's messages
+//! travel as `Msg::Panel(P)`, where the app's `P` routes them to the panel that owns them.
 
-use super::dataset::DatasetMsg;
 use super::error::GuiError;
-use super::soundfont::SoundFontMsg;
-use super::training_panel::TrainingMsg;
 use crate::model::artifact::{ModelArtifact, ModelCard};
 use crate::model::backend::{self, ChosenDevice};
 use crate::music::Melody;
-use crate::sampling::{self, Generated, SamplerConfig};
+use crate::sampling::{self, Generated, Placement, SamplerConfig};
 use eframe::egui;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -36,21 +34,19 @@ pub struct ModelInfo {
 /// A generation to run.
 #[derive(Clone, Debug)]
 pub struct GenerateRequest {
-    /// The primer (may be empty).
-    pub primer: Melody,
+    /// What the model reads: the seed, the notes before the cursor, or the whole
+    /// document for a fill (may be empty).
+    pub melody: Melody,
     /// Sampler settings.
     pub config: SamplerConfig,
-    /// Document step where the continuation begins.
-    pub anchor: u32,
-    /// For "regenerate from here": the step from which the document is replaced on Keep.
-    pub replace_from: Option<u32>,
-    /// For "Fill selection": the primer's steps `(start, end)` to rewrite; the primer is
-    /// then the whole document from step 0.
-    pub fill: Option<(u32, u32)>,
+    /// The document step where the melody's first step sits.
+    pub origin: u32,
+    /// Where the new notes go, in the melody's steps.
+    pub placement: Placement,
 }
 
-/// A result from a background job.
-pub enum Msg {
+/// A result from a background job; `P` is the app's type for its panels' messages.
+pub enum Msg<P> {
     /// A model finished loading (or failed).
     ModelLoaded(Result<ModelInfo, GuiError>),
     /// A generation finished.
@@ -71,12 +67,8 @@ pub enum Msg {
     },
     /// The system file dialog closed: the path chosen, if any.
     Browsed(Option<PathBuf>),
-    /// For the dataset browser.
-    Dataset(DatasetMsg),
-    /// For the training panel.
-    Training(TrainingMsg),
-    /// A SoundFont loading, or loaded.
-    SoundFont(SoundFontMsg),
+    /// For the panel that owns it (the dataset browser, training, the SoundFont voice).
+    Panel(P),
     /// A background job panicked: the panic's text.
     Panicked(String),
     /// A background job could not run (its thread could not be started).
@@ -84,8 +76,8 @@ pub enum Msg {
 }
 
 /// A message and whether it answers a job counted in [`Jobs::pending`].
-struct Envelope {
-    msg: Msg,
+struct Envelope<P> {
+    msg: Msg<P>,
     answers_job: bool,
 }
 
@@ -104,27 +96,43 @@ enum ModelTask {
 
 /// Sends progress from a long job (training, fetch) and wakes the UI; its messages do not
 /// count in [`Jobs::pending`].
-#[derive(Clone)]
-pub struct Reporter {
-    tx: Sender<Envelope>,
+pub struct Reporter<P> {
+    tx: Sender<Envelope<P>>,
     ctx: egui::Context,
 }
 
-impl Reporter {
+impl<P> Clone for Reporter<P> {
+    fn clone(&self) -> Self {
+        Reporter {
+            tx: self.tx.clone(),
+            ctx: self.ctx.clone(),
+        }
+    }
+}
+
+impl<P> Reporter<P> {
     /// Sends `msg` and asks for a repaint.
-    pub fn send(&self, msg: Msg) {
+    pub fn send(&self, msg: Msg<P>) {
         let _ = self.tx.send(Envelope {
             msg,
             answers_job: false,
         });
         self.ctx.request_repaint();
     }
+
+    /// Sends a panel's message.
+    pub fn panel<M>(&self, msg: M)
+    where
+        P: From<M>,
+    {
+        self.send(Msg::Panel(P::from(msg)));
+    }
 }
 
 /// The job system: owns the model thread and the result channel.
-pub struct Jobs {
-    tx: Sender<Envelope>,
-    rx: Receiver<Envelope>,
+pub struct Jobs<P> {
+    tx: Sender<Envelope<P>>,
+    rx: Receiver<Envelope<P>>,
     model_tx: Sender<ModelRequest>,
     ctx: egui::Context,
     /// Jobs sent and not yet answered.
@@ -140,9 +148,9 @@ pub struct Jobs {
 /// Starts a named thread running the work (`std::thread::Builder` outside tests).
 type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
 
-impl Jobs {
+impl<P: Send + 'static> Jobs<P> {
     /// Starts the model thread.
-    pub fn new(ctx: egui::Context) -> Jobs {
+    pub fn new(ctx: egui::Context) -> Jobs<P> {
         Jobs::with_spawner(ctx, |name, work| {
             std::thread::Builder::new()
                 .name(name.into())
@@ -153,7 +161,7 @@ impl Jobs {
 
     /// Starts the model thread with `spawn` (a test passes one that fails). When it cannot
     /// be started, every model job is answered with that error instead of waiting forever.
-    fn with_spawner(ctx: egui::Context, spawn: Spawner) -> Jobs {
+    fn with_spawner(ctx: egui::Context, spawn: Spawner) -> Jobs<P> {
         let (tx, rx) = channel();
         let (model_tx, model_rx) = channel::<ModelRequest>();
         let out = tx.clone();
@@ -218,7 +226,7 @@ impl Jobs {
     }
 
     /// Sends the answer to a counted job through the result channel.
-    fn answer(&self, msg: Msg) {
+    fn answer(&self, msg: Msg<P>) {
         let _ = self.tx.send(Envelope {
             msg,
             answers_job: true,
@@ -238,7 +246,7 @@ impl Jobs {
 
     /// Runs `work` on its own thread; its message comes back through [`Jobs::poll`] (or,
     /// when the thread cannot be started, [`Msg::Failed`] saying so).
-    pub fn spawn(&mut self, name: &'static str, work: impl FnOnce() -> Msg + Send + 'static) {
+    pub fn spawn(&mut self, name: &'static str, work: impl FnOnce() -> Msg<P> + Send + 'static) {
         self.pending += 1;
         let tx = self.tx.clone();
         let ctx = self.ctx.clone();
@@ -260,8 +268,16 @@ impl Jobs {
         }
     }
 
+    /// Runs a panel's `work` on its own thread; its message comes back as [`Msg::Panel`].
+    pub fn spawn_panel<M>(&mut self, name: &'static str, work: impl FnOnce() -> M + Send + 'static)
+    where
+        P: From<M>,
+    {
+        self.spawn(name, move || Msg::Panel(P::from(work())));
+    }
+
     /// A reporter for long jobs that report several times (training, fetch progress).
-    pub fn reporter(&self) -> Reporter {
+    pub fn reporter(&self) -> Reporter<P> {
         Reporter {
             tx: self.tx.clone(),
             ctx: self.ctx.clone(),
@@ -269,8 +285,8 @@ impl Jobs {
     }
 
     /// Messages that arrived since the last call.
-    pub fn poll(&mut self) -> Vec<Msg> {
-        let envelopes: Vec<Envelope> = self.rx.try_iter().collect();
+    pub fn poll(&mut self) -> Vec<Msg<P>> {
+        let envelopes: Vec<Envelope<P>> = self.rx.try_iter().collect();
         let mut msgs = Vec::with_capacity(envelopes.len());
         for Envelope { msg, answers_job } in envelopes {
             if answers_job {
@@ -301,7 +317,7 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// generate`. Keeping the app's model off the GPU also keeps an idle app idle: an opened
 /// CubeCL device polls from its own thread for as long as the process lives. Training
 /// uses the GPU when the Training tab asks for it.
-fn model_thread(rx: Receiver<ModelRequest>, tx: Sender<Envelope>, ctx: egui::Context) {
+fn model_thread<P>(rx: Receiver<ModelRequest>, tx: Sender<Envelope<P>>, ctx: egui::Context) {
     let dev = backend::cpu();
     let mut model: Option<ModelArtifact> = None;
     while let Ok(job) = rx.recv() {
@@ -360,25 +376,17 @@ fn model_info(dir: &std::path::Path, a: &ModelArtifact, dev: &ChosenDevice) -> M
 }
 
 /// Runs one generation (or fill) on the loaded model.
-fn generate(
+fn generate<P>(
     model: Option<&ModelArtifact>,
     request: GenerateRequest,
     device: &burn::tensor::Device,
-) -> Msg {
+) -> Msg<P> {
     let t = Instant::now();
     let result = match model {
         None => Err(GuiError::NoModel),
         Some(a) => catch_panic(|| {
             let bound = crate::model::ModelRef::new(a, device);
-            match request.fill {
-                Some((start, end)) => sampling::fill(
-                    bound,
-                    &request.primer,
-                    start as usize..end as usize,
-                    &request.config,
-                ),
-                None => sampling::generate(bound, &request.primer, &request.config),
-            }
+            sampling::write(bound, &request.melody, request.placement, &request.config)
         })
         .and_then(|r| r.map_err(GuiError::from)),
     };
@@ -399,7 +407,7 @@ mod tests {
 
     #[test]
     fn a_model_thread_that_cannot_start_answers_each_job_with_why() {
-        let mut jobs = Jobs::with_spawner(egui::Context::default(), refuse);
+        let mut jobs: Jobs<()> = Jobs::with_spawner(egui::Context::default(), refuse);
         jobs.load_model(PathBuf::from("models/none"));
         assert!(jobs.is_loading_model());
         let msgs = jobs.poll();
@@ -413,7 +421,7 @@ mod tests {
 
     #[test]
     fn a_job_whose_thread_cannot_start_is_reported() {
-        let mut jobs = Jobs::with_spawner(egui::Context::default(), refuse);
+        let mut jobs: Jobs<()> = Jobs::with_spawner(egui::Context::default(), refuse);
         jobs.spawn("open", || Msg::Browsed(None));
         let msgs = jobs.poll();
         let [Msg::Failed(e)] = msgs.as_slice() else {

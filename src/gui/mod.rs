@@ -3,16 +3,15 @@
 //! - [`app`]: the app's state, layout and commands; [`command`]: every user action.
 //! - [`piano_roll`]: the roll widget; [`document`]: the edited melody with undo;
 //!   [`editor`]: the document with its selection, cursor and history.
-//! - [`generate_panel`], [`transport`], [`file_dialog`]: generation, playback, files;
+//! - [`generate_panel`], [`playback`], [`file_dialog`]: generation, playback (and
+//!   [`player`], the sound device), files;
 //!   [`soundfont`]: the SoundFont voice source.
 //! - [`dataset`], [`training_panel`]: the dataset browser and live training.
 //! - [`jobs`]: background work; [`settings`]: what is remembered between runs.
-//! - [`midi`]: MIDI ports, recording and step input in the app; `thru` sounds the keys.
+//! - `app::midi`: MIDI ports, recording and step input in the app, and thru.
 
 #[cfg(feature = "gui")]
 pub mod app;
-#[cfg(feature = "audio")]
-pub mod audio;
 #[cfg(feature = "gui")]
 pub mod command;
 #[cfg(feature = "gui")]
@@ -30,19 +29,17 @@ pub mod generate_panel;
 #[cfg(feature = "gui")]
 pub mod jobs;
 #[cfg(feature = "gui")]
-pub mod midi;
-#[cfg(feature = "gui")]
 pub mod piano_roll;
+#[cfg(feature = "gui")]
+pub mod playback;
+#[cfg(feature = "audio")]
+pub mod player;
 #[cfg(feature = "gui")]
 pub mod settings;
 #[cfg(feature = "gui")]
 pub mod soundfont;
-#[cfg(all(feature = "gui", feature = "audio"))]
-pub mod thru;
 #[cfg(feature = "gui")]
 pub mod training_panel;
-#[cfg(feature = "gui")]
-pub mod transport;
 
 #[cfg(feature = "gui")]
 pub use app::{AppOptions, LstmuseApp};

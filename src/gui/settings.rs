@@ -1,6 +1,6 @@
 //! What the app remembers between runs (through eframe's persistence).
 
-use super::midi::OutputChoice;
+use super::app::midi::devices::OutputChoice;
 use super::piano_roll::RollView;
 use crate::midi_io::StepLength;
 use crate::music::{Key, Meter, Mode, PitchName};
@@ -227,10 +227,10 @@ mod tests {
         };
         s.midi.input_port = Some("Keystation 49 MIDI 1".into());
         s.midi.output = OutputChoice::Virtual;
-        s.add_recent(PathBuf::from("/tmp/a.krn"));
-        s.add_recent(PathBuf::from("/tmp/b.mid"));
-        s.add_recent(PathBuf::from("/tmp/a.krn"));
-        assert_eq!(s.recent_files[0], PathBuf::from("/tmp/a.krn"));
+        s.add_recent(PathBuf::from("songs/a.krn"));
+        s.add_recent(PathBuf::from("songs/b.mid"));
+        s.add_recent(PathBuf::from("songs/a.krn"));
+        assert_eq!(s.recent_files[0], PathBuf::from("songs/a.krn"));
         assert_eq!(s.recent_files.len(), 2);
         let text = serde_json::to_string(&s).unwrap();
         let back: Settings = serde_json::from_str(&text).unwrap();

@@ -1,6 +1,6 @@
 //! The SoundFont voice source: a font loaded off the UI thread with progress, and the voice and General MIDI program pickers.
 
-use super::jobs::{Jobs, Msg};
+use super::jobs::Jobs;
 use super::settings::{SoundFontSettings, TransportSettings};
 use crate::synth::{GM_FAMILIES, GmProgram, SoundFont, SoundFontVoice, Voice};
 use eframe::egui;
@@ -60,23 +60,28 @@ pub struct SoundFontSource {
 impl SoundFontSource {
     /// Starts loading `path` on its own thread (a later load replaces an earlier one
     /// still running); `activate` makes it the playing voice once loaded.
-    pub fn load(&mut self, jobs: &mut Jobs, path: PathBuf, activate: bool) {
+    pub fn load<P: From<SoundFontMsg> + Send + 'static>(
+        &mut self,
+        jobs: &mut Jobs<P>,
+        path: PathBuf,
+        activate: bool,
+    ) {
         self.loading = Some(Loading {
             path: path.clone(),
             fraction: 0.0,
             activate,
         });
         let reporter = jobs.reporter();
-        jobs.spawn("soundfont", move || {
+        jobs.spawn_panel("soundfont", move || {
             let limits = crate::limits::Limits::DEFAULT;
             let report = |fraction| {
-                reporter.send(Msg::SoundFont(SoundFontMsg::Progress {
+                reporter.panel(SoundFontMsg::Progress {
                     path: path.clone(),
                     fraction,
-                }));
+                });
             };
             let result = SoundFont::load_with_progress(&path, &limits, report).map(Arc::new);
-            Msg::SoundFont(SoundFontMsg::Loaded { path, result })
+            SoundFontMsg::Loaded { path, result }
         });
     }
 

@@ -37,7 +37,7 @@ pub enum MidiError {
 
 #[cfg(feature = "midi")]
 mod imp {
-    use super::*;
+    use super::{CLIENT_NAME, MidiError, MidiInbox, MidiSink, Port};
     use midir::{Ignore, MidiInput, MidiInputConnection, MidiOutput, MidiOutputConnection};
 
     /// On Linux the ALSA sequencer device must exist; checking first gives a clear message

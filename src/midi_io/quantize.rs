@@ -67,7 +67,7 @@ pub fn top_line(mut notes: Vec<GridNote>) -> Vec<GridNote> {
 /// first downbeat become a pickup. `None` when there are no notes.
 pub fn to_melody(line: &[GridNote], tempo: Tempo) -> Option<Melody> {
     let first = line.first()?.start;
-    let step = Ratio::new(1, 4);
+    let step = Ratio::STEP;
     let steps = |n: i64| step * Ratio::from_int(n);
     let origin = first.min(0);
     let mut notes = Vec::new();

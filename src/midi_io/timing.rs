@@ -1,6 +1,6 @@
 //! Tempo and meter as time: how long a 16th step and a bar last.
 
-use crate::music::Meter;
+use crate::music::{Meter, Ratio};
 
 /// Slowest and fastest tempo, in quarter notes per minute.
 pub const BPM_RANGE: (f64, f64) = (20.0, 400.0);
@@ -31,7 +31,10 @@ impl Tempo {
 
     /// 16th steps per bar (at least 1).
     pub fn steps_per_bar(&self) -> u32 {
-        (self.meter.bar_length().to_f64() * 4.0).round().max(1.0) as u32
+        (self.meter.bar_length() / Ratio::STEP)
+            .to_f64()
+            .round()
+            .max(1.0) as u32
     }
 
     /// Microseconds per bar.

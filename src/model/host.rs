@@ -57,7 +57,7 @@ fn host<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
     t.into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
-        .map_err(|e| Error::Invalid(format!("cannot read the model's {what}: {e:?}")))
+        .map_err(|e| Error::Internal(format!("cannot read the model's {what}: {e:?}")))
 }
 
 fn param<const D: usize>(p: &Param<Tensor<D>>, what: &str) -> Result<Vec<f32>> {
@@ -140,7 +140,7 @@ impl HostLstm {
         let rows = state.rows;
         let g = 4 * self.hidden;
         if tokens.len() != rows || tokens.iter().any(|&t| t >= self.vocab) {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Internal(format!(
                 "a step needs {rows} token(s) below {}, got {tokens:?}",
                 self.vocab
             )));
@@ -208,7 +208,7 @@ impl HostLstm {
             return Ok(());
         };
         if f.len() != tokens.len() * width {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Internal(format!(
                 "structure inputs: expected {} values, got {}",
                 tokens.len() * width,
                 f.len()

@@ -31,6 +31,22 @@ impl Meter {
     pub fn bar_length(self) -> Ratio {
         Ratio::new(4 * i64::from(self.numerator), i64::from(self.denominator))
     }
+
+    /// The usual length of a phrase in bars: 4 (2/4, 3/4, 4/4, 6/8, 9/8), 8 for bars of at
+    /// most a dotted quarter (3/8, 2/8), 2 for bars of six quarters or more (3/2, 4/2, 12/8).
+    /// In the Essen songs a marked phrase is mostly 2 bars, but the cadences sit on the 4-bar
+    /// level: a long note on the downbeat of bars 4 and 8 in 53–64 % of the erk songs, against
+    /// 19–36 % at bars 2 and 6.
+    pub fn phrase_bars(self) -> usize {
+        let bar = self.bar_length();
+        if bar <= Ratio::new(3, 2) {
+            8
+        } else if bar >= Ratio::from_int(6) {
+            2
+        } else {
+            4
+        }
+    }
 }
 
 impl Default for Meter {
@@ -211,6 +227,30 @@ impl Melody {
         m
     }
 
+    /// The melody up to `at` quarter notes: notes from `at` on are dropped, a note that
+    /// crosses it is cut there (and loses its written tie parts), and a melody that ends
+    /// earlier is padded with a rest up to `at`.
+    pub fn truncated(&self, at: Ratio) -> Melody {
+        let mut m = self.clone();
+        m.notes.clear();
+        for (on, n) in self.with_onsets() {
+            if on >= at {
+                break;
+            }
+            let mut n = n.clone();
+            if on + n.duration > at {
+                n.duration = at - on;
+                n.tie_parts.clear();
+            }
+            m.notes.push(n);
+        }
+        let end = m.duration();
+        if end < at {
+            m.notes.push(Note::rest(at - end));
+        }
+        m
+    }
+
     /// Merges consecutive rests and drops zero-length events.
     pub fn normalized(mut self) -> Melody {
         let mut out: Vec<Note> = Vec::with_capacity(self.notes.len());
@@ -256,7 +296,31 @@ mod tests {
     }
 
     #[test]
+    fn truncating_cuts_the_crossing_note_and_pads_a_short_melody() {
+        let mut m = Melody::new();
+        m.notes.push(Note::new(Pitch(60), Ratio::ONE));
+        m.notes.push(Note::new(Pitch(62), Ratio::from_int(2)));
+        let cut = m.truncated(Ratio::new(3, 2));
+        let parts: Vec<_> = cut.notes.iter().map(|n| (n.pitch, n.duration)).collect();
+        assert_eq!(
+            parts,
+            vec![
+                (Some(Pitch(60)), Ratio::ONE),
+                (Some(Pitch(62)), Ratio::new(1, 2))
+            ]
+        );
+        let padded = m.truncated(Ratio::from_int(4));
+        assert_eq!(padded.duration(), Ratio::from_int(4));
+        assert!(padded.notes[2].is_rest());
+    }
+
+    #[test]
     fn meter_bar_length() {
+        let bars = |n, d| Meter::new(n, d).unwrap().phrase_bars();
+        assert_eq!(
+            (bars(2, 4), bars(3, 4), bars(6, 8), bars(3, 8), bars(3, 2)),
+            (4, 4, 4, 8, 2)
+        );
         assert_eq!(Meter::new(6, 8).unwrap().bar_length(), Ratio::from_int(3));
         assert!(Meter::new(3, 5).is_none());
     }

@@ -31,6 +31,9 @@ impl Ratio {
     pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
     /// One quarter note.
     pub const ONE: Ratio = Ratio { num: 1, den: 1 };
+    /// The model's grid step: a sixteenth note. Every encoding, sampler, editor and
+    /// recorder step is this long.
+    pub const STEP: Ratio = Ratio { num: 1, den: 4 };
 
     /// `num / den`, reduced. A zero denominator gives zero (callers validate first).
     pub fn new(num: i64, den: i64) -> Ratio {
@@ -79,6 +82,17 @@ impl Ratio {
     /// Largest integer not above the value.
     pub fn floor(self) -> i64 {
         self.num.div_euclid(self.den)
+    }
+
+    /// The value in whole [`STEP`](Self::STEP)s (sixteenths), rounded down; negative values
+    /// count as 0 steps.
+    pub fn to_steps(self) -> usize {
+        usize::try_from((self / Ratio::STEP).floor()).unwrap_or(0)
+    }
+
+    /// `steps` sixteenths.
+    pub fn from_steps(steps: usize) -> Ratio {
+        Ratio::from_int(i64::try_from(steps).unwrap_or(i64::MAX)) * Ratio::STEP
     }
 
     /// Whether the value is a whole multiple of `unit` (a positive ratio).
@@ -235,6 +249,10 @@ mod tests {
         assert_eq!(Ratio::new(3, 4) / Ratio::new(1, 4), Ratio::from_int(3));
         assert!(Ratio::new(1, 3) < Ratio::new(1, 2));
         assert!(Ratio::new(3, 4).is_multiple_of(Ratio::new(1, 4)));
+        assert_eq!(Ratio::new(3, 4).to_steps(), 3);
+        assert_eq!(Ratio::new(7, 8).to_steps(), 3, "rounded down");
+        assert_eq!(Ratio::new(-1, 4).to_steps(), 0);
+        assert_eq!(Ratio::from_steps(6), Ratio::new(3, 2));
         assert!(!Ratio::new(1, 3).is_multiple_of(Ratio::new(1, 4)));
         assert_eq!(Ratio::new(-1, 4).floor(), -1);
     }

@@ -32,7 +32,7 @@ pub fn wav_bytes(rendered: &Rendered, format: WavFormat) -> Result<Vec<u8>> {
     let mut buffer = Cursor::new(Vec::with_capacity(
         44 + rendered.samples.len() * bytes_per_sample,
     ));
-    let encode = |e: hound::Error| Error::Invalid(format!("could not encode WAV: {e}"));
+    let encode = |e: hound::Error| Error::Internal(format!("could not encode WAV: {e}"));
     let mut writer = hound::WavWriter::new(&mut buffer, spec).map_err(encode)?;
     match format {
         WavFormat::Pcm16 => {

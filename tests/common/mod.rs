@@ -35,6 +35,20 @@ pub fn lstmuse(args: &[&str]) -> std::process::Output {
         .expect("the lstmuse binary runs")
 }
 
+/// Debian's TimGM6mb General MIDI SoundFont (package `timgm6mb-soundfont`).
+pub const TIMGM6MB: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+
+/// The path of TimGM6mb, or `None` (with a SKIP line) when it is not installed.
+pub fn timgm6mb() -> Option<PathBuf> {
+    let p = PathBuf::from(TIMGM6MB);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIP: {TIMGM6MB} not found (apt install timgm6mb-soundfont)");
+        None
+    }
+}
+
 /// A fixture file under `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -133,14 +147,45 @@ pub fn mscore() -> Option<PathBuf> {
     }
 }
 
+/// The songs of `tests/fixtures/kern` as training data (every file must load).
+pub fn kern_training_data() -> lstmuse::corpus::TrainingData {
+    use lstmuse::corpus::preprocess::PreprocessConfig;
+    let loaded = lstmuse::corpus::load(&fixture("kern")).expect("the kern fixtures load");
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let encoded = lstmuse::corpus::encode(&loaded.melodies, &PreprocessConfig::default());
+    let songs: Vec<_> = encoded.songs.into_iter().map(|s| s.symbols).collect();
+    lstmuse::corpus::TrainingData::from_songs(&songs, "tests/fixtures/kern")
+}
+
+/// A small symbols-only model (24 units) for `data`, trained `epochs` epochs in batches of
+/// four 16-step windows, with no early stopping and a fifth of the songs for validation.
+pub fn tiny_kern_config(
+    data: &lstmuse::corpus::TrainingData,
+    epochs: usize,
+) -> lstmuse::model::TrainingConfig {
+    use lstmuse::model::{MelodyLstmConfig, TrainingConfig};
+    TrainingConfig::new(
+        MelodyLstmConfig::new(data.vocab.len())
+            .with_hidden_size(24)
+            .with_dropout(0.1),
+    )
+    .with_epochs(epochs)
+    .with_batch_size(4)
+    .with_seq_len(16)
+    .with_learning_rate(1e-2)
+    .with_patience(0)
+    .with_valid_fraction(0.2)
+}
+
 /// A tiny symbols-only training setup (two short songs, hidden size 4) for tests that start
 /// training many times: the data and the configuration.
 pub fn tiny_training() -> (
-    lstmuse::model::training::TrainingData,
-    lstmuse::model::training::TrainingConfig,
+    lstmuse::corpus::TrainingData,
+    lstmuse::model::TrainingConfig,
 ) {
+    use lstmuse::corpus::TrainingData;
     use lstmuse::model::MelodyLstmConfig;
-    use lstmuse::model::training::{TrainingConfig, TrainingData};
+    use lstmuse::model::TrainingConfig;
     let songs: Vec<_> = ["60 _ 62 _ 64 _ r _ 65 _ _ _", "67 _ 65 64 _ 62 60 _ _ _"]
         .iter()
         .map(|s| lstmuse::corpus::encoding::parse_symbols(s).expect("symbols"))

@@ -92,7 +92,7 @@ pub fn score_text(bytes: &[u8]) -> Result<String> {
 
 /// Packs MusicXML text into an `.mxl` archive (stored `mimetype`, container, deflated score).
 pub fn pack(score: &str) -> Result<Vec<u8>> {
-    let fail = |e: &dyn std::fmt::Display| Error::Invalid(format!("could not write .mxl: {e}"));
+    let fail = |e: &dyn std::fmt::Display| Error::Internal(format!("could not write .mxl: {e}"));
     let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let deflated =
         SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);

@@ -1,6 +1,10 @@
 //! What each `Command` does: edits, generation, keeping variations, files and jobs.
 
-use super::*;
+use super::{
+    Command, DatasetAction, Document, ExportKind, Format, GenerateRequest, GuiError, HistoryStep,
+    LstmuseApp, Melody, Msg, Origin, Path, PathBuf, PathDialog, Placement, Purpose, ReadOptions,
+    RenderConfig, RollEdit, Tab, TrainingAction, egui, file_dialog, formats,
+};
 
 impl LstmuseApp {
     /// Applies a roll edit undoably.
@@ -105,11 +109,10 @@ impl LstmuseApp {
         let config = self.settings.sampler.to_config(doc.key);
         match doc.seed_span() {
             Some((start, end)) => GenerateRequest {
-                primer: doc.to_melody_range(start, Some(end), |n| n.origin == Origin::Seed),
+                melody: doc.to_melody_range(start, Some(end), |n| n.origin == Origin::Seed),
                 config,
-                anchor: end,
-                replace_from: None,
-                fill: None,
+                origin: start,
+                placement: Placement::After,
             },
             None => {
                 let mut primer = Melody::new();
@@ -123,11 +126,10 @@ impl LstmuseApp {
                 let end = doc.end();
                 let bar = doc.steps_per_bar();
                 GenerateRequest {
-                    primer,
+                    melody: primer,
                     config,
-                    anchor: end.div_ceil(bar) * bar,
-                    replace_from: None,
-                    fill: None,
+                    origin: end.div_ceil(bar) * bar,
+                    placement: Placement::After,
                 }
             }
         }
@@ -245,7 +247,7 @@ impl LstmuseApp {
         let request = self.generate_request();
         // Bar lines and exports follow the meter the melody is written in.
         self.editor
-            .start_empty_in(request.primer.meter.unwrap_or_default());
+            .start_empty_in(request.melody.meter.unwrap_or_default());
         self.start_generation(request, "Generating…");
     }
 
@@ -265,11 +267,12 @@ impl LstmuseApp {
                 |s| s.0,
             )
             .min(cursor);
-        let mut request = self.generate_request();
-        request.primer = doc.to_melody_range(start, Some(cursor), |_| true);
-        request.anchor = cursor;
-        request.replace_from = Some(cursor);
-        request.fill = None;
+        let request = GenerateRequest {
+            melody: doc.to_melody_range(start, Some(cursor), |_| true),
+            origin: start,
+            placement: Placement::From((cursor - start) as usize),
+            ..self.generate_request()
+        };
         self.start_generation(request, "Generating from the cursor…");
     }
 
@@ -321,11 +324,12 @@ impl LstmuseApp {
             return;
         }
         let doc = self.editor.doc();
-        let mut request = self.generate_request();
-        request.primer = doc.to_melody_range(0, Some(end.max(doc.end())), |_| true);
-        request.anchor = start;
-        request.replace_from = None;
-        request.fill = Some((start, end));
+        let request = GenerateRequest {
+            melody: doc.to_melody_range(0, Some(end.max(doc.end())), |_| true),
+            origin: 0,
+            placement: Placement::Span(start as usize, end as usize),
+            ..self.generate_request()
+        };
         self.start_generation(request, "Filling the selection…");
     }
 

@@ -1,7 +1,41 @@
-//! What background jobs report, applied by the part that owns the state.
+//! What background jobs report, applied by the part that owns the state: the job runner
+//! carries each panel's messages as [`PanelMsg`], and this routes them to their panel.
 
-use super::*;
+use super::super::dataset::DatasetMsg;
+use super::super::training_panel::TrainingMsg;
+use super::{
+    DatasetOutcome, GenerateRequest, GuiError, LstmuseApp, Melody, Msg, Path, PathBuf,
+    SoundFontMsg, SoundFontOutcome,
+};
 use crate::sampling::Generated;
+
+/// A panel's message, as the job runner carries it.
+pub enum PanelMsg {
+    /// For the dataset browser.
+    Dataset(DatasetMsg),
+    /// For the training panel.
+    Training(TrainingMsg),
+    /// A SoundFont loading, or loaded.
+    SoundFont(SoundFontMsg),
+}
+
+impl From<DatasetMsg> for PanelMsg {
+    fn from(m: DatasetMsg) -> Self {
+        PanelMsg::Dataset(m)
+    }
+}
+
+impl From<TrainingMsg> for PanelMsg {
+    fn from(m: TrainingMsg) -> Self {
+        PanelMsg::Training(m)
+    }
+}
+
+impl From<SoundFontMsg> for PanelMsg {
+    fn from(m: SoundFontMsg) -> Self {
+        PanelMsg::SoundFont(m)
+    }
+}
 
 impl LstmuseApp {
     pub(super) fn process_messages(&mut self) {
@@ -22,7 +56,7 @@ impl LstmuseApp {
                 } => self.generated(&request, result, millis),
                 Msg::Opened { path, result } => self.opened(&path, result),
                 Msg::Browsed(chosen) => self.browsed(chosen),
-                Msg::Dataset(m) => match self.dataset.apply(m) {
+                Msg::Panel(PanelMsg::Dataset(m)) => match self.dataset.apply(m) {
                     DatasetOutcome::None => {}
                     DatasetOutcome::Fetched { dir, message } => {
                         self.info(message);
@@ -30,8 +64,8 @@ impl LstmuseApp {
                     }
                     DatasetOutcome::FetchFailed(message) => self.error(message),
                 },
-                Msg::Training(m) => self.training.apply(m),
-                Msg::SoundFont(m) => self.soundfont_loaded(m),
+                Msg::Panel(PanelMsg::Training(m)) => self.training.apply(m),
+                Msg::Panel(PanelMsg::SoundFont(m)) => self.soundfont_loaded(m),
                 Msg::Panicked(why) => {
                     self.error(format!("internal error in a background job: {why}"));
                 }

@@ -3,8 +3,7 @@
 
 mod actions;
 mod messages;
-mod midi;
-mod midi_ui;
+pub mod midi;
 mod panels;
 
 use super::command::{Command, ExportKind};
@@ -16,15 +15,17 @@ use super::file_dialog::{self, DialogAction, PathDialog, Purpose};
 use super::generate_panel::{self, GenerateContext, Generation, Variation};
 use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg};
 use super::piano_roll::{LaneMode, RollEdit, RollView};
+use super::playback::Playback;
 use super::settings::{SamplerSettings, Settings};
 use super::soundfont::{self, SoundFontMsg, SoundFontOutcome, SoundFontSource, VoiceAction};
 use super::training_panel::{TrainingAction, TrainingPanel, TrainingSettings};
-use super::transport::Audio;
 use crate::formats::{self, Format, ReadOptions};
 use crate::model::artifact::ModelArtifact;
 use crate::music::Melody;
+use crate::sampling::Placement;
 use crate::synth::RenderConfig;
 use eframe::egui::{self, Color32, RichText};
+use messages::PanelMsg;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -102,13 +103,13 @@ pub struct LstmuseApp {
     /// The loaded model.
     model: Option<ModelInfo>,
     /// Background jobs, and what the model thread is doing.
-    jobs: Jobs,
+    jobs: Jobs<PanelMsg>,
     /// Sound output.
-    audio: Audio,
+    audio: Playback,
     /// The SoundFont voice source: the loaded font, and one loading.
     soundfont: SoundFontSource,
     /// MIDI ports, recording and step input.
-    midi: super::midi::MidiIo,
+    midi: midi::devices::MidiDevices,
     status: Status,
     dialog: Option<PathDialog>,
     tab: Tab,
@@ -164,9 +165,9 @@ impl LstmuseApp {
             editor: Editor::default(),
             generation: Generation::default(),
             model: None,
-            audio: Audio::open(options.audio),
+            audio: Playback::open(options.audio),
             soundfont: SoundFontSource::default(),
-            midi: super::midi::MidiIo::new({
+            midi: midi::devices::MidiDevices::new({
                 let ctx = cc.egui_ctx.clone();
                 crate::midi_io::MidiInbox::new().with_waker(move || ctx.request_repaint())
             }),
@@ -361,10 +362,11 @@ impl LstmuseApp {
 
     /// What is shown and heard: the document plus the auditioned variation.
     pub fn shown_document(&self) -> Document {
-        let mut doc = self.editor.doc().clone();
-        if let Some((s, e)) = self.generation.auditioned().and_then(|v| v.replace_span) {
-            doc.clear_span(s, e);
-        }
+        let doc = self.editor.doc();
+        let auditioned = self.generation.auditioned();
+        let mut doc = auditioned
+            .and_then(|v| v.beneath(doc))
+            .unwrap_or_else(|| doc.clone());
         for n in self.ghost_notes() {
             doc.push(RollNote {
                 origin: Origin::Generated,

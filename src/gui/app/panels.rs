@@ -1,6 +1,9 @@
 //! The menu bar, status bar, transport bar, roll area and dialogs, and their input.
 
-use super::*;
+use super::{
+    Command, DialogAction, ExportKind, Format, LaneMode, LstmuseApp, ModelInfo, Msg, RichText,
+    RollOverlay, Tab, VoiceAction, egui, file_dialog, soundfont,
+};
 
 impl LstmuseApp {
     pub(super) fn handle_dropped_files(&mut self, ctx: &egui::Context) {
@@ -267,13 +270,12 @@ impl LstmuseApp {
     }
 
     pub(super) fn compose_area(&mut self, ui: &mut egui::Ui) {
-        let ghost: Vec<RollNote> = self.ghost_notes().to_vec();
         let preview = self.recording_preview();
+        let auditioned = self.generation.auditioned().cloned();
         let overlay = RollOverlay {
-            ghost: &ghost,
+            auditioned: auditioned.as_ref(),
             playhead: self.playhead(),
             loop_range: self.loop_range(),
-            replaced: self.generation.auditioned().and_then(|v| v.replace_span),
             preview: preview.as_ref(),
         };
         let out = self.editor.roll_ui(ui, &mut self.settings.roll, overlay);

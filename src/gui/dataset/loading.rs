@@ -1,6 +1,9 @@
 //! Loading corpora in the background (and fetching Essen), and turning tunes into table rows.
 
-use super::*;
+use super::{
+    Arc, CorpusEntry, DatasetBrowser, GuiError, Jobs, Path, PathBuf, PreprocessConfig, TuneRow,
+    corpus,
+};
 use crate::corpus::fetch::FetchReport;
 
 /// What the dataset's background jobs report.
@@ -40,7 +43,11 @@ pub enum DatasetOutcome {
 
 impl DatasetBrowser {
     /// Starts loading a corpus folder or file in the background.
-    pub fn load(&mut self, jobs: &mut Jobs, path: PathBuf) {
+    pub fn load<P: From<DatasetMsg> + Send + 'static>(
+        &mut self,
+        jobs: &mut Jobs<P>,
+        path: PathBuf,
+    ) {
         if self.corpora.iter().any(|c| c.path == path) {
             self.remove(&path);
         }
@@ -51,9 +58,9 @@ impl DatasetBrowser {
             tunes: 0,
             failed: 0,
         });
-        jobs.spawn("corpus", move || {
+        jobs.spawn_panel("corpus", move || {
             let loaded = load_rows(&path);
-            Msg::Dataset(DatasetMsg::Loaded { path, loaded })
+            DatasetMsg::Loaded { path, loaded }
         });
     }
 
@@ -116,7 +123,7 @@ impl DatasetBrowser {
     }
 
     /// Starts downloading the Essen collection (music21's ABC files) with pip.
-    pub fn fetch(&mut self, jobs: &mut Jobs) {
+    pub fn fetch<P: From<DatasetMsg> + Send + 'static>(&mut self, jobs: &mut Jobs<P>) {
         let Some(dir) = crate::corpus::fetch::default_corpus_dir().map(|d| d.join("essen")) else {
             self.errors.push((
                 PathBuf::new(),
@@ -126,12 +133,12 @@ impl DatasetBrowser {
         };
         self.fetching = Some("starting pip…".into());
         let reporter = jobs.reporter();
-        jobs.spawn("fetch", move || {
+        jobs.spawn_panel("fetch", move || {
             let mut progress = |text: &str| {
-                reporter.send(Msg::Dataset(DatasetMsg::FetchProgress(text.to_string())));
+                reporter.panel(DatasetMsg::FetchProgress(text.to_string()));
             };
             let result = crate::corpus::fetch::fetch_essen(&dir, &mut progress);
-            Msg::Dataset(DatasetMsg::Fetched { dir, result })
+            DatasetMsg::Fetched { dir, result }
         });
     }
 }
@@ -174,7 +181,7 @@ fn load_rows(path: &Path) -> Result<Loaded, GuiError> {
             let meter = m.meter;
             let bar = m.meter.unwrap_or_default().bar_length().to_f64();
             let bars = (m.duration().to_f64() / bar.max(0.25)) as f32;
-            let (excluded, symbols) = match preprocess::prepare(&m, &config) {
+            let (excluded, song) = match corpus::encode_song(&m, &config) {
                 Ok(s) => (None, Some(Arc::new(s))),
                 Err(e) => (Some(e), None),
             };
@@ -187,7 +194,7 @@ fn load_rows(path: &Path) -> Result<Loaded, GuiError> {
                 bars,
                 excluded,
                 melody: Arc::new(m),
-                symbols,
+                song,
             }
         })
         .collect();

@@ -3,13 +3,11 @@
 
 use super::document::{Document, Origin};
 use super::error::GuiError;
-use super::jobs::{Jobs, Msg};
+use super::jobs::Jobs;
 use super::piano_roll::{PianoRoll, RollView};
 use crate::corpus;
-use crate::corpus::encoding::Symbol;
 use crate::corpus::folder::EncodedSong;
-use crate::corpus::preprocess::{self, Exclusion, PreprocessConfig};
-use crate::corpus::structure::SongStructure;
+use crate::corpus::preprocess::{Exclusion, PreprocessConfig};
 use crate::music::{Key, Melody, Meter};
 use eframe::egui::{self, Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
@@ -52,8 +50,8 @@ pub struct TuneRow {
     pub excluded: Option<Exclusion>,
     /// The melody.
     pub melody: Arc<Melody>,
-    /// Its training symbols, if it is included.
-    pub symbols: Option<Arc<Vec<Symbol>>>,
+    /// The song as training reads it, if it is included.
+    pub song: Option<Arc<EncodedSong>>,
 }
 
 impl TuneRow {
@@ -197,14 +195,7 @@ impl DatasetBrowser {
         } else {
             Box::new(rows.iter().filter_map(|&i| self.rows.get(i)))
         };
-        pick.filter_map(|r| {
-            r.symbols.as_ref().map(|s| EncodedSong {
-                symbols: (**s).clone(),
-                structure: SongStructure::new(r.melody.meter, r.melody.pickup),
-                source: r.melody.source.clone(),
-            })
-        })
-        .collect()
+        pick.filter_map(|r| r.song.as_deref().cloned()).collect()
     }
 
     /// Draws the browser; returns what the user asked for.

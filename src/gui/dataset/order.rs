@@ -59,7 +59,7 @@ mod tests {
             bars: 0.0,
             excluded,
             melody: Arc::new(Melody::new()),
-            symbols: None,
+            song: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Statistics of the usable tunes and their plots.
 
-use super::*;
+use super::{BTreeMap, Bar, BarChart, Color32, DatasetBrowser, Key, Plot, egui, order};
+use crate::music::Ratio;
 use std::collections::HashMap;
 
 /// Statistics of the included tunes.
@@ -26,7 +27,7 @@ impl DatasetBrowser {
             for n in &r.melody.notes {
                 if let Some(p) = n.pitch {
                     *s.pitches.entry(p.midi()).or_default() += 1;
-                    let steps = (n.duration.to_f64() * 4.0).round() as u32;
+                    let steps = (n.duration / Ratio::STEP).to_f64().round() as u32;
                     *s.lengths.entry(steps).or_default() += 1;
                 }
             }

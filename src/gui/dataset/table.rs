@@ -1,6 +1,9 @@
 //! The tune table (sorting, selection, dragging rows) and the selected tune's preview.
 
-use super::*;
+use super::{
+    Color32, Column, DatasetAction, DatasetBrowser, Document, Origin, PianoRoll, RichText, Sense,
+    SortBy, TableBuilder, TunePayload, TuneRow, egui,
+};
 
 impl DatasetBrowser {
     pub(super) fn table(&mut self, ui: &mut egui::Ui, actions: &mut Vec<DatasetAction>) {

@@ -1,6 +1,10 @@
 //! Drawing the roll: the keyboard and grid, the notes, the confidence lane, thumbnails.
 
-use super::*;
+use super::{
+    Align2, BTreeSet, Color32, CornerRadius, Document, Drag, FontId, GENERATED_COLOUR, GUTTER,
+    LaneMode, Layout, Origin, Rect, Response, RollNote, RollView, SEED_COLOUR, SELECTED_COLOUR,
+    Scene, Sense, Shape, Stroke, StrokeKind, USER_COLOUR, Ui, Vec2, egui, note_rect, pos2, vec2,
+};
 
 pub(super) fn is_black(pitch: u8) -> bool {
     matches!(pitch % 12, 1 | 3 | 6 | 8 | 10)

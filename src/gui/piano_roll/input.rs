@@ -1,6 +1,9 @@
 //! Mouse and wheel input on the roll: scrolling, zooming, hit-testing, dragging notes.
 
-use super::*;
+use super::{
+    BTreeSet, Document, Drag, EDGE, Input, Pos2, Rect, RollEdit, RollOutput, RollView, egui, pos2,
+    vec2,
+};
 
 /// The wheel scrolls; Ctrl+wheel zooms time, Ctrl+Shift+wheel zooms pitch.
 pub(super) fn handle_scroll(input: &Input<'_>, view: &mut RollView) {

@@ -2,11 +2,13 @@
 
 use super::dataset::DatasetBrowser;
 use super::error::GuiError;
-use super::jobs::{Jobs, Msg, Reporter};
-use crate::corpus::folder::EncodedSong;
+use super::jobs::{Jobs, Reporter};
+use crate::corpus::TrainingData;
+use crate::corpus::folder::{EncodedCorpus, EncodedSong};
 use crate::model::artifact::{CARD_FILE, ModelArtifact, ModelCard, WEIGHTS_FILE};
 use crate::model::backend::BackendChoice;
-use crate::model::training::{self, TrainOptions, TrainingConfig, TrainingData, TrainingEvent};
+use crate::model::training;
+use crate::model::{TrainOptions, TrainingConfig, TrainingEvent};
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use serde::{Deserialize, Serialize};
@@ -143,8 +145,8 @@ struct Run {
 
 impl Run {
     /// Trains and reports every event, then how it ended.
-    fn go(self, reporter: &Reporter) {
-        let send = |m: TrainingMsg| reporter.send(Msg::Training(m));
+    fn go<P: From<TrainingMsg>>(self, reporter: &Reporter<P>) {
+        let send = |m: TrainingMsg| reporter.panel(m);
         let mut on_event = |e: &TrainingEvent| send(TrainingMsg::Event(e.clone()));
         // Opening a GPU device can take a while: do it here, not on the UI thread.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -295,12 +297,12 @@ impl TrainingPanel {
 
     /// Starts training on the chosen set (or every usable tune) in a background thread,
     /// into the models folder under the settings' model name.
-    pub fn start(
+    pub fn start<P: From<TrainingMsg> + Send + 'static>(
         &mut self,
         settings: &TrainingSettings,
         dataset: &DatasetBrowser,
         resume: bool,
-        jobs: &Jobs,
+        jobs: &Jobs<P>,
     ) -> Result<(), GuiError> {
         if self.running {
             return Err(GuiError::TrainingRunning);
@@ -315,7 +317,7 @@ impl TrainingPanel {
         if songs.len() < 2 {
             return Err(GuiError::TooFewSongs(songs.len()));
         }
-        let data = TrainingData::from_encoded(&songs, name);
+        let data = TrainingData::from_encoded(&EncodedCorpus::from_songs(songs), name);
         let config = settings.to_config(data.vocab.len());
         config.validate()?;
         let out_dir = self.models_dir.join(settings.model_name.trim());

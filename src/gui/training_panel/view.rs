@@ -1,6 +1,9 @@
 //! Drawing the training panel: settings, the model list, progress and the live loss plot.
 
-use super::*;
+use super::{
+    BackendChoice, Color32, DatasetBrowser, Legend, Line, Plot, PlotPoints, RichText, RunFigures,
+    TrainingAction, TrainingPanel, TrainingSettings, VLine, egui,
+};
 
 impl TrainingPanel {
     /// Draws the panel.

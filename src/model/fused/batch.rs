@@ -1,7 +1,7 @@
 //! A training batch on the host, time-major, with the structure inputs kept sparse (they
 //! are multi-hot: a few ones among hundreds of zeros per step).
 
-use crate::corpus::data::Window;
+use crate::corpus::data::{Padded, Window};
 use crate::corpus::structure::StructureInputs;
 
 /// Sparse rows: row `r`'s entries are `index[starts[r]..starts[r + 1]]` with their `value`s.
@@ -48,33 +48,29 @@ pub struct HostBatch {
 
 impl HostBatch {
     /// Builds the batch of `windows` (the `first_row`-th onward of the whole batch),
-    /// padded with the first window's last id; with `inputs`, the structure inputs too.
+    /// padded as every batch is ([`Padded`]); with `inputs`, the structure inputs too.
     pub fn new(
         windows: &[&Window],
         inputs: Option<&StructureInputs>,
         first_row: usize,
     ) -> HostBatch {
-        let rows = windows.len();
-        let steps = windows.iter().map(|w| w.len()).max().unwrap_or(0);
-        let pad = windows
-            .first()
-            .and_then(|w| w.ids.last().copied())
-            .unwrap_or(0);
+        let padded = Padded::new(windows);
+        let (rows, steps) = (windows.len(), padded.steps);
         let mut batch = HostBatch {
             steps,
             rows,
-            inputs: vec![pad; steps * rows],
-            targets: vec![pad; steps * rows],
-            mask: vec![0.0; steps * rows],
+            inputs: Vec::with_capacity(steps * rows),
+            targets: Vec::with_capacity(steps * rows),
+            mask: Vec::with_capacity(steps * rows),
             features: None,
             first_row,
         };
-        for (b, w) in windows.iter().enumerate() {
-            for t in 0..w.len() {
-                let r = t * rows + b;
-                batch.inputs[r] = w.ids[t];
-                batch.targets[r] = w.ids[t + 1];
-                batch.mask[r] = w.mask[t];
+        for t in 0..steps {
+            for b in 0..rows {
+                let (input, target, weight) = padded.step(b, t);
+                batch.inputs.push(input);
+                batch.targets.push(target);
+                batch.mask.push(weight);
             }
         }
         batch.features = inputs.map(|inputs| sparse_features(windows, inputs, steps));

@@ -87,13 +87,13 @@ pub fn gradients(
     for r in results {
         let g = r
             .grads
-            .ok_or_else(|| Error::Invalid("a shard returned no gradients".into()))?;
+            .ok_or_else(|| Error::Internal("a shard returned no gradients".into()))?;
         match &mut sum {
             Some(s) => s.add(&g),
             None => sum = Some(g),
         }
     }
-    let sum = sum.ok_or_else(|| Error::Invalid("no windows to train on".into()))?;
+    let sum = sum.ok_or_else(|| Error::Internal("no windows to train on".into()))?;
     Ok(FusedStep {
         loss: loss / targets.max(1) as f64,
         right,
@@ -140,7 +140,7 @@ fn run_shards(
         .flat_map(|w| &w.ids)
         .find(|&&id| id >= weights.vocab)
     {
-        return Err(Error::Invalid(format!(
+        return Err(Error::Internal(format!(
             "symbol id {bad} is outside the model's {} symbols",
             weights.vocab
         )));

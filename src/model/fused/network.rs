@@ -6,7 +6,7 @@ use super::batch::HostBatch;
 use super::layer::{self, Dims, LayerWeights, Tape};
 use crate::model::host::HostLstm;
 use crate::model::kernels::{Operand, fast_exp, gemm, simd_dispatch};
-use crate::sampling::rng::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// Gradients of every weight of a [`HostLstm`], in its layout.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,7 @@ use super::*;
 use crate::corpus::structure::{Segment, SongStructure, StepContext};
 use crate::model::{DropoutMasks, MelodyLstmConfig};
 use crate::music::Meter;
-use crate::sampling::rng::SplitMix64;
+use crate::rng::SplitMix64;
 use burn::tensor::Int;
 use burn::tensor::activation::log_softmax;
 

@@ -1,0 +1,52 @@
+//! `lstmuse convert`: one melody from any format the library reads to any it writes.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use lstmuse::corpus::preprocess::transposition_to_c_or_a;
+use lstmuse::formats::{self, ReadOptions};
+use std::path::PathBuf;
+
+/// `lstmuse convert`.
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The input file.
+    pub input: PathBuf,
+    /// The output file; its extension picks the format.
+    pub output: PathBuf,
+    /// ABC: the tune with reference number X:N (default: the first tune).
+    #[arg(long)]
+    pub tune: Option<u32>,
+    /// Kern spine, MIDI track or MusicXML part to read (0-based; default: the top voice).
+    #[arg(long, alias = "voice")]
+    pub part: Option<usize>,
+    /// Move the melody to C major / A minor, as the preprocessing does.
+    #[arg(long)]
+    pub transpose_to_c: bool,
+}
+
+/// Runs `lstmuse convert`.
+pub fn convert(args: ConvertArgs) -> Result<()> {
+    let options = ReadOptions {
+        tune: args.tune,
+        part: args.part,
+    };
+    if formats::Format::from_path(&args.output).is_none() {
+        bail!(
+            "cannot write {}: use .mid, .musicxml, .mxl, .krn or .abc",
+            args.output.display()
+        );
+    }
+    let mut melody = formats::read_melody(&args.input, &options)?;
+    if args.transpose_to_c {
+        let shift = transposition_to_c_or_a(&melody)
+            .with_context(|| format!("{} has no notes to find a key", args.input.display()))?;
+        melody = melody.transposed(shift);
+    }
+    formats::write_melody(&melody, &args.output)?;
+    eprintln!(
+        "wrote {} notes to {}",
+        melody.sounding().count(),
+        args.output.display()
+    );
+    Ok(())
+}

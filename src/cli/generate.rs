@@ -1,0 +1,162 @@
+//! `lstmuse generate`: continue a primer, or fill bars of it, and write the variations.
+
+use super::args;
+use super::sampler_args::{SamplerArgs, load_model, sampler_config};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use lstmuse::model::ModelRef;
+use lstmuse::model::backend;
+use std::path::{Path, PathBuf};
+
+/// `lstmuse generate`.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// The model folder (default: the bundled model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// A melody file to continue (.krn, .abc, .mid, .musicxml, …).
+    #[arg(long, conflicts_with = "primer_text")]
+    pub primer: Option<PathBuf>,
+    /// A primer in the seed's text form, e.g. "67 _ 67 _ 65 64 _ r _" (MIDI numbers, `_` holds, `r` rests, 16ths).
+    #[arg(long)]
+    pub primer_text: Option<String>,
+    /// ABC: the tune X:N of the primer file.
+    #[arg(long)]
+    pub tune: Option<u32>,
+    /// Kern spine, MIDI track or MusicXML part of the primer file (0-based; default: the
+    /// top voice).
+    #[arg(long, requires = "primer")]
+    pub part: Option<usize>,
+    /// Rewrite bars A to B (inclusive, 1-based; bar 1 is the first full bar) of the primer
+    /// file, conditioned on the notes before and after them; the rest stays as it is.
+    #[arg(long, value_name = "A-B", requires = "primer", value_parser = parse_bar_range)]
+    pub fill_bars: Option<(usize, usize)>,
+    /// The sampler settings.
+    #[command(flatten)]
+    pub sampler: SamplerArgs,
+    /// How many melodies (1 to 64).
+    #[arg(long, default_value_t = 1, value_parser = args::variations)]
+    pub variations: usize,
+    /// The output file (.mid, .musicxml, .krn, .abc); with several variations NAME-1.EXT, NAME-2.EXT, ….
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print, per variation, the notes, the mean entropy and the mean log-probability.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A bar range `A-B` (or one bar `A`), 1-based and inclusive, within the limit on bars.
+fn parse_bar_range(text: &str) -> Result<(usize, usize), String> {
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let parse = |v: &str| {
+        args::bar_number(v)
+            .map_err(|e| format!("{text:?} is not a bar range: write it like 3-4 ({e})"))
+    };
+    let (a, b) = (parse(a)?, parse(b)?);
+    if a > b {
+        return Err(format!("the bar range {a}-{b} is empty"));
+    }
+    Ok((a, b))
+}
+
+/// The 16th-note steps of bars `a..=b` of `melody`.
+fn bar_span(melody: &lstmuse::Melody, (a, b): (usize, usize)) -> Result<std::ops::Range<usize>> {
+    let meter = melody
+        .meter
+        .context("the primer has no meter, so it has no bars to fill: give it a time signature")?;
+    let structure = lstmuse::corpus::structure::SongStructure::new(Some(meter), melody.pickup);
+    let total = melody.duration().to_steps();
+    let (Some(start), Some(end)) = (structure.bar_start(a), structure.bar_start(b + 1)) else {
+        bail!("{meter} bars are not whole 16th steps");
+    };
+    if start >= total {
+        bail!(
+            "the primer has no bar {a}: it ends in bar {}",
+            1 + total.saturating_sub(structure.pickup_steps) / structure.bar_steps().unwrap_or(1)
+        );
+    }
+    Ok(start..end.min(total))
+}
+
+/// `name.mid` for one variation, `name-1.mid`, `name-2.mid`, … for several.
+pub fn variation_path(out: &Path, index: usize, count: usize) -> PathBuf {
+    if count <= 1 {
+        return out.to_path_buf();
+    }
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = out
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}-{}.{ext}", index + 1))
+}
+
+/// Runs `lstmuse generate`.
+pub fn run_generate(args: GenerateArgs) -> Result<()> {
+    if lstmuse::formats::Format::from_path(&args.out).is_none() {
+        bail!(
+            "cannot write {}: use .mid, .musicxml, .krn or .abc",
+            args.out.display()
+        );
+    }
+    let config = sampler_config(&args.sampler, args.variations)?;
+    let device = backend::cpu();
+    let artifact = load_model(args.model.clone(), &device.device)?;
+    let primer = match (&args.primer, &args.primer_text) {
+        (Some(p), _) => lstmuse::formats::read_melody(
+            p,
+            &lstmuse::formats::ReadOptions {
+                tune: args.tune,
+                part: args.part,
+            },
+        )?,
+        (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,
+        (None, None) => lstmuse::Melody::new(),
+    };
+    let bound = ModelRef::new(&artifact, &device.device);
+    let results = match args.fill_bars {
+        Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config)?,
+        None => lstmuse::sampling::generate(bound, &primer, &config)?,
+    };
+    let mut report = Vec::new();
+    for (i, g) in results.iter().enumerate() {
+        let path = variation_path(&args.out, i, results.len());
+        lstmuse::formats::write_melody(&g.melody, &path)?;
+        let notes: Vec<serde_json::Value> = g
+            .melody
+            .with_onsets()
+            .map(|(on, n)| {
+                serde_json::json!({
+                    "pitch": n.pitch.map(|p| p.midi()),
+                    "onset": on.to_f64(),
+                    "duration": n.duration.to_f64(),
+                })
+            })
+            .collect();
+        report.push(serde_json::json!({
+            "variation": i + 1,
+            "path": path.display().to_string(),
+            "notes": notes,
+            "primer_notes": g.primer_notes,
+            "span_steps": [g.span.start, g.span.end],
+            "mean_entropy": g.mean_entropy(),
+            "mean_log_probability": g.mean_log_probability(),
+        }));
+        if !args.json {
+            eprintln!(
+                "wrote {} ({} notes, mean entropy {:.2} nats, mean log-prob {:.2})",
+                path.display(),
+                g.melody.sounding().count(),
+                g.mean_entropy(),
+                g.mean_log_probability()
+            );
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! Form measures: what a musician hears across a whole melody, computed the same way on
+//! corpus songs and on generated melodies.
+//!
+//! - **phrase_end_cadence**: phrases of [`Meter::phrase_bars`](crate::music::Meter::phrase_bars)
+//!   bars (4 in 2/4, 3/4, 4/4 and 6/8). At each phrase end (the final bar too) the cadence
+//!   note is the last note starting on a strong beat of the phrase's last bar (else the
+//!   note sounding at its downbeat); it is *structural* when it is on a strong beat, lasts
+//!   at least a beat until the next note (or a rest follows it), and is scale degree 1 or 5,
+//!   or 2 or 7 for a half cadence. The measure is the share of phrase ends that are.
+//! - **final_on_tonic**: the last note is the tonic and starts on a strong beat.
+//! - **post_skip_reversal**: of the leaps larger than a major third (rests skipped), the
+//!   share whose next interval moves back by a step (von Hippel & Huron 2000).
+//! - **bar_repetition**: of the complete bars after the first (with a note onset), the share
+//!   equal to an earlier complete bar, exactly or transposed (same rhythm, every pitch
+//!   moved by one interval); the distance back to the nearest one (1, 2, 3, 4, 5–7, 8+
+//!   bars) as a histogram.
+//! - **ambitus**: highest minus lowest pitch, as a histogram in buckets of two semitones.
+//! - **repeated_note_runs**: a run of three or more equal notes (rests break runs) with
+//!   three of them in the last two bars.
+//!
+//! Strong beats are the downbeat and the middle beat of bars with an even number of beats
+//! (`SongStructure::is_strong_beat`). Degrees are taken against the melody's key.
+
+pub mod compare;
+pub mod grid;
+pub mod measures;
+
+pub use compare::{FormComparison, FormStats, Kind, Measure};
+pub use measures::{FormProfile, PhraseEnd};
+
+use crate::music::Melody;
+
+/// The form measures of a set of melodies (those without notes or meter are left out).
+pub fn stats(melodies: &[Melody]) -> FormStats {
+    let profiles: Vec<FormProfile> = melodies
+        .iter()
+        .filter_map(|m| FormProfile::of(m, None))
+        .collect();
+    FormStats::of(&profiles)
+}
+
+/// A generated set's form against a corpus's.
+pub fn compare(generated: &[Melody], corpus: &[Melody]) -> FormComparison {
+    FormComparison::new(&stats(corpus), &stats(generated))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,172 @@
+//! The `lstmuse` command line, run as a user would: convert, corpus stats, corpus encode.
+
+use crate::common;
+use crate::common::lstmuse;
+use std::process::Command;
+
+const SONG: &str =
+    "!!!OTL: Kleines Lied\n**kern\n*M3/4\n*k[b-]\n*F:\n{4c\n=1\n4f\n8f\n8g\n4a\n=2\n2.f}\n==\n*-\n";
+
+#[test]
+fn convert_writes_every_output_format_and_transposes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("lied.krn");
+    std::fs::write(&input, SONG).unwrap();
+    for ext in ["mid", "musicxml", "krn"] {
+        let out = dir.path().join(format!("out.{ext}"));
+        let o = lstmuse(&[
+            "convert",
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--transpose-to-c",
+        ]);
+        assert!(
+            o.status.success(),
+            "{ext}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.exists());
+    }
+    let back =
+        lstmuse::formats::read_melody(&dir.path().join("out.mid"), &Default::default()).unwrap();
+    let pitches: Vec<u8> = back.sounding().map(|n| n.pitch.unwrap().midi()).collect();
+    // F major moved down a fourth to C major.
+    assert_eq!(pitches, vec![55, 60, 60, 62, 64, 60]);
+    assert_eq!(back.key.unwrap().to_string(), "C Major");
+}
+
+#[test]
+fn convert_reports_bad_input_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.krn");
+    std::fs::write(&bad, "this is not kern").unwrap();
+    let o = lstmuse(&["convert", bad.to_str().unwrap(), "/tmp/x.mid"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.krn") && err.contains("**kern"), "{err}");
+    let o = lstmuse(&["convert", bad.to_str().unwrap(), "/tmp/x.docx"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("x.docx"));
+    let o = lstmuse(&["convert", "/nonexistent/song.krn", "/tmp/x.mid"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/song.krn"));
+}
+
+#[test]
+fn corpus_stats_json_and_encode() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.krn"), SONG).unwrap();
+    std::fs::write(
+        dir.path().join("b.krn"),
+        "**kern\n*M2/4\n*C:\n12c\n12d\n12e\n4f\n*-\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("c.krn"), "garbage").unwrap();
+    let o = lstmuse(&["corpus", "stats", dir.path().to_str().unwrap(), "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"], 3);
+    assert_eq!(v["tunes"], 3);
+    assert_eq!(v["loaded"], 2);
+    assert_eq!(v["failed"], 1);
+    assert_eq!(v["kept"], 1);
+    assert_eq!(v["symbols"], 28);
+    assert_eq!(v["vocab_size"], 3 + 4);
+    assert!(v["seconds"].as_f64().unwrap() >= 0.0);
+
+    let o = lstmuse(&["corpus", "stats", dir.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("c.krn"), "the failed file is listed: {text}");
+
+    let out = dir.path().join("enc");
+    let o = lstmuse(&[
+        "corpus",
+        "encode",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let songs = std::fs::read_to_string(out.join("songs.txt")).unwrap();
+    assert_eq!(
+        songs,
+        "55 _ _ _ 60 _ _ _ 60 _ 62 _ 64 _ _ _ 60 _ _ _ _ _ _ _ _ _ _ _\n"
+    );
+    let sources = std::fs::read_to_string(out.join("sources.txt")).unwrap();
+    assert!(sources.trim().ends_with("a.krn"));
+    let vocab = lstmuse::corpus::encoding::Vocabulary::load(&out.join("vocab.json")).unwrap();
+    assert_eq!(vocab.len(), 7);
+}
+
+#[test]
+fn empty_folder_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = lstmuse(&["corpus", "stats", dir.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no melody files"));
+}
+
+#[test]
+fn erk_stats_match_the_acceptance_counts() {
+    let Some(dir) = common::shared_corpus("essen-erk-krn") else {
+        return;
+    };
+    let o = lstmuse(&["corpus", "stats", dir.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (
+            v["files"].as_u64(),
+            v["failed"].as_u64(),
+            v["kept"].as_u64(),
+            v["symbols"].as_u64(),
+            v["vocab_size"].as_u64()
+        ),
+        (Some(1700), Some(0), Some(1683), Some(254_530), Some(38))
+    );
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let o = lstmuse(&["--help"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("corpus") && text.contains("app"), "{text}");
+}
+
+#[test]
+fn the_app_without_a_display_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(["app", "--no-audio", "--startup-check"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("could not open the app window"), "{err}");
+}
+
+/// The bare command opens the app on the bundled model (under Xvfb when it is installed).
+#[test]
+fn the_bare_command_opens_the_app_with_the_bundled_model() {
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        eprintln!("SKIP: xvfb-run is not installed (apt install xvfb xauth)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let o = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(["app", "--no-audio", "--startup-check"])
+        .env("HOME", home.path())
+        .env_remove("LSTMUSE_MODEL_DIR")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("ready in") && out.contains("essen-erk"),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
