@@ -168,6 +168,24 @@ pub fn fraction(text: &str) -> Result<f64, String> {
     within(text, (0.0, false), (1.0, true))
 }
 
+/// `--candidates`: 1 to 64.
+pub fn candidates(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    if (1..=64).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is not between 1 and 64"))
+    }
+}
+
+/// A share in (0, 1].
+pub fn positive_fraction(text: &str) -> Result<f64, String> {
+    within(text, (0.0, true), (1.0, false))
+}
+
 /// `train --lr`: a positive finite learning rate, at most 10.
 pub fn learning_rate(text: &str) -> Result<f64, String> {
     within(text, (0.0, true), (10.0, false))

@@ -26,6 +26,24 @@ pub enum CorpusCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Near-variants: the songs of A that hold at least the threshold's share of a B song's
+    /// runs of 8 melodic intervals (transposition aside). Use it to keep held-out songs out
+    /// of a training set: `corpus overlap essen/ essen/kinder0.abc`.
+    Overlap {
+        /// The corpus searched (e.g. a training set).
+        a: PathBuf,
+        /// The songs looked for (e.g. a held-out set).
+        b: PathBuf,
+        /// The share of a B song's runs an A song must hold, in (0, 1].
+        #[arg(long, default_value_t = 0.5, value_parser = super::args::positive_fraction)]
+        threshold: f64,
+        /// Write every pair (A song, B song, share) to this tab-separated file.
+        #[arg(long, value_name = "FILE.tsv")]
+        list: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Download a public corpus (needs pip; runs no Python code).
     Fetch {
         /// Which corpus: `essen`.
@@ -42,6 +60,13 @@ pub fn run(command: CorpusCommand) -> Result<()> {
         CorpusCommand::Stats { path, json } => corpus_stats(path, json),
         CorpusCommand::Encode { path, out } => corpus_encode(path, out),
         CorpusCommand::Fetch { name, dir } => corpus_fetch(&name, dir),
+        CorpusCommand::Overlap {
+            a,
+            b,
+            threshold,
+            list,
+            json,
+        } => super::overlap::run(&a, &b, threshold, list.as_deref(), json),
     }
 }
 

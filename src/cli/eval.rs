@@ -53,12 +53,29 @@ pub struct EvalArgs {
     /// held-out sets).
     #[arg(long, value_name = "NAME")]
     pub record: Option<String>,
+    /// Keep only the corpus songs of the model's validation split (listed in its
+    /// validation.txt), or only those it trained on.
+    #[arg(long, value_enum)]
+    pub split: Option<SplitArg>,
+    /// Leave out the corpus songs that have a near-variant in PATH (a song there holding
+    /// at least half of their runs of 8 melodic intervals), e.g. the training corpus, to
+    /// score held-out songs the model has seen no version of. Give it several times for
+    /// several corpora.
+    #[arg(long, value_name = "PATH")]
+    pub without_variants_in: Vec<PathBuf>,
 }
 
-/// Loads a corpus (reporting the first bad files) and encodes the songs that pass the
-/// preprocessing; no passing song is an error.
-pub fn load_encoded(path: &Path) -> Result<(corpus::Corpus, EncodedCorpus)> {
-    let loaded = corpus::load(path)?;
+/// `eval --split`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitArg {
+    /// The songs the model validated on.
+    Validation,
+    /// The songs the model trained on.
+    Training,
+}
+
+/// Encodes a loaded corpus (reporting its first bad files); no passing song is an error.
+fn encode_loaded(path: &Path, loaded: corpus::Corpus) -> Result<(corpus::Corpus, EncodedCorpus)> {
     for e in loaded.errors.iter().take(5) {
         eprintln!("skipped: {e}");
     }
@@ -70,6 +87,46 @@ pub fn load_encoded(path: &Path) -> Result<(corpus::Corpus, EncodedCorpus)> {
         );
     }
     Ok((loaded, encoded))
+}
+
+/// The corpus songs `eval` scores: `--corpus`, kept to the model's validation or training
+/// songs (`--split`), without the songs that have near-variants in `--without-variants-in`.
+fn eval_songs(args: &EvalArgs, model_dir: &Path) -> Result<corpus::Corpus> {
+    let mut loaded = corpus::load(&args.corpus)?;
+    if let Some(split) = args.split {
+        let path = model_dir.join(lstmuse::model::training::VALIDATION_FILE);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!("cannot read the model's validation list {}", path.display())
+        })?;
+        let listed: std::collections::HashSet<&str> = text.lines().collect();
+        let want = split == SplitArg::Validation;
+        loaded.melodies.retain(|m| {
+            listed.contains(corpus::source_label(&m.source).replace('\n', " ").as_str()) == want
+        });
+    }
+    let mut pool = Vec::new();
+    for path in &args.without_variants_in {
+        pool.extend(corpus::load(path)?.melodies);
+    }
+    if !pool.is_empty() {
+        let out = lstmuse::corpus::overlap::probes_with_variants(&loaded.melodies, &pool, 0.5);
+        let before = loaded.melodies.len();
+        let mut i = 0;
+        loaded.melodies.retain(|_| {
+            i += 1;
+            out.binary_search(&(i - 1)).is_err()
+        });
+        eprintln!(
+            "left out {} of {before} songs with a near-variant in {}",
+            out.len(),
+            args.without_variants_in
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(loaded)
 }
 
 /// What `lstmuse eval` measured.
@@ -247,7 +304,7 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
     };
     let device = backend::choose(args.backend)?;
     let artifact = ModelArtifact::load(&dir, &device.device)?;
-    let (loaded, encoded) = load_encoded(&args.corpus)?;
+    let (loaded, encoded) = encode_loaded(&args.corpus, eval_songs(&args, &dir)?)?;
     let (ids, skipped) = SongIds::from_symbols(
         encoded
             .songs

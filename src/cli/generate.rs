@@ -6,6 +6,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use lstmuse::model::ModelRef;
 use lstmuse::model::backend;
+use lstmuse::sampling::form::letters;
+use lstmuse::sampling::{Form, generate_form};
 use std::path::{Path, PathBuf};
 
 /// `lstmuse generate`.
@@ -31,6 +33,15 @@ pub struct GenerateArgs {
     /// file, conditioned on the notes before and after them; the rest stays as it is.
     #[arg(long, value_name = "A-B", requires = "primer", value_parser = parse_bar_range)]
     pub fill_bars: Option<(usize, usize)>,
+    /// The form: free (the model's own), period (a half cadence, then the opening restated
+    /// and a close on the tonic), aaba, aabb or abac; a form sets the length (its phrases
+    /// times the phrase length) and continues a seed of less than one phrase.
+    #[arg(long, value_enum, default_value_t = FormArg::Free, conflicts_with = "fill_bars")]
+    pub form: FormArg,
+    /// Bars per phrase of a form (default: the meter's usual phrase, 4 bars in 2/4, 3/4,
+    /// 4/4 and 6/8).
+    #[arg(long, value_parser = args::bar_number, requires = "form")]
+    pub phrase_bars: Option<usize>,
     /// The sampler settings.
     #[command(flatten)]
     pub sampler: SamplerArgs,
@@ -43,6 +54,33 @@ pub struct GenerateArgs {
     /// Print, per variation, the notes, the mean entropy and the mean log-probability.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `generate --form`: clap's mirror of [`Form`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormArg {
+    /// No plan beyond the model's own.
+    Free,
+    /// Antecedent (half cadence) and consequent (the opening restated, a close).
+    Period,
+    /// A A B A.
+    Aaba,
+    /// A A B B.
+    Aabb,
+    /// A B A C.
+    Abac,
+}
+
+impl From<FormArg> for Form {
+    fn from(f: FormArg) -> Form {
+        match f {
+            FormArg::Free => Form::Free,
+            FormArg::Period => Form::Period,
+            FormArg::Aaba => Form::Aaba,
+            FormArg::Aabb => Form::Aabb,
+            FormArg::Abac => Form::Abac,
+        }
+    }
 }
 
 /// A bar range `A-B` (or one bar `A`), 1-based and inclusive, within the limit on bars.
@@ -119,7 +157,12 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
     let bound = ModelRef::new(&artifact, &device.device);
     let results = match args.fill_bars {
         Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config)?,
-        None => lstmuse::sampling::generate(bound, &primer, &config)?,
+        None => generate_form(
+            bound,
+            &primer,
+            &config,
+            (args.form.into(), args.phrase_bars),
+        )?,
     };
     let mut report = Vec::new();
     for (i, g) in results.iter().enumerate() {
@@ -136,7 +179,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
                 })
             })
             .collect();
-        report.push(serde_json::json!({
+        let mut entry = serde_json::json!({
             "variation": i + 1,
             "path": path.display().to_string(),
             "notes": notes,
@@ -144,7 +187,18 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
             "span_steps": [g.span.start, g.span.end],
             "mean_entropy": g.mean_entropy(),
             "mean_log_probability": g.mean_log_probability(),
-        }));
+        });
+        if !g.phrases.is_empty()
+            && let Some(object) = entry.as_object_mut()
+        {
+            object.insert("phrases".into(), serde_json::json!(letters(&g.phrases)));
+        }
+        if let Some(c) = &g.critique
+            && let Some(object) = entry.as_object_mut()
+        {
+            object.insert("critique".into(), serde_json::json!(c.reasons()));
+        }
+        report.push(entry);
         if !args.json {
             eprintln!(
                 "wrote {} ({} notes, mean entropy {:.2} nats, mean log-prob {:.2})",

@@ -21,10 +21,15 @@ pub struct SamplerArgs {
     /// the reference.
     #[arg(long, value_parser = parse_meter)]
     pub meter: Option<lstmuse::Meter>,
-    /// Let a melody end where the model ends the song (always on a bar line) instead of
-    /// running to the full length.
+    /// Let a melody end where the model ends the song (always on a bar line; for a model
+    /// that knows phrases, where a phrase ends) instead of running to the full length.
     #[arg(long)]
     pub stop_at_end: bool,
+    /// Candidate melodies the critic draws per variation and chooses among by their form
+    /// (cadences, close, leaps, repeated bars, ambitus), 1 to 64; 1 turns the critic off.
+    /// Only models that know phrases carry the corpus form the critic needs.
+    #[arg(long, default_value_t = lstmuse::sampling::critic::CANDIDATES, value_parser = args::candidates)]
+    pub candidates: usize,
     /// Softmax temperature, 0 to 100 (0 = always the most likely symbol).
     #[arg(long, default_value_t = 1.0, value_parser = args::temperature)]
     pub temperature: f32,
@@ -109,6 +114,10 @@ pub fn sampler_config(
         meter: args.meter,
         seed: args.seed,
         variations,
+        critic: lstmuse::sampling::Critic {
+            candidates: args.candidates,
+            ..lstmuse::sampling::Critic::default()
+        },
         ..SamplerConfig::default()
     })
 }

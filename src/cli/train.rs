@@ -2,7 +2,7 @@
 //! or JSON events.
 
 use super::args;
-use super::eval::load_encoded;
+use super::corpora::{self, CorpusArgs};
 use anyhow::Result;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -16,9 +16,9 @@ use std::sync::atomic::AtomicBool;
 /// `lstmuse train`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// The corpus: a folder (searched recursively) or a file.
-    #[arg(long)]
-    pub corpus: PathBuf,
+    /// The training songs.
+    #[command(flatten)]
+    pub songs: CorpusArgs,
     /// The model folder to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -137,6 +137,8 @@ pub enum StructureInput {
     Far,
     /// A copy channel: the step 1 to 8 bars away with the longest repeat run, and that run.
     Copy,
+    /// The bar within the phrase, the bars left to the end, and which phrase repeats.
+    Phrase,
 }
 
 /// The training configuration a `train` command line asks for: the recommended one
@@ -184,13 +186,20 @@ fn structure_inputs(args: &TrainArgs) -> Option<StructureInputs> {
         repeats: off(StructureInput::Repeats),
         far: off(StructureInput::Far),
         copy: off(StructureInput::Copy),
+        phrase: off(StructureInput::Phrase),
     })
 }
 
 /// Runs `lstmuse train`.
 pub fn run_train(args: TrainArgs) -> Result<()> {
-    let (_, encoded) = load_encoded(&args.corpus)?;
-    let data = TrainingData::from_encoded(&encoded, args.corpus.display().to_string());
+    let songs = corpora::load(&args.songs)?;
+    if !songs.removed.is_empty() {
+        eprintln!(
+            "left out {} near-variants of the held-out songs",
+            songs.removed.len()
+        );
+    }
+    let data = TrainingData::from_encoded(&songs.encoded, songs.name);
     let config = training_config(&args, data.vocab.len());
     let mut options = TrainOptions::new(&args.out, args.backend)?;
     options.resume = args.resume;

@@ -1,6 +1,7 @@
 //! Training data: songs as id sequences, cut into windows; batches with targets shifted by one.
 
 use crate::corpus::encoding::{Symbol, Vocabulary};
+use crate::corpus::phrases::{PhraseGrid, PhraseLabel};
 use crate::corpus::structure::{Neighbours, Segment, SongStructure, StepContext, StructureInputs};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
@@ -49,6 +50,17 @@ impl SongIds {
     /// Splits off `fraction` of the songs (at least one when there are two or more) for
     /// validation, chosen by a seeded shuffle: `(train, valid)`.
     pub fn split(&self, fraction: f64, seed: u64) -> Result<(SongIds, SongIds)> {
+        let (train_idx, valid_idx) = self.split_indices(fraction, seed)?;
+        let pick = |idx: &[usize]| SongIds {
+            songs: idx.iter().map(|&i| self.songs[i].clone()).collect(),
+            structure: idx.iter().map(|&i| self.structure_of(i)).collect(),
+        };
+        Ok((pick(&train_idx), pick(&valid_idx)))
+    }
+
+    /// The indices of the songs [`split`](Self::split) trains on and validates on, each
+    /// in order.
+    pub fn split_indices(&self, fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
         if !(0.0..1.0).contains(&fraction) {
             return Err(Error::Invalid(format!(
                 "validation split must be in [0, 1), got {fraction}"
@@ -64,11 +76,7 @@ impl SongIds {
         let mut train_idx: Vec<usize> = order[n_valid..].to_vec();
         valid_idx.sort_unstable();
         train_idx.sort_unstable();
-        let pick = |idx: &[usize]| SongIds {
-            songs: idx.iter().map(|&i| self.songs[i].clone()).collect(),
-            structure: idx.iter().map(|&i| self.structure_of(i)).collect(),
-        };
-        Ok((pick(&train_idx), pick(&valid_idx)))
+        Ok((train_idx, valid_idx))
     }
 }
 
@@ -147,6 +155,8 @@ const PADDING: StepContext = StepContext {
         ahead_runs: [0; 4],
         copy: (None, 0),
     },
+    song_end: None,
+    phrase: crate::corpus::phrases::PhraseLabel::Unknown,
 };
 
 /// The contexts of the targets of `/ song /`: steps `0..=len`, the last one the closing `/`.
@@ -182,6 +192,34 @@ pub fn add_neighbours(w: &mut Window, song: &[usize], vocab: &Vocabulary) {
     }
 }
 
+/// Gives every target of the window the label of its phrase (`labels` per phrase of the
+/// song, from [`crate::corpus::phrases::labels`] or a plan); without a meter, or past the
+/// labels, a step's phrase is unknown.
+pub fn add_phrases(w: &mut Window, labels: &[PhraseLabel]) {
+    let Some(grid) = PhraseGrid::of(w.structure) else {
+        return;
+    };
+    for ctx in &mut w.contexts {
+        ctx.phrase = labels
+            .get(grid.phrase_of(ctx.step))
+            .copied()
+            .unwrap_or_default();
+    }
+}
+
+/// The phrase labels of a song of ids (from its own repetitions).
+pub fn song_phrase_labels(
+    song: &[usize],
+    structure: SongStructure,
+    vocab: &Vocabulary,
+) -> Vec<PhraseLabel> {
+    let Some(grid) = PhraseGrid::of(structure) else {
+        return Vec::new();
+    };
+    let symbols: Vec<Symbol> = song.iter().filter_map(|&id| vocab.symbol(id)).collect();
+    crate::corpus::phrases::labels(&symbols, &grid)
+}
+
 /// Settings for [`sequences`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SequenceOptions {
@@ -191,7 +229,14 @@ pub struct SequenceOptions {
     pub infill_per_song: usize,
     /// Seed for the spans.
     pub seed: u64,
+    /// Give each song's steps its phrase labels (for a model with phrase inputs), leaving
+    /// a song's labels unknown with probability [`UNKNOWN_PLAN_SHARE`] so the model also
+    /// writes without a plan.
+    pub phrases: bool,
 }
+
+/// The share of training songs whose phrase labels are hidden (unknown), per epoch.
+pub const UNKNOWN_PLAN_SHARE: f64 = 0.3;
 
 /// Training sequences: every song whole (`/ song /`, cut only when longer than
 /// `max_len`), plus `infill_per_song` infilling sequences per song, each for a random span
@@ -235,8 +280,14 @@ pub fn sequences(
                 out.push(w);
             }
         }
+        let labels = if options.phrases && rng.next_f64() >= UNKNOWN_PLAN_SHARE {
+            song_phrase_labels(song, songs.structure_of(index), vocab)
+        } else {
+            Vec::new()
+        };
         for w in &mut out[first..] {
             add_neighbours(w, song, vocab);
+            add_phrases(w, &labels);
         }
     }
     out
@@ -310,7 +361,9 @@ pub fn infill_window(
     contexts.push(StepContext::new(b, 0, Segment::Suffix, None));
     for (step, &id) in song.iter().enumerate().take(b + 1) {
         ids.push(id);
-        contexts.push(StepContext::new(step, b - step, Segment::Fill, join));
+        let mut ctx = StepContext::new(step, b - step, Segment::Fill, join);
+        ctx.song_end = Some(len);
+        contexts.push(ctx);
     }
     // The last id (s_b) is only a target.
     Some(Window {
@@ -503,6 +556,7 @@ mod tests {
             max_len: 64,
             infill_per_song: 1,
             seed: 1,
+            phrases: true,
         };
         let vocab = Vocabulary::new((0..9).map(|i| Symbol::Note(crate::music::Pitch(60 + i))));
         let ws = sequences(&songs, &vocab, 0, &options);

@@ -6,6 +6,8 @@
 //! - [`structure`]: each song's meter and pickup, and the per-step structure inputs.
 //! - [`data`]: songs as id sequences, cut into windows (plain and infilling) and batches.
 //! - [`training_set`]: the songs to train on, as ids, with their vocabulary.
+//! - [`form`]: the form of a melody (phrase cadences, the final note, leaps, repeated
+//!   bars, ambitus, runs at the end) and of a set.
 //! - [`phrases`]: phrases of a meter's usual length and which earlier one each repeats.
 //! - [`overlap`]: near-variants across corpora (shared runs of 8 intervals).
 //! - [`fetch`]: get the Essen Folksong Collection from the music21 package.
@@ -14,6 +16,7 @@ pub mod data;
 pub mod encoding;
 pub mod fetch;
 pub mod folder;
+pub mod form;
 pub mod overlap;
 pub mod phrases;
 pub mod preprocess;

@@ -80,6 +80,29 @@ pub fn near_variants(probes: &[Melody], pool: &[Melody], threshold: f64) -> Vec<
     out
 }
 
+/// Indices of the `pool` songs that are near-variants of some `probe` (holding at least
+/// `threshold` of its runs), each with the nearest share found.
+pub fn variants_in_pool(probes: &[Melody], pool: &[Melody], threshold: f64) -> Vec<(usize, f64)> {
+    let mut best: HashMap<usize, f64> = HashMap::new();
+    for v in near_variants(probes, pool, threshold) {
+        let share = best.entry(v.pool).or_insert(0.0);
+        *share = share.max(v.share);
+    }
+    let mut out: Vec<(usize, f64)> = best.into_iter().collect();
+    out.sort_by_key(|(i, _)| *i);
+    out
+}
+
+/// Indices of the `probes` that have a near-variant in `pool`.
+pub fn probes_with_variants(probes: &[Melody], pool: &[Melody], threshold: f64) -> Vec<usize> {
+    let mut hit: Vec<usize> = near_variants(probes, pool, threshold)
+        .into_iter()
+        .map(|v| v.probe)
+        .collect();
+    hit.dedup();
+    hit
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,7 +132,14 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].probe, found[0].pool), (0, 1));
         assert_eq!(found[0].share, 0.5);
-        assert!(near_variants(&[song], std::slice::from_ref(&stranger), 0.5).is_empty());
+        assert!(
+            near_variants(
+                std::slice::from_ref(&song),
+                std::slice::from_ref(&stranger),
+                0.5
+            )
+            .is_empty()
+        );
         assert!(
             near_variants(&[tune(&[60, 62])], &[stranger], 0.0).is_empty(),
             "no runs"

@@ -4,6 +4,7 @@
 
 use crate::corpus::encoding::Symbol;
 use crate::corpus::structure::SongStructure;
+use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 /// The farthest back a label names a phrase; farther ones count as this far.
@@ -56,6 +57,72 @@ impl PhraseLabel {
             PhraseLabel::Repeat(k) | PhraseLabel::Varied(k) => Some(k),
             PhraseLabel::New | PhraseLabel::Unknown => None,
         }
+    }
+}
+
+/// Labels a plan can draw: every label but unknown.
+const DRAWN: usize = LABEL_VALUES - 1;
+
+/// How often each label comes in the training songs, by the song's number of phrases (1 to
+/// [`PhrasePrior::MAX_PHRASES`], longer songs as the longest) and the phrase's place: what
+/// a plan for new phrases is drawn from, so that generated songs repeat their phrases as
+/// the corpus's songs do.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhrasePrior {
+    /// `counts[n - 1][j][label index]`: songs of `n` phrases whose phrase `j` had the label.
+    pub counts: Vec<Vec<[u32; DRAWN]>>,
+}
+
+impl PhrasePrior {
+    /// Songs longer than this many phrases count as this long.
+    pub const MAX_PHRASES: usize = 8;
+
+    /// Counts the labels of songs (each song's labels in phrase order).
+    pub fn from_songs<'a>(songs: impl IntoIterator<Item = &'a [PhraseLabel]>) -> PhrasePrior {
+        let max = PhrasePrior::MAX_PHRASES;
+        let mut counts: Vec<Vec<[u32; DRAWN]>> = (1..=max).map(|n| vec![[0; DRAWN]; n]).collect();
+        for labels in songs {
+            let Some(n) = labels.len().checked_sub(1).map(|n| n.min(max - 1)) else {
+                continue;
+            };
+            for (j, label) in labels.iter().enumerate().take(max) {
+                let i = label.index();
+                if i < DRAWN {
+                    counts[n][j.min(n)][i] += 1;
+                }
+            }
+        }
+        PhrasePrior { counts }
+    }
+
+    /// Draws the label of phrase `j` of a song of `n` phrases: in proportion to the counts
+    /// among the labels possible there (a phrase can only repeat one before it); the first
+    /// phrase, and any place without counts, is new.
+    pub fn draw(&self, n: usize, j: usize, rng: &mut SplitMix64) -> PhraseLabel {
+        let Some(row) = n
+            .checked_sub(1)
+            .and_then(|n| self.counts.get(n.min(PhrasePrior::MAX_PHRASES - 1)))
+            .and_then(|places| places.get(j.min(places.len().saturating_sub(1))))
+        else {
+            return PhraseLabel::New;
+        };
+        let possible = |i: usize| {
+            PhraseLabel::from_index(i)
+                .back()
+                .is_none_or(|k| usize::from(k) <= j)
+        };
+        let total: u32 = (0..DRAWN).filter(|&i| possible(i)).map(|i| row[i]).sum();
+        if j == 0 || total == 0 {
+            return PhraseLabel::New;
+        }
+        let mut pick = (rng.next_f64() * f64::from(total)) as u32;
+        for i in (0..DRAWN).filter(|&i| possible(i)) {
+            if pick < row[i] {
+                return PhraseLabel::from_index(i);
+            }
+            pick -= row[i];
+        }
+        PhraseLabel::New
     }
 }
 
@@ -247,6 +314,30 @@ mod tests {
         for i in 0..LABEL_VALUES {
             assert_eq!(PhraseLabel::from_index(i).index(), i);
         }
+    }
+
+    #[test]
+    fn a_prior_draws_the_labels_the_songs_had() {
+        use PhraseLabel::{New, Repeat, Varied};
+        let songs = [
+            vec![New, Varied(1)],
+            vec![New, Varied(1)],
+            vec![New, New],
+            vec![New, Repeat(1), New, Repeat(2)],
+        ];
+        let prior = PhrasePrior::from_songs(songs.iter().map(Vec::as_slice));
+        assert_eq!(prior.counts[1][1][Varied(1).index()], 2);
+        let mut rng = SplitMix64(4);
+        let drawn: Vec<PhraseLabel> = (0..300).map(|_| prior.draw(2, 1, &mut rng)).collect();
+        let varied = drawn.iter().filter(|&&l| l == Varied(1)).count();
+        assert!(
+            (170..230).contains(&varied),
+            "{varied} of 300, expected about 200"
+        );
+        assert!(drawn.iter().all(|&l| l == Varied(1) || l == New));
+        assert_eq!(prior.draw(4, 3, &mut rng), Repeat(2));
+        assert_eq!(prior.draw(2, 0, &mut rng), New, "the first phrase is new");
+        assert_eq!(PhrasePrior::default().draw(2, 1, &mut rng), New);
     }
 
     #[test]

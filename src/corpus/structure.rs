@@ -3,6 +3,7 @@
 //! the end, infilling segment, the notes whole bars away and how long they have repeated).
 
 use crate::corpus::encoding::Symbol;
+use crate::corpus::phrases::{LABEL_VALUES, PhraseGrid, PhraseLabel};
 use crate::music::{Meter, Ratio};
 use serde::{Deserialize, Serialize};
 
@@ -178,6 +179,11 @@ pub struct StructureInputs {
     /// too. Off in folders from before this input.
     #[serde(default)]
     pub copy: bool,
+    /// Phrases: the bar within the phrase (phrases of the meter's usual length), the bars
+    /// left to the song's end, and which earlier phrase this one repeats (the plan). Off in
+    /// folders from before this input.
+    #[serde(default)]
+    pub phrase: bool,
 }
 
 impl Default for StructureInputs {
@@ -195,6 +201,7 @@ impl Default for StructureInputs {
             repeats: true,
             far: true,
             copy: true,
+            phrase: true,
         }
     }
 }
@@ -210,6 +217,12 @@ const JOIN_PITCHES: (u8, u8) = (48, 84);
 const JOIN_WIDTH: usize = (JOIN_PITCHES.1 - JOIN_PITCHES.0) as usize + 1 + 3;
 /// Repeat-run buckets: 0, 1, 2–3, 4–7, 8–15, 16–31, 32–63, 64 ([`MAX_RUN`]) steps.
 const RUN_WIDTH: usize = 8;
+/// The bar within its phrase: 0–7, the pickup, no meter.
+const PHRASE_BAR_WIDTH: usize = 10;
+/// Bars left to the song's last bar: 0–15, 16 or more, unknown.
+const END_BARS_WIDTH: usize = 18;
+/// All the phrase inputs: the bar, the bars left, the label.
+const PHRASE_WIDTH: usize = PHRASE_BAR_WIDTH + END_BARS_WIDTH + LABEL_VALUES;
 
 /// How far [`Neighbours`] look, in bars; the last (8) only for models with
 /// [`StructureInputs::far`].
@@ -261,6 +274,11 @@ pub struct StepContext {
     pub join: Option<Symbol>,
     /// The symbols whole bars before and after (see [`StepContext::with_neighbours`]).
     pub neighbours: Neighbours,
+    /// Where the song ends while filling (the span's end is `step + steps_to_end`); in
+    /// plain songs and suffixes, `steps_to_end` counts to the song's end and this is unused.
+    pub song_end: Option<usize>,
+    /// What the step's phrase does with the phrases before it (the plan).
+    pub phrase: PhraseLabel,
 }
 
 impl StepContext {
@@ -272,6 +290,16 @@ impl StepContext {
             segment,
             join,
             neighbours: Neighbours::default(),
+            song_end: None,
+            phrase: PhraseLabel::Unknown,
+        }
+    }
+
+    /// The step where the song ends: `step + steps_to_end` outside a fill.
+    pub fn song_end(&self) -> Option<usize> {
+        match self.segment {
+            Segment::Fill => self.song_end,
+            Segment::Plain | Segment::Suffix => Some(self.step + self.steps_to_end),
         }
     }
 
@@ -368,6 +396,7 @@ impl StructureInputs {
                 * self.distances()
                 * (JOIN_WIDTH + usize::from(self.repeats) * RUN_WIDTH)
             + usize::from(self.copy) * (JOIN_WIDTH + RUN_WIDTH)
+            + usize::from(self.phrase) * PHRASE_WIDTH
     }
 
     /// How many of [`NEIGHBOUR_BARS`] the model reads.
@@ -435,7 +464,30 @@ impl StructureInputs {
         let (symbol, run) = n.copy;
         hot(self.copy, JOIN_WIDTH, join_index(symbol), out);
         hot(self.copy, RUN_WIDTH, run_bucket(run), out);
+        let (bar, to_end) = phrase_position(song, &ctx);
+        hot(self.phrase, PHRASE_BAR_WIDTH, bar, out);
+        hot(self.phrase, END_BARS_WIDTH, to_end, out);
+        hot(self.phrase, LABEL_VALUES, ctx.phrase.index(), out);
     }
+}
+
+/// The phrase inputs' indices of a step: its bar within the phrase (0–7, the pickup, no
+/// meter) and the bars left to the song's last bar (0–15, 16+, unknown).
+fn phrase_position(song: &SongStructure, ctx: &StepContext) -> (usize, usize) {
+    let Some(grid) = PhraseGrid::of(*song) else {
+        return (PHRASE_BAR_WIDTH - 1, END_BARS_WIDTH - 1);
+    };
+    let bar = grid
+        .bar_in_phrase(ctx.step)
+        .map_or(PHRASE_BAR_WIDTH - 2, |b| b.min(PHRASE_BAR_WIDTH - 3));
+    let to_end = ctx
+        .song_end()
+        .and_then(|end| {
+            let last = song.bar_of(end.checked_sub(1)?)?;
+            Some(last.saturating_sub(song.bar_of(ctx.step)?))
+        })
+        .map_or(END_BARS_WIDTH - 1, |b| b.min(END_BARS_WIDTH - 2));
+    (bar, to_end)
 }
 
 /// The meter's class index: one of [`METER_CLASSES`], then "other", then "unknown".
@@ -536,8 +588,8 @@ mod tests {
         let ctx = StepContext::new(5, 40, Segment::Plain, None);
         inputs.write(&s, ctx, &mut out);
         // Exactly one value per group: six, eight each for lookback and lookahead (four
-        // neighbours, four repeat runs) and two for the copy channel.
-        assert_eq!(out.iter().sum::<f32>(), 24.0);
+        // neighbours, four repeat runs), two for the copy channel and three for the phrase.
+        assert_eq!(out.iter().sum::<f32>(), 27.0);
         assert_eq!(out[METER_WIDTH - 1], 1.0, "unknown meter");
         assert_eq!(
             out[METER_WIDTH + POSITION_WIDTH - 1],
@@ -600,7 +652,7 @@ mod tests {
         inputs.write(&s, ctx, &mut a);
         inputs.write(&s, ctx.with_neighbours(&s, at), &mut b);
         assert_ne!(a, b);
-        assert_eq!(b.iter().sum::<f32>(), 24.0);
+        assert_eq!(b.iter().sum::<f32>(), 27.0);
     }
 
     #[test]
@@ -645,7 +697,10 @@ mod tests {
         assert_eq!(run_bucket(64), RUN_WIDTH - 1);
         // The copy channel names the neighbour with the longest run: 2 bars back at step 24
         // (step 8, pitch 68, a run of 4), the suffix 2 bars ahead while filling (step 24).
-        let inputs = StructureInputs::default();
+        let inputs = StructureInputs {
+            phrase: false,
+            ..StructureInputs::default()
+        };
         let copy_channel = |ctx: StepContext| {
             let mut hot = Vec::new();
             inputs.active(&s, ctx.with_neighbours(&s, at), &mut hot);

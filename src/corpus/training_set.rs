@@ -2,7 +2,7 @@
 
 use crate::corpus::data::SongIds;
 use crate::corpus::encoding::{Symbol, Vocabulary};
-use crate::corpus::folder::EncodedCorpus;
+use crate::corpus::folder::{EncodedCorpus, source_label};
 use crate::corpus::structure::SongStructure;
 
 /// The songs to train on.
@@ -14,6 +14,8 @@ pub struct TrainingData {
     pub songs: SongIds,
     /// A name for the card, e.g. the corpus folder.
     pub corpus: String,
+    /// Where each song came from ("path" or "path<TAB>X:n"), when known (empty otherwise).
+    pub sources: Vec<String>,
 }
 
 impl TrainingData {
@@ -34,7 +36,16 @@ impl TrainingData {
             .songs
             .iter()
             .map(|s| (s.symbols.as_slice(), s.structure));
-        TrainingData::with_vocabulary(songs, encoded.vocabulary.clone(), corpus.into())
+        let mut data =
+            TrainingData::with_vocabulary(songs, encoded.vocabulary.clone(), corpus.into());
+        if data.songs.songs.len() == encoded.songs.len() {
+            data.sources = encoded
+                .songs
+                .iter()
+                .map(|s| source_label(&s.source))
+                .collect();
+        }
+        data
     }
 
     fn build(songs: &[(&[Symbol], SongStructure)], corpus: String) -> TrainingData {
@@ -52,6 +63,7 @@ impl TrainingData {
             vocab,
             songs: ids,
             corpus,
+            sources: Vec::new(),
         }
     }
 }

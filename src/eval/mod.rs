@@ -2,8 +2,7 @@
 //!
 //! - [`heldout`]: cross-entropy per step, per note onset and per pitch on songs the model did
 //!   not train on, and the bits of a masked span from one side or both.
-//! - [`form`]: phrase cadences, the final note, leaps, repeated bars, ambitus and runs:
-//!   the form of a melody and of a set, corpus against generated.
+//! - [`form`]: a generated set's form measures against a corpus's.
 //! - [`joins`]: how well fills and continuations lead into the notes after their span.
 //! - [`sets`]: the corpus songs a generated set is compared with, and that set, in the
 //!   corpus's meter mix.

@@ -1,6 +1,8 @@
 //! A trained model bound to a device: what sampling and evaluation need, in one value.
 
 use crate::corpus::encoding::Vocabulary;
+use crate::corpus::form::FormTable;
+use crate::corpus::phrases::PhrasePrior;
 use crate::corpus::structure::StructureInputs;
 use crate::model::artifact::ModelArtifact;
 use crate::model::{MelodyLstm, MelodyLstmConfig};
@@ -17,6 +19,11 @@ pub struct ModelRef<'a> {
     pub vocab: &'a Vocabulary,
     /// Where it runs.
     pub device: &'a Device,
+    /// How its training songs repeated their phrases (for plans of new phrases), when it
+    /// reads phrase inputs.
+    pub phrase_prior: Option<&'a PhrasePrior>,
+    /// Its training songs' form (for the critic), when it reads phrase inputs.
+    pub form: Option<&'a FormTable>,
 }
 
 impl<'a> ModelRef<'a> {
@@ -27,6 +34,8 @@ impl<'a> ModelRef<'a> {
             config: &artifact.config.model,
             vocab: &artifact.vocab,
             device,
+            phrase_prior: artifact.config.phrase_prior.as_ref(),
+            form: artifact.config.form.as_ref(),
         }
     }
 

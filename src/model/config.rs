@@ -1,6 +1,8 @@
 //! The training configuration: the network, the optimizer's settings, batches, epochs,
 //! early stopping and infilling; saved as `config.json` beside the weights.
 
+use crate::corpus::form::FormTable;
+use crate::corpus::phrases::PhrasePrior;
 use crate::corpus::structure::StructureInputs;
 use crate::error::{Error, Result};
 use crate::model::MelodyLstmConfig;
@@ -45,6 +47,12 @@ pub struct TrainingConfig {
     /// Infilling sequences per song and epoch (spans drawn anew each epoch), for a model
     /// with structure inputs; `None` or 0 trains left to right only.
     pub infill_per_song: Option<usize>,
+    /// How the training songs repeat their phrases, counted when training starts (for a
+    /// model with phrase inputs): generation draws plans for new phrases from it.
+    pub phrase_prior: Option<PhrasePrior>,
+    /// The training songs' form by meter and length (for a model with phrase inputs): the
+    /// critic's reference when it chooses among candidate melodies.
+    pub form: Option<FormTable>,
 }
 
 /// Dropout of the recommended model (the network's own default is lower).

@@ -1,12 +1,17 @@
 //! Training: one `train` function with events, a stop flag, per-epoch checkpoints and
 //! resume, shared by the app and the CLI.
 
+use crate::corpus::data::song_phrase_labels;
 use crate::corpus::data::{
     SequenceOptions, SongIds, Window, batch, epoch_batches, sequences, windows,
 };
 use crate::corpus::encoding::{Symbol, Vocabulary};
+use crate::corpus::form::FormTable;
+use crate::corpus::phrases::{PhraseLabel, PhrasePrior};
+use crate::corpus::structure::SongStructure;
 use crate::corpus::training_set::TrainingData;
 use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
 use crate::model::artifact::{
     ModelArtifact, ModelCard, now_rfc3339, weights_from_bytes, weights_to_bytes,
 };
@@ -27,11 +32,13 @@ use std::time::Instant;
 
 /// The windows of one epoch: fixed windows of `seq_len` for a symbols-only model; whole
 /// songs plus infilling sequences (spans drawn with `seed`) for one with structure inputs.
+/// Training songs carry their phrase labels (most of them); validation songs never do, so
+/// the validation loss scores prediction without a plan, comparable across models.
 fn epoch_windows(
     config: &TrainingConfig,
     songs: &SongIds,
     vocab: &Vocabulary,
-    seed: u64,
+    (seed, training): (u64, bool),
 ) -> Vec<Window> {
     let delimiter = vocab.id(Symbol::Delimiter).unwrap_or(0);
     if config.model.structure.is_none() {
@@ -41,6 +48,7 @@ fn epoch_windows(
         max_len: config.seq_len,
         infill_per_song: config.infill_per_song.unwrap_or(0),
         seed,
+        phrases: training && config.model.structure.is_some_and(|s| s.phrase),
     };
     sequences(songs, vocab, delimiter, &options)
 }
@@ -128,8 +136,14 @@ impl<'a> Run<'a> {
         let out = options.out_dir.as_path();
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
-        let train_windows = epoch_windows(config, &train_songs, &data.vocab, config.seed);
-        let valid_windows = epoch_windows(config, &valid_songs, &data.vocab, config.seed ^ 0xA11D);
+        write_validation_list(data, config, out)?;
+        let train_windows = epoch_windows(config, &train_songs, &data.vocab, (config.seed, true));
+        let valid_windows = epoch_windows(
+            config,
+            &valid_songs,
+            &data.vocab,
+            (config.seed ^ 0xA11D, false),
+        );
         let device = options.device.device.clone();
         let train_device = device.clone().autodiff();
         train_device.seed(config.seed);
@@ -151,6 +165,16 @@ impl<'a> Run<'a> {
             backend: options.device.name.clone(),
             train_songs: train_songs.songs.len(),
             valid_songs: valid_songs.songs.len(),
+            phrase_prior: config
+                .model
+                .structure
+                .filter(|s| s.phrase)
+                .map(|_| phrase_prior(&train_songs, &data.vocab)),
+            form: config
+                .model
+                .structure
+                .filter(|s| s.phrase)
+                .map(|_| form_table(&train_songs, &data.vocab)),
         };
         let fused_threads = options.fused_threads()?;
         let run = Run {
@@ -203,8 +227,12 @@ impl<'a> Run<'a> {
         let epoch_seed = config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9);
         if epoch > 1 && config.infill_per_song.unwrap_or(0) > 0 {
             // Fresh infilling spans every epoch.
-            self.train_windows =
-                epoch_windows(config, &self.train_songs, &self.data.vocab, epoch_seed);
+            self.train_windows = epoch_windows(
+                config,
+                &self.train_songs,
+                &self.data.vocab,
+                (epoch_seed, true),
+            );
         }
         let (mut loss_sum, mut correct, mut count) = (0.0f64, 0usize, 0usize);
         let batches = epoch_batches(&self.train_windows, config.batch_size, epoch_seed);
@@ -391,7 +419,11 @@ impl<'a> Run<'a> {
             notes: String::new(),
         };
         ModelArtifact {
-            config: self.config.clone(),
+            config: TrainingConfig {
+                phrase_prior: self.info.phrase_prior.clone(),
+                form: self.info.form.clone(),
+                ..self.config.clone()
+            },
             vocab: self.data.vocab.clone(),
             model: model.valid(),
             card,
@@ -434,9 +466,58 @@ fn batch_seed(seed: u64, epoch: usize, b: usize) -> u64 {
     rng.next_u64()
 }
 
+/// The file in a model folder that lists the songs of its validation split.
+pub const VALIDATION_FILE: &str = "validation.txt";
+
+/// Writes the sources of the validation songs (one per line), so that a choice made on
+/// the validation split can be checked on exactly those songs (`eval --split validation`).
+fn write_validation_list(data: &TrainingData, config: &TrainingConfig, out: &Path) -> Result<()> {
+    if data.sources.is_empty() {
+        return Ok(());
+    }
+    let (_, valid) = data
+        .songs
+        .split_indices(config.valid_fraction, config.seed)?;
+    let mut text = String::new();
+    for i in valid {
+        text.push_str(&data.sources[i].replace('\n', " "));
+        text.push('\n');
+    }
+    write_atomic(&out.join(VALIDATION_FILE), text.as_bytes())
+}
+
 /// What the card says about the run, fixed for its whole length.
 struct RunInfo {
     backend: String,
     train_songs: usize,
     valid_songs: usize,
+    /// How the training songs repeat their phrases (a model with phrase inputs).
+    phrase_prior: Option<PhrasePrior>,
+    /// The training songs' form (a model with phrase inputs).
+    form: Option<FormTable>,
+}
+
+/// The training songs' form by meter and length.
+fn form_table(songs: &SongIds, vocab: &Vocabulary) -> FormTable {
+    let symbols: Vec<(Vec<Symbol>, SongStructure)> = songs
+        .songs
+        .iter()
+        .enumerate()
+        .map(|(i, song)| {
+            let s = song.iter().filter_map(|&id| vocab.symbol(id)).collect();
+            (s, songs.structure_of(i))
+        })
+        .collect();
+    FormTable::from_songs(symbols.iter().map(|(s, st)| (s.as_slice(), *st)))
+}
+
+/// The phrase labels of the training songs, counted.
+fn phrase_prior(songs: &SongIds, vocab: &Vocabulary) -> PhrasePrior {
+    let labels: Vec<Vec<PhraseLabel>> = songs
+        .songs
+        .iter()
+        .enumerate()
+        .map(|(i, song)| song_phrase_labels(song, songs.structure_of(i), vocab))
+        .collect();
+    PhrasePrior::from_songs(labels.iter().map(Vec::as_slice))
 }

@@ -1,6 +1,8 @@
 //! The sampler's settings (length, temperature, biases, filters, constraints), checked
 //! before a run.
 
+use super::critic::Critic;
+use super::phrase_plan::PhrasePlan;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::music::{Key, Meter};
@@ -83,6 +85,29 @@ pub struct SamplerConfig {
     /// The meter of a melody whose primer has none (an unprimed one); default 4/4. A
     /// primer's own meter always wins.
     pub meter: Option<Meter>,
+    /// How the written phrases are planned, for a model with phrase inputs.
+    pub plan: PhrasePlan,
+    /// The critic that chooses among candidate melodies by their form (a model with phrase
+    /// inputs; continuations only).
+    pub critic: Critic,
+    /// Notes that must land on given steps (a form's cadences), in song steps of the melody
+    /// being continued.
+    pub landings: Vec<Landing>,
+}
+
+/// A note that must start on a given step, on one of some pitch classes, and hold: the
+/// cadence at a phrase's end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Landing {
+    /// The song step where the note starts.
+    pub step: usize,
+    /// The pitch classes it may have (index 0 = C), in the output key.
+    pub pitch_classes: [bool; 12],
+    /// Steps it holds for at least (its own included).
+    pub hold: usize,
+    /// Until this song step, no other note starts on a strong beat (the cadence note, or a
+    /// rest after it, fills its bar's strong beats).
+    pub quiet_until: usize,
 }
 
 impl Default for SamplerConfig {
@@ -104,6 +129,9 @@ impl Default for SamplerConfig {
             end_on_tonic: false,
             output_key: None,
             meter: None,
+            plan: PhrasePlan::Drawn,
+            critic: Critic::default(),
+            landings: Vec::new(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! What the sampler returns: each melody with the steps it wrote, and each step's
 //! probability and entropy.
 
+use super::critic::Critique;
 use crate::corpus::encoding::Symbol;
+use crate::corpus::phrases::PhraseLabel;
 use crate::music::{Melody, Pitch};
 use serde::Serialize;
 use std::ops::Range;
@@ -31,6 +33,11 @@ pub struct Generated {
     pub span: Range<usize>,
     /// Every generated step.
     pub steps: Vec<StepInfo>,
+    /// What each phrase of the melody does with the ones before it, as the model was told
+    /// (empty for a model without phrase inputs or a melody without a meter).
+    pub phrases: Vec<PhraseLabel>,
+    /// What the critic found when it kept this candidate (none without the critic).
+    pub critique: Option<Critique>,
 }
 
 /// A note the model wrote, on the 16th grid of its melody.
@@ -45,6 +52,18 @@ pub struct GridNote {
 }
 
 impl Generated {
+    /// A melody with nothing written (a placeholder while candidates are sorted out).
+    pub(crate) fn empty() -> Generated {
+        Generated {
+            melody: Melody::new(),
+            primer_notes: 0,
+            span: 0..0,
+            steps: Vec::new(),
+            phrases: Vec::new(),
+            critique: None,
+        }
+    }
+
     /// The notes that start inside the written span, straight from the written steps: no
     /// duration is converted back to steps. Rests are left out; a hold at the span's first
     /// step continues the note before it and starts nothing.
@@ -112,6 +131,8 @@ mod tests {
             primer_notes: 0,
             span: start..start + steps.len(),
             steps,
+            phrases: Vec::new(),
+            critique: None,
         }
     }
 

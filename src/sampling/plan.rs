@@ -31,6 +31,11 @@ pub(super) struct Plan {
     pub(super) output_key: Key,
     /// Per symbol id: the tonic, for `end_on_tonic`.
     pub(super) tonic: Vec<bool>,
+    /// Per symbol id: the relative key's tonic, when the key is open.
+    pub(super) relative_tonic: Option<Vec<bool>>,
+    /// Per symbol id: its pitch, and pitch class, in the output key (notes only).
+    pub(super) out_pitch: Vec<Option<u8>>,
+    pub(super) out_pc: Vec<Option<u8>>,
     pub(super) is_note: Vec<bool>,
     pub(super) meter: Meter,
     /// The melody's meter and pickup.
@@ -77,7 +82,9 @@ impl Plan {
         }
         let meter = primer.meter.or(config.meter).unwrap_or_default();
         let structure = SongStructure::new(Some(meter), primer.pickup);
-        let masks = SymbolMasks::new(vocab, shift, output_key, config)?;
+        let open_key =
+            primer_key.is_none() && config.output_key.is_none() && config.scale.is_none();
+        let masks = SymbolMasks::new(vocab, (shift, output_key, open_key), config)?;
         Ok(Plan {
             symbols: vocab.symbols().to_vec(),
             primer_to_output: to_model - shift,
@@ -90,7 +97,10 @@ impl Plan {
             hold: vocab.id(Symbol::Hold),
             allowed: masks.allowed,
             tonic: masks.tonic,
+            relative_tonic: masks.relative_tonic,
             is_note: masks.is_note,
+            out_pitch: masks.out_pitch,
+            out_pc: masks.out_pc,
             meter,
             structure,
         })
@@ -128,6 +138,8 @@ impl Plan {
             primer_notes: primer.notes.len(),
             span,
             steps,
+            phrases: Vec::new(),
+            critique: None,
         }
     }
 
@@ -181,6 +193,8 @@ impl Plan {
             primer_notes,
             span,
             steps,
+            phrases: Vec::new(),
+            critique: None,
         }
     }
 }

@@ -2,11 +2,15 @@
 //! per new symbol for every variation at once.
 
 use super::config::{SamplerConfig, validate};
+use super::critic::{Candidate, Critique, choose};
 use super::filters::softmax;
 use super::generated::{Generated, StepInfo};
+use super::phrase_plan::{RowPlans, row_plans};
 use super::plan::Plan;
 use super::schedule::{At, Schedule};
 use crate::corpus::encoding::decode;
+use crate::corpus::form::{FormProfile, FormStats};
+use crate::corpus::phrases::PhraseGrid;
 use crate::corpus::structure::{StepContext, StructureInputs};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -29,13 +33,85 @@ pub fn generate(
 ) -> Result<Vec<Generated>> {
     validate(config)?;
     let plan = Plan::new(model.vocab, primer, config)?;
-    let schedule = Schedule::continuation(&plan, config)?;
-    let (rows, _) = run(model, &plan, &schedule, config)?;
-    Ok(rows
+    let mut schedule = Schedule::continuation(&plan, config)?;
+    schedule.phrases = phrase_grid(model, &schedule);
+    let corpus = corpus_form(model, &schedule, config);
+    let per_variation = if corpus.is_some() {
+        config.critic.candidates.max(1)
+    } else {
+        1
+    };
+    let run_config = SamplerConfig {
+        variations: config.variations * per_variation,
+        ..config.clone()
+    };
+    let rows = run_config.variations;
+    let plans = row_plans(&schedule, &plan.symbols, config, model.phrase_prior, rows);
+    let (chosen, _) = run(model, &plan, &schedule, (&run_config, &plans))?;
+    let mut all: Vec<Generated> = chosen
         .into_iter()
         .enumerate()
-        .map(|(r, (chosen, infos))| plan.finish(primer, &chosen, infos, r))
+        .map(|(r, (chosen, infos))| {
+            let mut g = plan.finish(primer, &chosen, infos, r);
+            g.phrases = plans.row(r).to_vec();
+            g
+        })
+        .collect();
+    let Some(corpus) = corpus else {
+        return Ok(all);
+    };
+    let candidates: Vec<Candidate> = all
+        .iter()
+        .map(|g| Candidate {
+            profile: FormProfile::of(&measured_melody(g, primer, config), None),
+            log_probability: g.mean_log_probability(),
+        })
+        .collect();
+    let kept = choose(&candidates, corpus, &config.critic, config.seed);
+    Ok(kept
+        .into_iter()
+        .enumerate()
+        .map(|(v, i)| {
+            let mut g = std::mem::replace(&mut all[i], Generated::empty());
+            plan.label(&mut g.melody, primer, &format!("variation {}", v + 1));
+            g.critique = candidates[i].profile.as_ref().map(Critique::of);
+            g
+        })
         .collect())
+}
+
+/// The corpus form the critic compares this schedule's melodies with: for a model that
+/// carries it, in the melody's meter and planned length, when the critic is on.
+fn corpus_form<'a>(
+    model: ModelRef<'a>,
+    schedule: &Schedule,
+    config: &SamplerConfig,
+) -> Option<&'a FormStats> {
+    let meter = schedule.structure.meter?;
+    let bars = schedule.structure.bar_of(schedule.end.checked_sub(1)?)?;
+    model
+        .form
+        .filter(|_| config.critic.candidates > 1)?
+        .lookup(meter, bars)
+}
+
+/// The melody the critic measures: as written, except that a melody started from nothing in
+/// the model's own key (C major, or its relative minor) has its mode read from its notes.
+fn measured_melody(g: &Generated, primer: &Melody, config: &SamplerConfig) -> Melody {
+    let mut m = g.melody.clone();
+    if primer.sounding().next().is_none() && config.output_key.is_none() && config.scale.is_none() {
+        m.key_signature = m.key.map(|k| k.signature_fifths());
+        m.key = None;
+    }
+    m
+}
+
+/// The phrase grid of the schedule's song, for a model that reads phrase inputs.
+fn phrase_grid(model: ModelRef<'_>, schedule: &Schedule) -> Option<PhraseGrid> {
+    model
+        .structure()
+        .filter(|s| s.phrase)
+        .and_then(|_| PhraseGrid::of(schedule.structure))
 }
 
 /// Writes `config.variations` new versions of the 16th steps `span` of `melody`, each
@@ -61,7 +137,8 @@ pub fn fill(
         ..config.clone()
     };
     let plan = Plan::new(model.vocab, melody, config)?;
-    let (schedule, symbols) = Schedule::fill(&plan, span.clone())?;
+    let (mut schedule, symbols) = Schedule::fill(&plan, span.clone())?;
+    schedule.phrases = phrase_grid(model, &schedule);
     // Draw several candidates per variation and keep those that lead best into the note
     // after the span: the model's probability of that note once it has read the fill.
     let wanted = config.variations;
@@ -74,14 +151,23 @@ pub fn fill(
         variations: candidates,
         ..config.clone()
     };
-    let (mut rows, joins) = run(model, &plan, &schedule, &run_config)?;
+    let plans = row_plans(
+        &schedule,
+        &plan.symbols,
+        config,
+        model.phrase_prior,
+        candidates,
+    );
+    let (mut rows, joins) = run(model, &plan, &schedule, (&run_config, &plans))?;
     let keep = best_joins(&joins, candidates, wanted);
     Ok(keep
         .into_iter()
         .enumerate()
         .map(|(r, i)| {
             let row = std::mem::take(&mut rows[i]);
-            plan.finish_fill(melody, &symbols, span.clone(), (r, row))
+            let mut g = plan.finish_fill(melody, &symbols, span.clone(), (r, row));
+            g.phrases = plans.row(i).to_vec();
+            g
         })
         .collect())
 }
@@ -109,7 +195,7 @@ fn run(
     model: ModelRef<'_>,
     plan: &Plan,
     schedule: &Schedule,
-    config: &SamplerConfig,
+    (config, plans): (&SamplerConfig, &RowPlans),
 ) -> Result<(Rows, Vec<f32>)> {
     let engine = HostLstm::new(model.model)?;
     let inputs = model
@@ -120,6 +206,7 @@ fn run(
         inputs: inputs.as_ref(),
         plan,
         schedule,
+        plans,
     };
     let rows = config.variations;
     let (mut state, mut logits) = warm_up(&engine, &features, rows)?;
@@ -161,8 +248,8 @@ fn run(
         // first symbol, where the fill must join.
         let ctx = schedule.context(schedule.first + t + 1);
         all.clear();
-        for so_far in &chosen {
-            if let Some(x) = features.write(ctx, so_far, &mut f) {
+        for (r, so_far) in chosen.iter().enumerate() {
+            if let Some(x) = features.write(ctx, (so_far, r), &mut f) {
                 all.extend_from_slice(x);
             }
         }
@@ -192,7 +279,8 @@ fn warm_up(
     let mut logits = Vec::new();
     let mut f = Vec::new();
     for &(id, ctx) in &features.schedule.prelude {
-        let x = features.write(ctx, &[], &mut f);
+        // Every row's plan gives the phrases read before the first choice the same labels.
+        let x = features.write(ctx, (&[], 0), &mut f);
         engine.step(&[id], x, &mut one, &mut logits)?;
     }
     Ok((one.repeat(rows), logits.repeat(rows)))
@@ -204,15 +292,17 @@ struct Features<'a> {
     inputs: Option<&'a StructureInputs>,
     plan: &'a Plan,
     schedule: &'a Schedule,
+    plans: &'a RowPlans,
 }
 
 impl Features<'_> {
-    /// Writes the inputs of the step `ctx` predicts, for a row that has written `so_far`
-    /// from the schedule's first step on, into `out`; `None` for a model without them.
+    /// Writes the inputs of the step `ctx` predicts, for row `row` that has written
+    /// `so_far` from the schedule's first step on, into `out`; `None` for a model without
+    /// them.
     fn write<'o>(
         &self,
-        ctx: StepContext,
-        so_far: &[usize],
+        mut ctx: StepContext,
+        (so_far, row): (&[usize], usize),
         out: &'o mut Vec<f32>,
     ) -> Option<&'o [f32]> {
         let inputs = self.inputs?;
@@ -224,6 +314,13 @@ impl Features<'_> {
                 song.get(step).copied()
             }
         };
+        if let Some(grid) = &self.plans.grid {
+            let labels = self.plans.row(row);
+            ctx.phrase = labels
+                .get(grid.phrase_of(ctx.step))
+                .copied()
+                .unwrap_or_default();
+        }
         let ctx = ctx.with_neighbours(&self.schedule.structure, |step| {
             id_at(step).and_then(|id| self.plan.symbols.get(id).copied())
         });
@@ -282,6 +379,8 @@ mod tests {
             config: &config,
             vocab: &vocab,
             device: &device,
+            phrase_prior: None,
+            form: None,
         };
         let meter = Meter::new(3, 4);
         let structure = SongStructure {

@@ -5,6 +5,7 @@ use super::config::{Length, SamplerConfig};
 use super::plan::Plan;
 use crate::corpus::data::{FillSpan, infill_window};
 use crate::corpus::encoding::Symbol;
+use crate::corpus::phrases::PhraseGrid;
 use crate::corpus::structure::{Segment, SongStructure, StepContext};
 use crate::error::{Error, Result};
 use std::ops::Range;
@@ -33,11 +34,33 @@ pub(super) struct Schedule {
     pub(super) song: Vec<usize>,
     /// Filling with notes after the span: the id of the first of them, where the fill joins.
     pub(super) join_id: Option<usize>,
+    /// Step where the song ends (`end` for a continuation; the melody's end for a fill).
+    pub(super) song_len: usize,
+    /// The phrase grid, for a model that reads phrase inputs (its songs end only where a
+    /// phrase ends).
+    pub(super) phrases: Option<PhraseGrid>,
 }
 
 impl Schedule {
     pub(super) fn context(&self, step: usize) -> StepContext {
-        StepContext::new(step, self.end.saturating_sub(step), self.segment, self.join)
+        let mut ctx =
+            StepContext::new(step, self.end.saturating_sub(step), self.segment, self.join);
+        ctx.song_end = Some(self.song_len);
+        ctx
+    }
+
+    /// True when the song may end at `step`: on a bar line (any step without a meter),
+    /// and for a model that knows phrases, where a phrase ends.
+    pub(super) fn may_end_at(&self, step: usize) -> bool {
+        if self.structure.bar_steps().is_none() {
+            return true;
+        }
+        let phrase_end = self.phrases.is_none_or(|g| {
+            self.structure
+                .bar_of(step)
+                .is_some_and(|bar| bar > 1 && (bar - 1) % g.bars.max(1) == 0)
+        });
+        self.structure.is_bar_line(step) && phrase_end
     }
 
     /// Continue the primer: `/ primer` then the new steps, up to the planned end.
@@ -73,6 +96,8 @@ impl Schedule {
             join: None,
             song: plan.primer_ids[1..].to_vec(),
             join_id: None,
+            song_len: end,
+            phrases: None,
         };
         for (j, &id) in plan.primer_ids.iter().enumerate() {
             schedule.prelude.push((id, schedule.context(j)));
@@ -106,6 +131,8 @@ impl Schedule {
             join: None,
             song: Vec::new(),
             join_id: None,
+            song_len: ids.len(),
+            phrases: None,
         };
         let mut song = ids.to_vec();
         // A note that the span's end cuts sounds again from the span's end.

@@ -226,3 +226,43 @@ pub fn kill_after_first_checkpoint<S: AsRef<std::ffi::OsStr>>(
     child.kill().expect("kill -9");
     child.wait().expect("the killed process is reaped");
 }
+
+/// A tiny model with every structure input (phrase inputs too), trained for four epochs on
+/// the kern fixtures into `dir`.
+pub fn tiny_structure_model(dir: &Path) -> lstmuse::model::artifact::ModelArtifact {
+    use lstmuse::corpus::TrainingData;
+    use lstmuse::corpus::structure::StructureInputs;
+    use lstmuse::model::backend::{self, BackendChoice};
+    use lstmuse::model::{MelodyLstmConfig, TrainOptions, TrainingConfig, train};
+    let loaded = lstmuse::corpus::load(&fixture("kern")).expect("the kern fixtures load");
+    let encoded = lstmuse::corpus::encode(
+        &loaded.melodies,
+        &lstmuse::corpus::preprocess::PreprocessConfig::default(),
+    );
+    let data = TrainingData::from_encoded(&encoded, "tests/fixtures/kern");
+    let config = TrainingConfig::new(
+        MelodyLstmConfig::new(data.vocab.len())
+            .with_hidden_size(24)
+            .with_dropout(0.0)
+            .with_structure(Some(StructureInputs::default())),
+    )
+    .with_epochs(4)
+    .with_batch_size(4)
+    .with_seq_len(256)
+    .with_learning_rate(1e-2)
+    .with_patience(0)
+    .with_valid_fraction(0.2)
+    .with_infill_per_song(Some(2));
+    let options = TrainOptions::new(dir, BackendChoice::Cpu).expect("CPU training options");
+    let summary = train(
+        &config,
+        &data,
+        &options,
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("the tiny model trains");
+    assert!(summary.history[3].train_loss < summary.history[0].train_loss);
+    lstmuse::model::artifact::ModelArtifact::load(dir, &backend::cpu().device)
+        .expect("the tiny model loads")
+}

@@ -6,6 +6,7 @@
 mod common;
 
 mod corpus;
+mod form;
 mod fused_training;
 mod midi;
 mod sampling;

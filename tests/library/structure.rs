@@ -4,18 +4,15 @@
 //! still loads, generates and evaluates.
 
 use crate::common;
-use lstmuse::corpus::TrainingData;
 use lstmuse::corpus::data::SongIds;
 use lstmuse::corpus::preprocess::PreprocessConfig;
 use lstmuse::corpus::structure::{SongStructure, StructureInputs};
+use lstmuse::model::ModelRef;
 use lstmuse::model::artifact::ModelArtifact;
-use lstmuse::model::backend::{self, BackendChoice};
-use lstmuse::model::{MelodyLstmConfig, ModelRef};
-use lstmuse::model::{TrainOptions, TrainingConfig, train};
+use lstmuse::model::backend::{self};
 use lstmuse::sampling::{Length, SamplerConfig, fill, generate};
 use lstmuse::{Melody, Meter, Ratio, corpus, formats};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 fn encoded() -> corpus::EncodedCorpus {
     let loaded = corpus::load(&common::fixture("kern")).unwrap();
@@ -24,31 +21,7 @@ fn encoded() -> corpus::EncodedCorpus {
 
 /// A tiny model with every structure input, trained for a few epochs on the kern fixtures.
 fn tiny_model(dir: &Path) -> ModelArtifact {
-    let data = TrainingData::from_encoded(&encoded(), "tests/fixtures/kern");
-    let config = TrainingConfig::new(
-        MelodyLstmConfig::new(data.vocab.len())
-            .with_hidden_size(24)
-            .with_dropout(0.0)
-            .with_structure(Some(StructureInputs::default())),
-    )
-    .with_epochs(4)
-    .with_batch_size(4)
-    .with_seq_len(256)
-    .with_learning_rate(1e-2)
-    .with_patience(0)
-    .with_valid_fraction(0.2)
-    .with_infill_per_song(Some(2));
-    let options = TrainOptions::new(dir, BackendChoice::Cpu).unwrap();
-    let summary = train(
-        &config,
-        &data,
-        &options,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
-    assert!(summary.history[3].train_loss < summary.history[0].train_loss);
-    ModelArtifact::load(dir, &backend::cpu().device).unwrap()
+    common::tiny_structure_model(dir)
 }
 
 #[test]

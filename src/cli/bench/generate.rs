@@ -40,6 +40,36 @@ pub struct GenerateBench {
     /// `sampling::fill`: 8 variations of bars 5–6 of a 16-bar 4/4 melody (the model reads
     /// the 14 other bars first); `None` for a model that cannot fill.
     pub fill_2bars_8_ms: Option<f64>,
+    /// One unprimed 8-bar 2/4 melody with the critic (its default candidates), and four;
+    /// `None` for a model without the corpus form the critic needs.
+    pub critic_ms: Option<(f64, f64)>,
+}
+
+/// Times one and four unprimed 8-bar 2/4 melodies with the critic; `None` for a model
+/// without the corpus form.
+fn time_critic(bound: ModelRef<'_>, runs: usize) -> LibResult<Option<(f64, f64)>> {
+    if bound.form.is_none() {
+        return Ok(None);
+    }
+    let mut failure = None;
+    let mut timed = |variations| {
+        let c = SamplerConfig {
+            length: Length::Bars(8),
+            meter: lstmuse::music::Meter::new(2, 4),
+            variations,
+            ..SamplerConfig::default()
+        };
+        median_ms(runs, || {
+            if let Err(e) = sampling::generate(bound, &Melody::new(), &c) {
+                failure = Some(e);
+            }
+        })
+    };
+    let times = (timed(1), timed(4));
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(Some(times)),
+    }
 }
 
 /// A 16-bar 4/4 melody of quarter notes on a C-major scale pattern, for the fill bench.
@@ -88,6 +118,7 @@ fn time_steps(bound: ModelRef<'_>, runs: usize, (steps, rows): (usize, usize), r
         config,
         vocab,
         device,
+        ..
     } = bound;
     median_ms(runs, || {
         let mut state = LstmState::zeros(config, rows, device);
@@ -156,11 +187,17 @@ pub fn measure_generation(bound: ModelRef<'_>, runs: usize) -> LibResult<Generat
         config: model_config,
         vocab,
         device,
+        ..
     } = bound;
     let primer = Melody::new();
+    // The plain sampler (no critic), as these figures always measured.
     let config = |steps, variations| SamplerConfig {
         length: Length::Steps(steps),
         variations,
+        critic: sampling::Critic {
+            candidates: 1,
+            ..sampling::Critic::default()
+        },
         ..SamplerConfig::default()
     };
     let mut failure = None;
@@ -178,6 +215,7 @@ pub fn measure_generation(bound: ModelRef<'_>, runs: usize) -> LibResult<Generat
         return Err(e);
     }
     let fill_2bars_8_ms = time_fill(bound, runs)?;
+    let critic_ms = time_critic(bound, runs)?;
     let steps = |steps, rows, read| time_steps(bound, runs, (steps, rows), read);
     let host_steps_512_ms = time_host_steps(bound, runs, (512, 1))?;
     let steps_512_ms = steps(512, 1, true);
@@ -213,6 +251,7 @@ pub fn measure_generation(bound: ModelRef<'_>, runs: usize) -> LibResult<Generat
         matvec_512_ms,
         small_ops_512_ms,
         fill_2bars_8_ms,
+        critic_ms,
     })
 }
 
@@ -228,6 +267,17 @@ fn print_generate_bench(g: &GenerateBench, hidden: usize) {
         g.one_512_ms
     );
     println!("generate 16 × 256 steps: {:>7.1} ms", g.batch_16x256_ms);
+    match g.critic_ms {
+        Some((one, four)) => println!(
+            "one 8-bar 2/4 melody with the critic ({} candidates): {one:>6.1} ms   ({} the 50 ms goal); 4 variations: {four:.1} ms   ({} the 150 ms goal)",
+            sampling::critic::CANDIDATES,
+            if one < 50.0 { "meets" } else { "misses" },
+            if four < 150.0 { "meets" } else { "misses" }
+        ),
+        None => {
+            println!("critic: this model carries no corpus form (trained before phrase inputs)")
+        }
+    }
     match g.fill_2bars_8_ms {
         Some(ms) => println!(
             "fill 2 bars × 8 variations (bars 5–6 of 16 in 4/4): {ms:>6.1} ms   ({} the 50 ms goal)",
@@ -274,13 +324,14 @@ pub fn run(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
 
     let device = lstmuse::model::backend::cpu();
     let dir = model_dir.or_else(lstmuse::default_model_dir);
-    let (model, model_config, vocab, what) = match dir {
+    let (model, model_config, vocab, (prior, form), what) = match dir {
         Some(dir) => {
             let a = ModelArtifact::load(&dir, &device.device)?;
             (
                 a.model,
                 a.config.model,
                 a.vocab,
+                (a.config.phrase_prior, a.config.form),
                 format!("model {}", dir.display()),
             )
         }
@@ -291,6 +342,7 @@ pub fn run(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
                 burn::module::Module::valid(&config.init(&device.device)),
                 config,
                 vocab,
+                (None, None),
                 "no trained model found: a freshly initialised model".to_owned(),
             )
         }
@@ -308,6 +360,8 @@ pub fn run(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
         config: &model_config,
         vocab: &vocab,
         device: &device.device,
+        phrase_prior: prior.as_ref(),
+        form: form.as_ref(),
     };
     let g = measure_generation(bound, runs)?;
     print_generate_bench(&g, model_config.hidden_size);

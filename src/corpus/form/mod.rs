@@ -21,28 +21,14 @@
 //! Strong beats are the downbeat and the middle beat of bars with an even number of beats
 //! (`SongStructure::is_strong_beat`). Degrees are taken against the melody's key.
 
-pub mod compare;
 pub mod grid;
 pub mod measures;
+pub mod stats;
+pub mod table;
 
-pub use compare::{FormComparison, FormStats, Kind, Measure};
 pub use measures::{FormProfile, PhraseEnd};
-
-use crate::music::Melody;
-
-/// The form measures of a set of melodies (those without notes or meter are left out).
-pub fn stats(melodies: &[Melody]) -> FormStats {
-    let profiles: Vec<FormProfile> = melodies
-        .iter()
-        .filter_map(|m| FormProfile::of(m, None))
-        .collect();
-    FormStats::of(&profiles)
-}
-
-/// A generated set's form against a corpus's.
-pub fn compare(generated: &[Melody], corpus: &[Melody]) -> FormComparison {
-    FormComparison::new(&stats(corpus), &stats(generated))
-}
+pub use stats::{FormStats, stats};
+pub use table::FormTable;
 
 #[cfg(test)]
 mod tests;

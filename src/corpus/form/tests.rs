@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::corpus::encoding::{decode, parse_symbols};
+use crate::music::Melody;
 use crate::music::{Key, Meter, Ratio};
 
 /// A melody in C major (or the given key) from the seed's text form, in `n/d`.
@@ -128,38 +129,4 @@ fn ambitus_and_runs_at_the_end() {
     let stats = FormStats::of(&[p, broken, early]);
     assert!((stats.repeated_note_runs - 1.0 / 3.0).abs() < 1e-12);
     assert_eq!(stats.ambitus[6], 1.0, "12 semitones: the bucket [12, 14)");
-}
-
-#[test]
-fn a_comparison_judges_rates_and_histograms() {
-    let close = Measure {
-        corpus: 0.5,
-        generated: 0.46,
-        overlap: None,
-    };
-    assert!(close.matches(Kind::Rate));
-    let far = Measure {
-        generated: 0.4,
-        ..close
-    };
-    assert!(!far.matches(Kind::Rate));
-    let small = Measure {
-        corpus: 0.05,
-        generated: 0.069,
-        overlap: None,
-    };
-    assert!(small.matches(Kind::Rate), "0.02 absolute for small rates");
-    let spread = Measure {
-        corpus: 12.0,
-        generated: 9.0,
-        overlap: Some(0.86),
-    };
-    assert!(spread.matches(Kind::Histogram));
-    assert!(
-        !Measure {
-            overlap: Some(0.8),
-            ..spread
-        }
-        .matches(Kind::Histogram)
-    );
 }
