@@ -168,6 +168,11 @@ pub fn fraction(text: &str) -> Result<f64, String> {
     within(text, (0.0, false), (1.0, true))
 }
 
+/// A critic weight: 0 to 100.
+pub fn weight(text: &str) -> Result<f32, String> {
+    within(text, (0.0, false), (100.0, false)).map(|v| v as f32)
+}
+
 /// `--candidates`: 1 to 64.
 pub fn candidates(text: &str) -> Result<usize, String> {
     let n: usize = text

@@ -30,6 +30,13 @@ pub struct SamplerArgs {
     /// Only models that know phrases carry the corpus form the critic needs.
     #[arg(long, default_value_t = lstmuse::sampling::critic::CANDIDATES, value_parser = args::candidates)]
     pub candidates: usize,
+    /// The critic's weight on the form terms (0 to 100; default 1: importance resampling
+    /// toward the corpus's form).
+    #[arg(long, value_parser = args::weight)]
+    pub critic_form: Option<f32>,
+    /// The critic's weight on the model's mean log-probability per step (0 to 100).
+    #[arg(long, value_parser = args::weight)]
+    pub critic_likelihood: Option<f32>,
     /// Softmax temperature, 0 to 100 (0 = always the most likely symbol).
     #[arg(long, default_value_t = 1.0, value_parser = args::temperature)]
     pub temperature: f32,
@@ -114,9 +121,13 @@ pub fn sampler_config(
         meter: args.meter,
         seed: args.seed,
         variations,
-        critic: lstmuse::sampling::Critic {
-            candidates: args.candidates,
-            ..lstmuse::sampling::Critic::default()
+        critic: {
+            let d = lstmuse::sampling::Critic::default();
+            lstmuse::sampling::Critic {
+                candidates: args.candidates,
+                form: args.critic_form.unwrap_or(d.form),
+                log_probability: args.critic_likelihood.unwrap_or(d.log_probability),
+            }
         },
         ..SamplerConfig::default()
     })

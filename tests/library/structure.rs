@@ -187,38 +187,11 @@ fn a_model_from_before_structure_inputs_loads_generates_and_evaluates() {
     assert_eq!(infill.infill_both_bits_per_note, None);
 }
 
-/// A folder trained before the repeat-run, 8-bar and copy inputs (lookback and lookahead
-/// at 1, 2 and 4 bars only): it loads, and the CLI writes the very melodies and fills that
-/// the release before them wrote (`expected-*.json`, recorded with that release's binary).
-#[test]
-fn a_model_from_before_the_copy_inputs_generates_and_fills_as_before() {
-    let dir = common::fixture("models/lookback-v1");
-    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
-    assert!(config.contains("lookahead") && !config.contains("copy"));
-    let device = backend::cpu().device;
-    let a = ModelArtifact::load(&dir, &device).unwrap();
-    let inputs = a.config.model.structure.unwrap();
-    assert!(inputs.lookback && !inputs.repeats && !inputs.far && !inputs.copy);
+/// Runs `generate --json` on a model folder for each `(expected file, flags)` and checks
+/// that everything but the output paths is what the folder's release wrote, bit for bit.
+fn replays(dir: &Path, runs: &[(&str, Vec<&str>)]) {
     let tmp = tempfile::tempdir().unwrap();
     let model = dir.to_str().unwrap();
-    let kuckuck = common::fixture("corpus/kuckuck.krn");
-    let runs: [(&str, Vec<&str>); 2] = [
-        (
-            "expected-generate.json",
-            vec!["--meter", "3/4", "--bars", "4", "--seed", "3"],
-        ),
-        (
-            "expected-fill.json",
-            vec![
-                "--primer",
-                kuckuck.to_str().unwrap(),
-                "--fill-bars",
-                "2-3",
-                "--seed",
-                "5",
-            ],
-        ),
-    ];
     for (expected, args) in runs {
         let out = tmp.path().join("out.mid");
         let mut all = vec!["generate", "--model", model, "--variations", "2", "--json"];
@@ -230,7 +203,6 @@ fn a_model_from_before_the_copy_inputs_generates_and_fills_as_before() {
             "{}",
             String::from_utf8_lossy(&run.stderr)
         );
-        // Everything but the output paths, bit for bit.
         let without_paths = |mut v: serde_json::Value| {
             for g in v.as_array_mut().unwrap() {
                 g.as_object_mut().unwrap().remove("path");
@@ -243,4 +215,98 @@ fn a_model_from_before_the_copy_inputs_generates_and_fills_as_before() {
         );
         assert_eq!(got, want, "{expected}");
     }
+}
+
+/// A folder trained before the repeat-run, 8-bar and copy inputs (lookback and lookahead
+/// at 1, 2 and 4 bars only): it loads, and the CLI writes the very melodies and fills that
+/// the release before them wrote (`expected-*.json`, recorded with that release's binary).
+#[test]
+fn a_model_from_before_the_copy_inputs_generates_and_fills_as_before() {
+    let dir = common::fixture("models/lookback-v1");
+    let config = std::fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(config.contains("lookahead") && !config.contains("copy"));
+    let device = backend::cpu().device;
+    let a = ModelArtifact::load(&dir, &device).unwrap();
+    let inputs = a.config.model.structure.unwrap();
+    assert!(inputs.lookback && !inputs.repeats && !inputs.far && !inputs.copy);
+    let kuckuck = common::fixture("corpus/kuckuck.krn");
+    replays(
+        &dir,
+        &[
+            (
+                "expected-generate.json",
+                vec!["--meter", "3/4", "--bars", "4", "--seed", "3"],
+            ),
+            (
+                "expected-fill.json",
+                vec![
+                    "--primer",
+                    kuckuck.to_str().unwrap(),
+                    "--fill-bars",
+                    "2-3",
+                    "--seed",
+                    "5",
+                ],
+            ),
+        ],
+    );
+}
+
+/// A folder trained before phrase inputs (the previous bundled model's inputs: repeat
+/// runs, 8-bar neighbours, the copy channel): no phrase plan, no critic, no new sampler
+/// rules; the CLI writes the very melodies, fills, tonic endings and song ends that the
+/// release before them wrote.
+#[test]
+fn a_model_from_before_phrase_inputs_generates_as_before() {
+    let dir = common::fixture("models/copy-v2");
+    let device = backend::cpu().device;
+    let a = ModelArtifact::load(&dir, &device).unwrap();
+    let inputs = a.config.model.structure.unwrap();
+    assert!(inputs.copy && !inputs.phrase);
+    assert!(a.config.phrase_prior.is_none() && a.config.form.is_none());
+    let kuckuck = common::fixture("corpus/kuckuck.krn");
+    replays(
+        &dir,
+        &[
+            (
+                "expected-generate.json",
+                vec!["--meter", "3/4", "--bars", "4", "--seed", "3"],
+            ),
+            (
+                "expected-fill.json",
+                vec![
+                    "--primer",
+                    kuckuck.to_str().unwrap(),
+                    "--fill-bars",
+                    "2-3",
+                    "--seed",
+                    "5",
+                ],
+            ),
+            (
+                "expected-tonic.json",
+                vec![
+                    "--meter",
+                    "6/8",
+                    "--bars",
+                    "4",
+                    "--end-on-tonic",
+                    "--seed",
+                    "21",
+                ],
+            ),
+            (
+                "expected-stop.json",
+                vec![
+                    "--meter",
+                    "2/4",
+                    "--bars",
+                    "8",
+                    "--stop-at-end",
+                    "--seed",
+                    "4",
+                ],
+            ),
+        ],
+    );
 }
