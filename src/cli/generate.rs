@@ -132,6 +132,43 @@ pub fn variation_path(out: &Path, index: usize, count: usize) -> PathBuf {
     out.with_file_name(format!("{stem}-{}.{ext}", index + 1))
 }
 
+/// One variation as the `--json` report writes it: notes, span, scores, phrases, critique.
+fn variation_json(
+    g: &lstmuse::sampling::Generated,
+    index: usize,
+    path: &Path,
+) -> serde_json::Value {
+    let notes: Vec<serde_json::Value> = g
+        .melody
+        .with_onsets()
+        .map(|(on, n)| {
+            serde_json::json!({
+                "pitch": n.pitch.map(|p| p.midi()),
+                "onset": on.to_f64(),
+                "duration": n.duration.to_f64(),
+            })
+        })
+        .collect();
+    let mut entry = serde_json::json!({
+        "variation": index + 1,
+        "path": path.display().to_string(),
+        "notes": notes,
+        "primer_notes": g.primer_notes,
+        "span_steps": [g.span.start, g.span.end],
+        "mean_entropy": g.mean_entropy(),
+        "mean_log_probability": g.mean_log_probability(),
+    });
+    if let Some(object) = entry.as_object_mut() {
+        if !g.phrases.is_empty() {
+            object.insert("phrases".into(), serde_json::json!(letters(&g.phrases)));
+        }
+        if let Some(c) = &g.critique {
+            object.insert("critique".into(), serde_json::json!(c.reasons()));
+        }
+    }
+    entry
+}
+
 /// Runs `lstmuse generate`.
 pub fn run_generate(args: GenerateArgs) -> Result<()> {
     if lstmuse::formats::Format::from_path(&args.out).is_none() {
@@ -168,37 +205,7 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
     for (i, g) in results.iter().enumerate() {
         let path = variation_path(&args.out, i, results.len());
         lstmuse::formats::write_melody(&g.melody, &path)?;
-        let notes: Vec<serde_json::Value> = g
-            .melody
-            .with_onsets()
-            .map(|(on, n)| {
-                serde_json::json!({
-                    "pitch": n.pitch.map(|p| p.midi()),
-                    "onset": on.to_f64(),
-                    "duration": n.duration.to_f64(),
-                })
-            })
-            .collect();
-        let mut entry = serde_json::json!({
-            "variation": i + 1,
-            "path": path.display().to_string(),
-            "notes": notes,
-            "primer_notes": g.primer_notes,
-            "span_steps": [g.span.start, g.span.end],
-            "mean_entropy": g.mean_entropy(),
-            "mean_log_probability": g.mean_log_probability(),
-        });
-        if !g.phrases.is_empty()
-            && let Some(object) = entry.as_object_mut()
-        {
-            object.insert("phrases".into(), serde_json::json!(letters(&g.phrases)));
-        }
-        if let Some(c) = &g.critique
-            && let Some(object) = entry.as_object_mut()
-        {
-            object.insert("critique".into(), serde_json::json!(c.reasons()));
-        }
-        report.push(entry);
+        report.push(variation_json(g, i, &path));
         if !args.json {
             eprintln!(
                 "wrote {} ({} notes, mean entropy {:.2} nats, mean log-prob {:.2})",

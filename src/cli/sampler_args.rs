@@ -30,8 +30,8 @@ pub struct SamplerArgs {
     /// Only models that know phrases carry the corpus form the critic needs.
     #[arg(long, default_value_t = lstmuse::sampling::critic::CANDIDATES, value_parser = args::candidates)]
     pub candidates: usize,
-    /// The critic's weight on the form terms (0 to 100; default 1: importance resampling
-    /// toward the corpus's form).
+    /// The critic's weight on the form terms (0 to 100; default 2, chosen on the validation
+    /// split; 1 is plain importance resampling toward the corpus's form).
     #[arg(long, value_parser = args::weight)]
     pub critic_form: Option<f32>,
     /// The critic's weight on the model's mean log-probability per step (0 to 100).

@@ -85,6 +85,11 @@ pub struct TrainArgs {
     /// Continue from the folder's last checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Do not train: recount the plan prior and the corpus form that a model folder with
+    /// phrase inputs keeps (for the critic), from the songs it was trained on (give the
+    /// same --corpus and --exclude-near), and write them into its config.json.
+    #[arg(long, conflicts_with = "resume")]
+    pub recount: bool,
     /// Print one JSON event per line instead of progress bars.
     #[arg(long)]
     pub json: bool,
@@ -200,6 +205,14 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         );
     }
     let data = TrainingData::from_encoded(&songs.encoded, songs.name);
+    if args.recount {
+        lstmuse::model::corpus_record::recount(&data, &args.out)?;
+        eprintln!(
+            "recounted the plan prior and the corpus form in {}",
+            args.out.display()
+        );
+        return Ok(());
+    }
     let config = training_config(&args, data.vocab.len());
     let mut options = TrainOptions::new(&args.out, args.backend)?;
     options.resume = args.resume;

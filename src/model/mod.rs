@@ -6,6 +6,7 @@
 //!   [`checkpoint`]: the resume point after every epoch; [`loss`]: the loss and scoring.
 //! - [`artifact`]: the model folder (config, vocabulary, weights, card); [`bundled`]: where
 //!   the bundled one is found.
+//! - [`corpus_record`]: what a folder records of its training songs (plan prior, form).
 //! - [`shape`]: a network's shape checked against the limits, and its parameter count.
 //! - [`host`]: the same network stepped on plain `f32` slices, for fast generation.
 //! - [`fused`]: training on the CPU with a fused LSTM layer and its own backward pass.
@@ -18,6 +19,7 @@ pub mod bound;
 pub mod bundled;
 pub mod checkpoint;
 pub mod config;
+pub mod corpus_record;
 pub mod engine;
 pub mod events;
 pub mod fused;

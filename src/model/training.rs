@@ -1,14 +1,12 @@
 //! Training: one `train` function with events, a stop flag, per-epoch checkpoints and
 //! resume, shared by the app and the CLI.
 
-use crate::corpus::data::song_phrase_labels;
 use crate::corpus::data::{
     SequenceOptions, SongIds, Window, batch, epoch_batches, sequences, windows,
 };
 use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::corpus::form::FormTable;
-use crate::corpus::phrases::{PhraseLabel, PhrasePrior};
-use crate::corpus::structure::SongStructure;
+use crate::corpus::phrases::PhrasePrior;
 use crate::corpus::training_set::TrainingData;
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
@@ -17,6 +15,7 @@ use crate::model::artifact::{
 };
 use crate::model::checkpoint::{CheckpointState, load_checkpoint, save_checkpoint};
 use crate::model::config::TrainingConfig;
+use crate::model::corpus_record::{form_table, phrase_prior};
 use crate::model::engine::TrainOptions;
 use crate::model::events::{EpochStats, TrainingEvent, TrainingSummary};
 use crate::model::fused::{self, FusedOptions};
@@ -495,29 +494,4 @@ struct RunInfo {
     phrase_prior: Option<PhrasePrior>,
     /// The training songs' form (a model with phrase inputs).
     form: Option<FormTable>,
-}
-
-/// The training songs' form by meter and length.
-fn form_table(songs: &SongIds, vocab: &Vocabulary) -> FormTable {
-    let symbols: Vec<(Vec<Symbol>, SongStructure)> = songs
-        .songs
-        .iter()
-        .enumerate()
-        .map(|(i, song)| {
-            let s = song.iter().filter_map(|&id| vocab.symbol(id)).collect();
-            (s, songs.structure_of(i))
-        })
-        .collect();
-    FormTable::from_songs(symbols.iter().map(|(s, st)| (s.as_slice(), *st)))
-}
-
-/// The phrase labels of the training songs, counted.
-fn phrase_prior(songs: &SongIds, vocab: &Vocabulary) -> PhrasePrior {
-    let labels: Vec<Vec<PhraseLabel>> = songs
-        .songs
-        .iter()
-        .enumerate()
-        .map(|(i, song)| song_phrase_labels(song, songs.structure_of(i), vocab))
-        .collect();
-    PhrasePrior::from_songs(labels.iter().map(Vec::as_slice))
 }

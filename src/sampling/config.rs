@@ -93,6 +93,22 @@ pub struct SamplerConfig {
     /// Notes that must land on given steps (a form's cadences), in song steps of the melody
     /// being continued.
     pub landings: Vec<Landing>,
+    /// How a melody started from nothing begins.
+    pub upbeat: Upbeat,
+}
+
+/// How a melody started from nothing (no primer notes) begins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upbeat {
+    /// With a pickup drawn from how the model's training songs in the meter begin (most
+    /// folk songs begin with one); on the downbeat for a model without that record.
+    #[default]
+    Drawn,
+    /// On the downbeat.
+    None,
+    /// With a pickup of this many 16th steps (less than a bar).
+    Steps(usize),
 }
 
 /// A note that must start on a given step, on one of some pitch classes, and hold: the
@@ -132,6 +148,7 @@ impl Default for SamplerConfig {
             plan: PhrasePlan::Drawn,
             critic: Critic::default(),
             landings: Vec::new(),
+            upbeat: Upbeat::Drawn,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::config::{Landing, Length, SamplerConfig};
 use super::critic::Critique;
 use super::generated::{Generated, StepInfo};
 use super::phrase_plan::PhrasePlan;
-use super::sampler::{fill, generate};
+use super::sampler::{fill, generate, with_upbeat};
 use crate::corpus::encoding::{GridConfig, Symbol, decode, encode};
 use crate::corpus::form::FormProfile;
 use crate::corpus::phrases::PhraseLabel;
@@ -150,6 +150,8 @@ pub fn generate_form(
     if sections.is_empty() {
         return generate(model, primer, config);
     }
+    let upbeat = with_upbeat(model, primer, config);
+    let primer = upbeat.as_ref().unwrap_or(primer);
     let meter = primer.meter.or(config.meter).unwrap_or_default();
     let frame = Frame {
         model,

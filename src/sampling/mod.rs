@@ -25,7 +25,7 @@ mod plan;
 pub mod sampler;
 mod schedule;
 
-pub use config::{AdaptiveTemperature, Length, SamplerConfig};
+pub use config::{AdaptiveTemperature, Length, SamplerConfig, Upbeat};
 pub use critic::{Critic, Critique};
 pub use form::{Form, generate_form};
 pub use generated::{Generated, GridNote, StepInfo};

@@ -1,7 +1,7 @@
 //! The sampler's loop: continue a primer, or fill a span between notes, one host `step`
 //! per new symbol for every variation at once.
 
-use super::config::{SamplerConfig, validate};
+use super::config::{SamplerConfig, Upbeat, validate};
 use super::critic::{Candidate, Critique, choose};
 use super::filters::softmax;
 use super::generated::{Generated, StepInfo};
@@ -32,6 +32,8 @@ pub fn generate(
     config: &SamplerConfig,
 ) -> Result<Vec<Generated>> {
     validate(config)?;
+    let upbeat = with_upbeat(model, primer, config);
+    let primer = upbeat.as_ref().unwrap_or(primer);
     let plan = Plan::new(model.vocab, primer, config)?;
     let mut schedule = Schedule::continuation(&plan, config)?;
     schedule.phrases = phrase_grid(model, &schedule);
@@ -104,6 +106,43 @@ fn measured_melody(g: &Generated, primer: &Melody, config: &SamplerConfig) -> Me
         m.key = None;
     }
     m
+}
+
+/// An empty primer with the pickup a melody started from nothing begins with, when it
+/// has one (see [`Upbeat`]); `None` to keep the primer as it is.
+pub(super) fn with_upbeat(
+    model: ModelRef<'_>,
+    primer: &Melody,
+    config: &SamplerConfig,
+) -> Option<Melody> {
+    if primer.sounding().next().is_some() || !primer.pickup.is_zero() {
+        return None;
+    }
+    let meter = primer.meter.or(config.meter).unwrap_or_default();
+    let bar = meter.bar_length().to_steps();
+    let steps = match config.upbeat {
+        Upbeat::None => 0,
+        Upbeat::Steps(n) => n,
+        Upbeat::Drawn => {
+            let counts = model.form?.pickups(meter);
+            let total: usize = counts.iter().map(|c| c.1).sum();
+            let mut rng = SplitMix64(config.seed ^ 0x0055_5042_4541_u64);
+            let mut pick = (rng.next_f64() * total as f64) as usize;
+            counts
+                .iter()
+                .find(|&&(_, n)| {
+                    let hit = pick < n;
+                    pick = pick.saturating_sub(n);
+                    hit
+                })
+                .map_or(0, |c| c.0)
+        }
+    };
+    (steps > 0 && steps < bar).then(|| Melody {
+        pickup: Ratio::from_steps(steps),
+        meter: Some(meter),
+        ..primer.clone()
+    })
 }
 
 /// The phrase grid of the schedule's song, for a model that reads phrase inputs.

@@ -72,7 +72,9 @@ impl Schedule {
                 let bar = plan.structure.bar_steps().unwrap_or(16);
                 let into = plan.structure.bar_position(first).unwrap_or(0);
                 let rest_of_bar = if into == 0 { 0 } else { bar - into };
-                b.checked_sub(usize::from(into != 0))
+                // A melody that starts with its pickup: the pickup, then `b` whole bars.
+                let upbeat = first == 0 && into != 0;
+                b.checked_sub(usize::from(into != 0 && !upbeat))
                     .and_then(|full| full.checked_mul(bar))
                     .and_then(|n| n.checked_add(rest_of_bar))
                     .ok_or_else(|| Error::Invalid(format!("{b} bars is too long")))?

@@ -7,7 +7,9 @@ use lstmuse::corpus::encoding::{GridConfig, Symbol, encode};
 use lstmuse::model::backend;
 use lstmuse::model::{ModelRef, artifact::ModelArtifact};
 use lstmuse::sampling::form::letters;
-use lstmuse::sampling::{Critic, Form, Generated, Length, SamplerConfig, generate, generate_form};
+use lstmuse::sampling::{
+    Critic, Form, Generated, Length, SamplerConfig, Upbeat, generate, generate_form,
+};
 use lstmuse::{Key, Melody, Meter, Ratio};
 
 /// The melody on the 16th grid (a tied note is one onset and holds).
@@ -24,6 +26,7 @@ fn two_four(variations: usize, seed: u64) -> SamplerConfig {
         meter: Meter::new(2, 4),
         variations,
         seed,
+        upbeat: Upbeat::None,
         ..SamplerConfig::default()
     }
 }
@@ -205,4 +208,32 @@ fn a_form_refuses_a_seed_longer_than_a_phrase() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("less than one phrase"), "{e}");
+}
+
+#[test]
+fn a_melody_from_nothing_can_begin_with_a_pickup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = common::tiny_structure_model(tmp.path());
+    let device = backend::cpu().device;
+    let bound = ModelRef::new(&a, &device);
+    let config = SamplerConfig {
+        length: Length::Bars(8),
+        upbeat: Upbeat::Steps(2),
+        ..two_four(2, 9)
+    };
+    for g in generate(bound, &Melody::new(), &config).unwrap() {
+        // An eighth of pickup, then eight whole bars of 2/4.
+        assert_eq!(g.melody.pickup, Ratio::new(1, 2));
+        assert_eq!(grid(&g.melody).len(), 2 + 64);
+        assert_eq!(g.phrases.len(), 2, "the pickup leads into the first phrase");
+    }
+    // A period begins with the same pickup, and restates its opening after it.
+    let period = generate_form(bound, &Melody::new(), &config, (Form::Period, None)).unwrap();
+    for g in period {
+        let heard = sounding(&grid(&g.melody));
+        assert_eq!(heard.len(), 66);
+        // A note tied over the bar line from the pickup is struck anew in the restatement.
+        let pitches = |r: std::ops::Range<usize>| heard[r].iter().map(|h| h.0).collect::<Vec<_>>();
+        assert_eq!(pitches(34..50), pitches(2..18), "bars 5-6 restate bars 1-2");
+    }
 }

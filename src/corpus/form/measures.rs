@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub const LEAP: u8 = 4;
 /// Distance buckets (bars back) of a repeated bar: 1, 2, 3, 4, 5–7, 8 or more.
 pub const DISTANCE_BUCKETS: usize = 6;
+/// Density buckets of half a note per bar, `[0, 0.5), …, [7.5, 8)`, and 8 or more.
+pub const DENSITY_BUCKETS: usize = 17;
+
 /// Ambitus buckets of two semitones, `[0,2), [2,4), …, [22,24)`, and 24 or more (the
 /// pitch-range bins of the melody statistics).
 pub const AMBITUS_BUCKETS: usize = 13;
@@ -51,6 +54,9 @@ pub struct FormProfile {
     /// A run of three or more equal notes (rests break runs) has three of them in the last
     /// two bars.
     pub end_run: bool,
+    /// Note onsets per bar (bars after the pickup, a short last bar counting as one).
+    #[serde(default)]
+    pub notes_per_bar: f64,
 }
 
 impl FormProfile {
@@ -77,7 +83,13 @@ impl FormProfile {
             repeat_distances,
             ambitus: hi.saturating_sub(lo),
             end_run: end_run(&grid),
+            notes_per_bar: grid.notes.len() as f64 / grid.bars().max(1) as f64,
         })
+    }
+
+    /// The density bucket.
+    pub fn density_bucket(&self) -> usize {
+        ((self.notes_per_bar * 2.0).floor().max(0.0) as usize).min(DENSITY_BUCKETS - 1)
     }
 
     /// The ambitus bucket.

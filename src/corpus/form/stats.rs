@@ -1,6 +1,6 @@
 //! The form of a set of melodies: rates and histograms over their [`FormProfile`]s.
 
-use super::measures::{AMBITUS_BUCKETS, DISTANCE_BUCKETS, FormProfile};
+use super::measures::{AMBITUS_BUCKETS, DENSITY_BUCKETS, DISTANCE_BUCKETS, FormProfile};
 use crate::music::Melody;
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,9 @@ pub struct FormStats {
     pub ambitus: [f64; AMBITUS_BUCKETS],
     /// Share of melodies with a run of three equal notes in the last two bars.
     pub repeated_note_runs: f64,
+    /// Notes per bar in buckets of half a note, normalised.
+    #[serde(default)]
+    pub density: [f64; DENSITY_BUCKETS],
 }
 
 fn share(part: usize, whole: usize) -> f64 {
@@ -52,7 +55,9 @@ impl FormStats {
         let structural = count(&|p| p.phrase_ends.iter().filter(|e| e.structural).count());
         let mut distance = [0.0; DISTANCE_BUCKETS];
         let mut ambitus = [0.0; AMBITUS_BUCKETS];
+        let mut density = [0.0; DENSITY_BUCKETS];
         for p in profiles {
+            density[p.density_bucket()] += 1.0;
             for &d in &p.repeat_distances {
                 distance[d] += 1.0;
             }
@@ -68,6 +73,7 @@ impl FormStats {
             ambitus_mean: share(count(&|p| usize::from(p.ambitus)), n),
             ambitus: normalised(ambitus),
             repeated_note_runs: share(count(&|p| usize::from(p.end_run)), n),
+            density: normalised(density),
         }
     }
 }

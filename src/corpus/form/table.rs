@@ -21,6 +21,9 @@ pub struct FormClass {
     pub songs: usize,
     /// Their form.
     pub stats: FormStats,
+    /// How many of them start with a pickup of each length (16th steps; 0 = none).
+    #[serde(default)]
+    pub pickups: Vec<(usize, usize)>,
 }
 
 /// A corpus's form by meter and length class.
@@ -30,13 +33,29 @@ pub struct FormTable {
     pub classes: Vec<FormClass>,
 }
 
+/// The songs of one meter (or all meters) and length class while a table is built.
+struct Group {
+    meter: Option<Meter>,
+    long: bool,
+    profiles: Vec<FormProfile>,
+    pickups: Vec<(usize, usize)>,
+}
+
+/// Adds `n` to the count of `key` in a list of `(key, count)` pairs.
+fn tally(counts: &mut Vec<(usize, usize)>, key: usize, n: usize) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, count)) => *count += n,
+        None => counts.push((key, n)),
+    }
+}
+
 impl FormTable {
     /// Measures encoded songs (model key: C major or A minor; the mode is read from the
     /// notes) with their meters and pickups; songs without a meter are left out.
     pub fn from_songs<'a>(
         songs: impl IntoIterator<Item = (&'a [Symbol], SongStructure)>,
     ) -> FormTable {
-        let mut groups: Vec<(Option<Meter>, bool, Vec<FormProfile>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         for (symbols, structure) in songs {
             let Some(meter) = structure.meter else {
                 continue;
@@ -50,24 +69,51 @@ impl FormTable {
             };
             let long = super::grid::FormGrid::new(&melody).is_some_and(|g| g.bars() > SHORT_BARS);
             for key in [Some(meter), None] {
-                match groups.iter_mut().find(|(m, l, _)| *m == key && *l == long) {
-                    Some((_, _, profiles)) => profiles.push(profile.clone()),
-                    None => groups.push((key, long, vec![profile.clone()])),
-                }
+                let index = match groups.iter().position(|g| g.meter == key && g.long == long) {
+                    Some(i) => i,
+                    None => {
+                        groups.push(Group {
+                            meter: key,
+                            long,
+                            profiles: Vec::new(),
+                            pickups: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                let group = &mut groups[index];
+                group.profiles.push(profile.clone());
+                tally(&mut group.pickups, structure.pickup_steps, 1);
             }
         }
         let mut classes: Vec<FormClass> = groups
             .into_iter()
-            .map(|(meter, long, profiles)| FormClass {
-                meter,
-                long,
-                songs: profiles.len(),
-                stats: FormStats::of(&profiles),
+            .map(|mut g| {
+                g.pickups.sort_unstable();
+                FormClass {
+                    meter: g.meter,
+                    long: g.long,
+                    songs: g.profiles.len(),
+                    stats: FormStats::of(&g.profiles),
+                    pickups: g.pickups,
+                }
             })
             .collect();
         let order = |c: &FormClass| (c.meter.map(|m| (m.denominator, m.numerator)), c.long);
         classes.sort_by_key(order);
         FormTable { classes }
+    }
+
+    /// How often the songs of `meter` (either length) start with a pickup of each length.
+    pub fn pickups(&self, meter: Meter) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for c in self.classes.iter().filter(|c| c.meter == Some(meter)) {
+            for &(steps, n) in &c.pickups {
+                tally(&mut out, steps, n);
+            }
+        }
+        out.sort_unstable();
+        out
     }
 
     /// The form of songs like one of `bars` bars in `meter`: its length class, else the
