@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the bundled model in models/essen-erk: trains on the Essen erk kern files,
+# Reproduces the bundled model in models/essen-german: trains on the Essen erk kern files,
 # keeps the epoch with the lowest validation loss (10% of erk songs, split by song),
 # then scores it on the held-out German sets and records the scores in its card.
 # Held-out songs are only measured here, never used to choose anything.
@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus="${1:-../shared/corpus}"
-out="${2:-models/essen-erk}"
+out="${2:-models/essen-german}"
 source scripts/deps.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -10,7 +10,7 @@ use lstmuse::sampling::{Length, SamplerConfig, generate, primer_from_text};
 use lstmuse::{Key, Melody};
 
 fn model() -> ModelArtifact {
-    let dir = lstmuse::default_model_dir().expect("the bundled model is in models/essen-erk");
+    let dir = lstmuse::default_model_dir().expect("the bundled model is in models/essen-german");
     ModelArtifact::load(&dir, &backend::cpu().device).unwrap()
 }
 
