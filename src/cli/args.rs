@@ -173,6 +173,18 @@ pub fn weight(text: &str) -> Result<f32, String> {
     within(text, (0.0, false), (100.0, false)).map(|v| v as f32)
 }
 
+/// `--upbeat`: `drawn`, `none`, or a pickup of 1 to 63 sixteenths.
+pub fn upbeat(text: &str) -> Result<lstmuse::sampling::Upbeat, String> {
+    use lstmuse::sampling::Upbeat;
+    match text.trim() {
+        "drawn" => Ok(Upbeat::Drawn),
+        "none" | "0" => Ok(Upbeat::None),
+        n => count(n, 1, 63)
+            .map(Upbeat::Steps)
+            .map_err(|e| format!("{e}: write drawn, none, or a pickup in sixteenths")),
+    }
+}
+
 /// `--candidates`: 1 to 64.
 pub fn candidates(text: &str) -> Result<usize, String> {
     let n: usize = text

@@ -25,13 +25,18 @@ pub struct SamplerArgs {
     /// that knows phrases, where a phrase ends) instead of running to the full length.
     #[arg(long)]
     pub stop_at_end: bool,
+    /// How a melody from nothing begins: `drawn` (a pickup as often and as long as the
+    /// model's training songs in the meter have one), `none` (on the downbeat), or a
+    /// pickup of N sixteenths.
+    #[arg(long, default_value = "drawn", value_parser = args::upbeat)]
+    pub upbeat: lstmuse::sampling::Upbeat,
     /// Candidate melodies the critic draws per variation and chooses among by their form
     /// (cadences, close, leaps, repeated bars, ambitus), 1 to 64; 1 turns the critic off.
     /// Only models that know phrases carry the corpus form the critic needs.
     #[arg(long, default_value_t = lstmuse::sampling::critic::CANDIDATES, value_parser = args::candidates)]
     pub candidates: usize,
-    /// The critic's weight on the form terms (0 to 100; default 2, chosen on the validation
-    /// split; 1 is plain importance resampling toward the corpus's form).
+    /// How far the critic moves the kept melodies' form from the candidates' own toward
+    /// the corpus's (0 to 100; 1: aim at the corpus's; default 1.5; 0: a plain draw).
     #[arg(long, value_parser = args::weight)]
     pub critic_form: Option<f32>,
     /// The critic's weight on the model's mean log-probability per step (0 to 100).
@@ -121,6 +126,7 @@ pub fn sampler_config(
         meter: args.meter,
         seed: args.seed,
         variations,
+        upbeat: args.upbeat,
         critic: {
             let d = lstmuse::sampling::Critic::default();
             lstmuse::sampling::Critic {

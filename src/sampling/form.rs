@@ -150,7 +150,7 @@ pub fn generate_form(
     if sections.is_empty() {
         return generate(model, primer, config);
     }
-    let upbeat = with_upbeat(model, primer, config);
+    let upbeat = with_upbeat(model, primer, config)?;
     let primer = upbeat.as_ref().unwrap_or(primer);
     let meter = primer.meter.or(config.meter).unwrap_or_default();
     let frame = Frame {
@@ -352,6 +352,7 @@ impl Frame<'_> {
             span: primer_steps..draft.symbols.len(),
             steps,
             phrases: labels(sections),
+            phrase_bars: self.phrase_bars,
             critique,
             melody,
         }

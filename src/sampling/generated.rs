@@ -36,6 +36,8 @@ pub struct Generated {
     /// What each phrase of the melody does with the ones before it, as the model was told
     /// (empty for a model without phrase inputs or a melody without a meter).
     pub phrases: Vec<PhraseLabel>,
+    /// Bars per phrase (0 without phrases).
+    pub phrase_bars: usize,
     /// What the critic found when it kept this candidate (none without the critic).
     pub critique: Option<Critique>,
 }
@@ -60,6 +62,7 @@ impl Generated {
             span: 0..0,
             steps: Vec::new(),
             phrases: Vec::new(),
+            phrase_bars: 0,
             critique: None,
         }
     }
@@ -89,6 +92,32 @@ impl Generated {
             }
         }
         notes
+    }
+
+    /// Each phrase's steps in the melody, with its letter ("A", "B", "A'"): phrases of
+    /// `phrase_bars` bars from the first downbeat, the pickup in the first. Empty without
+    /// phrases or a meter.
+    pub fn phrase_spans(&self) -> Vec<(Range<usize>, String)> {
+        let Some(bar) = self
+            .melody
+            .meter
+            .map(|m| m.bar_length().to_steps())
+            .filter(|&b| b > 0 && self.phrase_bars > 0)
+        else {
+            return Vec::new();
+        };
+        let pickup = self.melody.pickup.to_steps();
+        let total = self.melody.duration().to_steps();
+        let length = bar * self.phrase_bars;
+        crate::sampling::form::letters(&self.phrases)
+            .into_iter()
+            .enumerate()
+            .map(|(j, letter)| {
+                let start = if j == 0 { 0 } else { pickup + j * length };
+                let end = (pickup + (j + 1) * length).min(total);
+                (start.min(end)..end, letter)
+            })
+            .collect()
     }
 
     /// Mean entropy of the generated steps (nats).
@@ -132,6 +161,7 @@ mod tests {
             span: start..start + steps.len(),
             steps,
             phrases: Vec::new(),
+            phrase_bars: 0,
             critique: None,
         }
     }

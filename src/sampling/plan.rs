@@ -139,6 +139,7 @@ impl Plan {
             span,
             steps,
             phrases: Vec::new(),
+            phrase_bars: 0,
             critique: None,
         }
     }
@@ -194,6 +195,7 @@ impl Plan {
             span,
             steps,
             phrases: Vec::new(),
+            phrase_bars: 0,
             critique: None,
         }
     }

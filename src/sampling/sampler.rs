@@ -32,7 +32,7 @@ pub fn generate(
     config: &SamplerConfig,
 ) -> Result<Vec<Generated>> {
     validate(config)?;
-    let upbeat = with_upbeat(model, primer, config);
+    let upbeat = with_upbeat(model, primer, config)?;
     let primer = upbeat.as_ref().unwrap_or(primer);
     let plan = Plan::new(model.vocab, primer, config)?;
     let mut schedule = Schedule::continuation(&plan, config)?;
@@ -56,6 +56,7 @@ pub fn generate(
         .map(|(r, (chosen, infos))| {
             let mut g = plan.finish(primer, &chosen, infos, r);
             g.phrases = plans.row(r).to_vec();
+            g.phrase_bars = schedule.phrases.map_or(0, |p| p.bars);
             g
         })
         .collect();
@@ -109,22 +110,31 @@ fn measured_melody(g: &Generated, primer: &Melody, config: &SamplerConfig) -> Me
 }
 
 /// An empty primer with the pickup a melody started from nothing begins with, when it
-/// has one (see [`Upbeat`]); `None` to keep the primer as it is.
+/// has one (see [`Upbeat`]); `None` to keep the primer as it is. A pickup of a bar or
+/// more is an error that names the meter.
 pub(super) fn with_upbeat(
     model: ModelRef<'_>,
     primer: &Melody,
     config: &SamplerConfig,
-) -> Option<Melody> {
+) -> Result<Option<Melody>> {
     if primer.sounding().next().is_some() || !primer.pickup.is_zero() {
-        return None;
+        return Ok(None);
     }
     let meter = primer.meter.or(config.meter).unwrap_or_default();
     let bar = meter.bar_length().to_steps();
     let steps = match config.upbeat {
         Upbeat::None => 0,
+        Upbeat::Steps(n) if n >= bar => {
+            return Err(Error::Invalid(format!(
+                "a pickup of {n} sixteenths is not shorter than a bar of {meter} ({bar})"
+            )));
+        }
         Upbeat::Steps(n) => n,
         Upbeat::Drawn => {
-            let counts = model.form?.pickups(meter);
+            let Some(form) = model.form else {
+                return Ok(None);
+            };
+            let counts = form.pickups(meter);
             let total: usize = counts.iter().map(|c| c.1).sum();
             let mut rng = SplitMix64(config.seed ^ 0x0055_5042_4541_u64);
             let mut pick = (rng.next_f64() * total as f64) as usize;
@@ -138,11 +148,11 @@ pub(super) fn with_upbeat(
                 .map_or(0, |c| c.0)
         }
     };
-    (steps > 0 && steps < bar).then(|| Melody {
+    Ok((steps > 0 && steps < bar).then(|| Melody {
         pickup: Ratio::from_steps(steps),
         meter: Some(meter),
         ..primer.clone()
-    })
+    }))
 }
 
 /// The phrase grid of the schedule's song, for a model that reads phrase inputs.
@@ -206,6 +216,7 @@ pub fn fill(
             let row = std::mem::take(&mut rows[i]);
             let mut g = plan.finish_fill(melody, &symbols, span.clone(), (r, row));
             g.phrases = plans.row(i).to_vec();
+            g.phrase_bars = schedule.phrases.map_or(0, |p| p.bars);
             g
         })
         .collect())
