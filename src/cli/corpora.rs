@@ -6,9 +6,12 @@ use anyhow::{Result, bail};
 use clap::Args;
 use lstmuse::corpus::overlap::variants_in_pool;
 use lstmuse::corpus::preprocess::PreprocessConfig;
-use lstmuse::corpus::{self, EncodedCorpus};
+use lstmuse::corpus::{self, EncodedCorpus, source_label};
 use lstmuse::music::Melody;
 use std::path::PathBuf;
+
+/// The file in a model folder that lists the training songs left out as near-variants.
+pub const NEAR_VARIANTS_FILE: &str = "near_variants.tsv";
 
 /// Where the training songs come from.
 #[derive(Args, Debug, Clone)]
@@ -36,7 +39,34 @@ pub struct TrainingSongs {
     /// A name for the card: the corpora, and what was left out.
     pub name: String,
     /// Songs left out as near-variants of held-out songs.
-    pub removed: Vec<Melody>,
+    pub removed: Vec<Removed>,
+}
+
+/// A training song left out as a near-variant of a held-out song.
+pub struct Removed {
+    /// The song left out.
+    pub song: Melody,
+    /// The held-out song it is nearest to.
+    pub held_out: Melody,
+    /// The share of the held-out song's interval runs it holds.
+    pub share: f64,
+}
+
+impl TrainingSongs {
+    /// The songs left out, one tab-separated line each (song, held-out song, share) under
+    /// a header, for the model folder.
+    pub fn removed_tsv(&self) -> String {
+        let mut text = String::from("left_out\tnear_variant_of\tshare\n");
+        for r in &self.removed {
+            text.push_str(&format!(
+                "{}\t{}\t{:.3}\n",
+                source_label(&r.song.source).replace('\t', " "),
+                source_label(&r.held_out.source).replace('\t', " "),
+                r.share
+            ));
+        }
+        text
+    }
 }
 
 /// Loads every corpus (reporting the first bad files of each), leaves out the near-variants
@@ -54,17 +84,17 @@ pub fn load(args: &CorpusArgs) -> Result<TrainingSongs> {
     for path in &args.exclude_near {
         held_out.extend(corpus::load(path)?.melodies);
     }
-    let out: Vec<usize> = variants_in_pool(&held_out, &melodies, args.near_threshold)
-        .into_iter()
-        .map(|(i, _)| i)
-        .collect();
+    let out = variants_in_pool(&held_out, &melodies, args.near_threshold);
     let mut removed = Vec::with_capacity(out.len());
     let mut kept = Vec::with_capacity(melodies.len());
     for (i, m) in melodies.into_iter().enumerate() {
-        if out.binary_search(&i).is_ok() {
-            removed.push(m);
-        } else {
-            kept.push(m);
+        match out.binary_search_by_key(&i, |v| v.pool) {
+            Ok(at) => removed.push(Removed {
+                song: m,
+                held_out: held_out[out[at].probe].clone(),
+                share: out[at].share,
+            }),
+            Err(_) => kept.push(m),
         }
     }
     let encoded = corpus::encode(&kept, &PreprocessConfig::default());
@@ -87,7 +117,7 @@ pub fn load(args: &CorpusArgs) -> Result<TrainingSongs> {
             .map(|p| p.display().to_string())
             .collect();
         name.push_str(&format!(
-            " (without {} near-variants of {})",
+            " (without {} near-variants of {}, listed in {NEAR_VARIANTS_FILE})",
             removed.len(),
             held.join(", ")
         ));

@@ -89,6 +89,16 @@ fn encode_loaded(path: &Path, loaded: corpus::Corpus) -> Result<(corpus::Corpus,
     Ok((loaded, encoded))
 }
 
+/// A song's key in a validation list: its file's name and its place in the file ("erk10.abc
+/// X:15"), so that a list written on one machine serves a corpus copied to another folder.
+fn split_key(label: &str) -> String {
+    let (file, rest) = label.split_once('\t').unwrap_or((label, ""));
+    let name = Path::new(file)
+        .file_name()
+        .map_or(file.into(), |n| n.to_string_lossy());
+    format!("{name}\t{rest}")
+}
+
 /// The corpus songs `eval` scores: `--corpus`, kept to the model's validation or training
 /// songs (`--split`), without the songs that have near-variants in `--without-variants-in`.
 fn eval_songs(args: &EvalArgs, model_dir: &Path) -> Result<corpus::Corpus> {
@@ -98,10 +108,11 @@ fn eval_songs(args: &EvalArgs, model_dir: &Path) -> Result<corpus::Corpus> {
         let text = std::fs::read_to_string(&path).with_context(|| {
             format!("cannot read the model's validation list {}", path.display())
         })?;
-        let listed: std::collections::HashSet<&str> = text.lines().collect();
+        let listed: std::collections::HashSet<String> = text.lines().map(split_key).collect();
         let want = split == SplitArg::Validation;
         loaded.melodies.retain(|m| {
-            listed.contains(corpus::source_label(&m.source).replace('\n', " ").as_str()) == want
+            let label = corpus::source_label(&m.source).replace('\n', " ");
+            listed.contains(&split_key(&label)) == want
         });
     }
     let mut pool = Vec::new();

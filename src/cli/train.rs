@@ -195,6 +195,15 @@ fn structure_inputs(args: &TrainArgs) -> Option<StructureInputs> {
     })
 }
 
+/// Lists the near-variants left out in the model folder, when any held-out set was named.
+fn write_near_variants(args: &TrainArgs, songs: &corpora::TrainingSongs) -> Result<()> {
+    if !args.songs.exclude_near.is_empty() {
+        let path = args.out.join(corpora::NEAR_VARIANTS_FILE);
+        lstmuse::fsutil::write_atomic(&path, songs.removed_tsv().as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Runs `lstmuse train`.
 pub fn run_train(args: TrainArgs) -> Result<()> {
     let songs = corpora::load(&args.songs)?;
@@ -204,9 +213,10 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
             songs.removed.len()
         );
     }
-    let data = TrainingData::from_encoded(&songs.encoded, songs.name);
+    let data = TrainingData::from_encoded(&songs.encoded, songs.name.clone());
     if args.recount {
         lstmuse::model::corpus_record::recount(&data, &args.out)?;
+        write_near_variants(&args, &songs)?;
         eprintln!(
             "recounted the plan prior and the corpus form in {}",
             args.out.display()
@@ -235,6 +245,7 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
         let mut bars = Bars::default();
         train(&config, &data, &options, &mut |e| bars.show(e), &stop)?
     };
+    write_near_variants(&args, &songs)?;
     if !args.json {
         eprintln!(
             "best epoch {} of {}; model in {}",

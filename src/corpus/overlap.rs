@@ -80,16 +80,21 @@ pub fn near_variants(probes: &[Melody], pool: &[Melody], threshold: f64) -> Vec<
     out
 }
 
-/// Indices of the `pool` songs that are near-variants of some `probe` (holding at least
-/// `threshold` of its runs), each with the nearest share found.
-pub fn variants_in_pool(probes: &[Melody], pool: &[Melody], threshold: f64) -> Vec<(usize, f64)> {
-    let mut best: HashMap<usize, f64> = HashMap::new();
+/// The `pool` songs that are near-variants of some `probe` (holding at least `threshold`
+/// of its runs), in pool order, each with the probe it is nearest to.
+pub fn variants_in_pool(probes: &[Melody], pool: &[Melody], threshold: f64) -> Vec<NearVariant> {
+    let mut best: HashMap<usize, NearVariant> = HashMap::new();
     for v in near_variants(probes, pool, threshold) {
-        let share = best.entry(v.pool).or_insert(0.0);
-        *share = share.max(v.share);
+        match best.get_mut(&v.pool) {
+            Some(b) if b.share >= v.share => {}
+            Some(b) => *b = v,
+            None => {
+                best.insert(v.pool, v);
+            }
+        }
     }
-    let mut out: Vec<(usize, f64)> = best.into_iter().collect();
-    out.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<NearVariant> = best.into_values().collect();
+    out.sort_by_key(|v| v.pool);
     out
 }
 
