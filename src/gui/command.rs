@@ -80,6 +80,8 @@ pub enum Command {
     Keep(usize),
     /// Audition variation N (show and play it).
     Audition(usize),
+    /// Keep variation N and write its phrase M again ("New B").
+    NewPhrase(usize, usize),
     /// Play or stop.
     PlayStop,
     /// Load a SoundFont (.sf2) as the playing voice.
@@ -107,9 +109,9 @@ pub enum Command {
 }
 
 impl Command {
-    /// Every command, with the parameters the menus and shortcuts use. `Keep` and
-    /// `Audition` belong to a variation card and stand here for the first card.
-    pub const ALL: [Command; 42] = [
+    /// Every command, with the parameters the menus and shortcuts use. `Keep`,
+    /// `Audition` and `NewPhrase` belong to a variation card and stand here for the first card.
+    pub const ALL: [Command; 43] = [
         Command::New,
         Command::Open,
         Command::Export(ExportKind::Midi),
@@ -136,6 +138,7 @@ impl Command {
         Command::FillSelection,
         Command::Keep(0),
         Command::Audition(0),
+        Command::NewPhrase(0, 0),
         Command::PlayStop,
         Command::LoadSoundFont,
         Command::RecordSeed,
@@ -187,6 +190,7 @@ impl Command {
             Command::FillSelection => "Fill selection",
             Command::Keep(_) => "Keep",
             Command::Audition(_) => "Audition",
+            Command::NewPhrase(..) => "New phrase",
             Command::PlayStop => "Play / Stop",
             Command::LoadSoundFont => "Load SoundFont…",
             Command::RecordSeed => "Record seed",
@@ -232,6 +236,9 @@ impl Command {
             }
             Command::Keep(_) => "Put it after the seed (or in place of the selected notes)",
             Command::Audition(_) => "Show it in the roll and play it",
+            Command::NewPhrase(..) => {
+                "Keep this variation and write this phrase again, leading into what follows"
+            }
             Command::PlayStop => "Play the melody, or stop",
             Command::LoadSoundFont => {
                 "Play with the instruments of a SoundFont (.sf2) file, picked by General MIDI name"

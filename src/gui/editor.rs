@@ -1,9 +1,10 @@
-//! The melody being edited: the document, its undo history, the selection, the cursor and
-//! the bars chosen on the ruler. Every change to the document goes through here.
+//! The melody being edited: the document, its undo history, the selection, the cursor,
+//! the bars chosen on the ruler and the phrases of the form kept last. Every change to the
+//! document goes through here.
 
 use super::document::{Document, History, Origin, RollNote};
 use super::generate_panel::Variation;
-use super::piano_roll::{PianoRoll, RollEdit, RollOutput, RollView};
+use super::piano_roll::{PhraseMark, PianoRoll, RollEdit, RollOutput, RollView};
 use crate::music::Meter;
 use crate::sampling::Placement;
 use eframe::egui;
@@ -40,6 +41,7 @@ pub struct Editor {
     selection: BTreeSet<u64>,
     cursor: Option<u32>,
     bar_range: Option<(u32, u32)>,
+    phrases: Vec<PhraseMark>,
 }
 
 impl Editor {
@@ -104,11 +106,17 @@ impl Editor {
         self.doc = doc;
     }
 
-    /// Replaces the document undoably and clears the selection.
+    /// Replaces the document undoably and clears the selection (and the phrases).
     pub fn replace(&mut self, doc: Document) {
         let before = std::mem::replace(&mut self.doc, doc);
         self.history.record(before);
         self.selection.clear();
+        self.phrases.clear();
+    }
+
+    /// The phrases of the melody kept last, with their letters.
+    pub fn phrases(&self) -> &[PhraseMark] {
+        &self.phrases
     }
 
     /// A melody started from scratch is written in `meter` from its first bar line.
@@ -216,7 +224,11 @@ impl Editor {
     /// of the selection, or after the seed. Its notes end up selected.
     pub fn keep(&mut self, v: &Variation) {
         let selection = self.selection.clone();
+        let mut phrases = None;
         self.edit(|doc, sel| {
+            if doc.notes.is_empty() && v.pickup > 0 {
+                doc.pickup = v.pickup;
+            }
             let at = match v.placement {
                 Placement::Span(s, e) => {
                     let (s, e) = (s as u32, e as u32);
@@ -243,9 +255,22 @@ impl Editor {
                 }
             };
             sel.clear();
+            let moved =
+                |step: u32| (i64::from(step) - i64::from(v.anchor) + i64::from(at)).max(0) as u32;
+            if !v.phrases.is_empty() && v.placement == Placement::After {
+                phrases = Some(
+                    v.phrases
+                        .iter()
+                        .map(|m| PhraseMark {
+                            start: moved(m.start),
+                            end: moved(m.end),
+                            letter: m.letter.clone(),
+                        })
+                        .collect(),
+                );
+            }
             for n in &v.notes {
-                let start =
-                    (i64::from(n.start) - i64::from(v.anchor) + i64::from(at)).max(0) as u32;
+                let start = moved(n.start);
                 let id = doc.push(RollNote {
                     start,
                     origin: Origin::Generated,
@@ -254,6 +279,9 @@ impl Editor {
                 sel.insert(id);
             }
         });
+        if let Some(p) = phrases {
+            self.phrases = p;
+        }
     }
 
     /// Draws the document in an editable piano roll and applies its edits; a click on the
@@ -264,6 +292,12 @@ impl Editor {
         view: &mut RollView,
         overlay: RollOverlay<'_>,
     ) -> RollOutput {
+        // A new melody auditioned shows its own phrases; otherwise those kept last.
+        let own = overlay
+            .auditioned
+            .filter(|v| v.placement == Placement::After && !v.phrases.is_empty());
+        let phrases = own.map_or(self.phrases.clone(), |v| v.phrases.clone());
+        let phrases = phrases.as_slice();
         // While a fill is auditioned, the notes it would replace are not drawn.
         let shown = overlay
             .preview
@@ -276,6 +310,7 @@ impl Editor {
             .cursor(self.cursor)
             .loop_range(overlay.loop_range)
             .bar_range(self.bar_range)
+            .phrases(phrases)
             .show(ui);
         for e in std::mem::take(&mut out.edits) {
             self.apply_roll_edit(e);
@@ -287,6 +322,11 @@ impl Editor {
         if let Some(range) = out.ruler_bars {
             self.bar_range = Some(range);
             self.cursor = Some(range.0);
+        }
+        if let Some(m) = out.phrase_click.and_then(|j| phrases.get(j)) {
+            self.bar_range = Some((m.start, m.end));
+            self.cursor = Some(m.start);
+            self.selection.clear();
         }
         out
     }

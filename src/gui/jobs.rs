@@ -7,7 +7,7 @@ use super::error::GuiError;
 use crate::model::artifact::{ModelArtifact, ModelCard};
 use crate::model::backend::{self, ChosenDevice};
 use crate::music::Melody;
-use crate::sampling::{self, Generated, Placement, SamplerConfig};
+use crate::sampling::{self, Form, Generated, Placement, SamplerConfig};
 use eframe::egui;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -43,6 +43,9 @@ pub struct GenerateRequest {
     pub origin: u32,
     /// Where the new notes go, in the melody's steps.
     pub placement: Placement,
+    /// The form of a melody written after the melody (`Free` for the model's own), and its
+    /// phrase length; fills and "from here" ignore it.
+    pub form: (Form, Option<usize>),
 }
 
 /// A result from a background job; `P` is the app's type for its panels' messages.
@@ -386,7 +389,12 @@ fn generate<P>(
         None => Err(GuiError::NoModel),
         Some(a) => catch_panic(|| {
             let bound = crate::model::ModelRef::new(a, device);
-            sampling::write(bound, &request.melody, request.placement, &request.config)
+            match (request.placement, request.form) {
+                (Placement::After, (form, bars)) if form != Form::Free => {
+                    sampling::generate_form(bound, &request.melody, &request.config, (form, bars))
+                }
+                _ => sampling::write(bound, &request.melody, request.placement, &request.config),
+            }
         })
         .and_then(|r| r.map_err(GuiError::from)),
     };

@@ -4,7 +4,7 @@ use super::app::midi::devices::OutputChoice;
 use super::piano_roll::RollView;
 use crate::midi_io::StepLength;
 use crate::music::{Key, Meter, Mode, PitchName};
-use crate::sampling::{AdaptiveTemperature, Length, SamplerConfig};
+use crate::sampling::{AdaptiveTemperature, Critic, Form, Length, SamplerConfig, critic};
 use crate::synth::{GmProgram, Voice};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -39,6 +39,12 @@ pub struct SamplerSettings {
     pub stop_at_end: bool,
     /// The meter of a melody started from scratch (a seed brings its own).
     pub meter: Meter,
+    /// The form Generate writes after the seed (or from nothing): free, a period, AABA…
+    pub form: Form,
+    /// Bars per phrase of a form (0: the meter's usual phrase).
+    pub phrase_bars: usize,
+    /// The critic keeps each variation from several candidates by its form.
+    pub critic: bool,
 }
 
 impl Default for SamplerSettings {
@@ -57,6 +63,9 @@ impl Default for SamplerSettings {
             end_on_tonic: false,
             stop_at_end: false,
             meter: Meter::default(),
+            form: Form::Free,
+            phrase_bars: 0,
+            critic: true,
         }
     }
 }
@@ -79,8 +88,20 @@ impl SamplerSettings {
             stop_at_end: self.stop_at_end,
             meter: Some(self.meter),
             output_key: None,
+            critic: Critic {
+                candidates: if self.critic { critic::CANDIDATES } else { 1 },
+                ..Critic::default()
+            },
             ..SamplerConfig::default()
         }
+    }
+
+    /// The form Generate asks for, with its phrase length (`None`: the meter's).
+    pub fn form_request(&self) -> (Form, Option<usize>) {
+        (
+            self.form,
+            (self.phrase_bars > 0).then_some(self.phrase_bars),
+        )
     }
 }
 

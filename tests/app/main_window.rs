@@ -558,3 +558,94 @@ fn fill_two_bars_in_the_middle_of_the_seed_leaves_every_other_note_alone() {
             .all(|n| n.start >= 60 && n.start + n.len <= 72)
     );
 }
+
+#[test]
+fn a_period_from_scratch_shows_its_phrases_and_writes_one_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    assert!(h.state().doc().notes.is_empty());
+    h.state_mut().sampler_settings_mut().seed = 5;
+    h.state_mut().sampler_settings_mut().variations = 2;
+
+    // Pick the form in its menu, as a user would.
+    h.get_by_value("Free").click();
+    h.run_steps(2);
+    h.get_by_label("Period").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().settings().sampler.form,
+        lstmuse::sampling::Form::Period
+    );
+    generate(&mut h);
+    let variations = h.state().variations().to_vec();
+    assert_eq!(variations.len(), 2);
+    for v in &variations {
+        let letters: Vec<_> = v.phrases.iter().map(|m| m.letter.as_str()).collect();
+        assert_eq!(letters, ["A", "A'"], "{v:?}");
+        assert!(!v.critique.is_empty(), "the critic says why");
+        let (a, b) = (&v.phrases[0], &v.phrases[1]);
+        assert_eq!(a.end, b.start, "the phrases meet");
+        assert_eq!(
+            a.end - a.start,
+            b.end - b.start + v.pickup,
+            "of equal length, the first with the pickup"
+        );
+        assert!(v.notes.iter().all(|n| n.start + n.len <= b.end));
+    }
+    // The roll shows the auditioned melody's brackets; a click on the second letter
+    // chooses that phrase's bars.
+    let second = variations[0].phrases[1].clone();
+    let view = h.state().settings().roll.clone();
+    let g = view.grid.unwrap();
+    let x = view.x_of(g, (second.start + second.end) as f32 / 2.0);
+    h.get_by_label("Keep 1").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().phrases().len(),
+        2,
+        "the kept melody keeps its phrases"
+    );
+    let letter = egui::pos2(x, g.top() + 4.0);
+    h.hover_at(letter);
+    h.run_steps(1);
+    h.drag_at(letter);
+    h.run_steps(1);
+    h.drop_at(letter);
+    h.run_steps(2);
+    assert_eq!(h.state().bar_range(), Some((second.start, second.end)));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert!(h.state().doc().notes.is_empty(), "keep is undone");
+
+    // "New A'" on the first card: keeps it, then writes its second phrase again.
+    h.get_all_by_label("A'").next().unwrap().click();
+    h.run_steps(2);
+    wait(&mut h);
+    let kept = notes_of(&h);
+    assert_eq!(kept.len(), variations[0].notes.len());
+    let fills = h.state().variations();
+    assert_eq!(fills.len(), 2, "{}", h.state().status().text());
+    for f in fills {
+        assert_eq!(f.replaced_span(), Some((second.start, second.end)));
+        assert!(
+            f.notes
+                .iter()
+                .all(|n| n.start >= second.start && n.start + n.len <= second.end)
+        );
+    }
+    // Auditioning a new second phrase leaves the first as it was.
+    let shown = h.state().shown_document();
+    let first_phrase = |notes: Vec<(u32, u32, u8)>| -> Vec<(u32, u32, u8)> {
+        notes.into_iter().filter(|n| n.0 < second.start).collect()
+    };
+    assert_eq!(
+        first_phrase(
+            shown
+                .notes
+                .iter()
+                .map(|n| (n.start, n.len, n.pitch))
+                .collect()
+        ),
+        first_phrase(kept.iter().map(|n| (n.0, n.1, n.2)).collect())
+    );
+}

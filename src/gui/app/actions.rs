@@ -5,6 +5,7 @@ use super::{
     LstmuseApp, Melody, Msg, Origin, Path, PathBuf, PathDialog, Placement, Purpose, ReadOptions,
     RenderConfig, RollEdit, Tab, TrainingAction, egui, file_dialog, formats,
 };
+use crate::sampling::{SamplerConfig, Upbeat};
 
 impl LstmuseApp {
     /// Applies a roll edit undoably.
@@ -113,6 +114,7 @@ impl LstmuseApp {
                 config,
                 origin: start,
                 placement: Placement::After,
+                form: self.settings.sampler.form_request(),
             },
             None => {
                 let mut primer = Melody::new();
@@ -125,11 +127,19 @@ impl LstmuseApp {
                 primer.key = doc.key;
                 let end = doc.end();
                 let bar = doc.steps_per_bar();
+                // A melody from nothing may begin with a pickup, which the empty document
+                // takes on Keep; after other notes it starts on a bar line.
+                let upbeat = if doc.notes.is_empty() {
+                    Upbeat::Drawn
+                } else {
+                    Upbeat::None
+                };
                 GenerateRequest {
                     melody: primer,
-                    config,
+                    config: SamplerConfig { upbeat, ..config },
                     origin: end.div_ceil(bar) * bar,
                     placement: Placement::After,
+                    form: self.settings.sampler.form_request(),
                 }
             }
         }
@@ -159,6 +169,7 @@ impl LstmuseApp {
             Command::RegenerateFromHere => self.regenerate_from_cursor(),
             Command::Keep(i) => self.keep(i),
             Command::Audition(i) => self.audition(i),
+            Command::NewPhrase(i, j) => self.new_phrase(i, j),
             Command::PlayStop => {
                 if self.is_recording() {
                     self.midi_command(Command::RecordSeed);
@@ -331,6 +342,36 @@ impl LstmuseApp {
             ..self.generate_request()
         };
         self.start_generation(request, "Filling the selection…");
+    }
+
+    /// "New B": keeps variation `i` (unless it is kept already) and fills its phrase `j`
+    /// again, conditioned on the whole melody around it.
+    fn new_phrase(&mut self, i: usize, j: usize) {
+        let Some(v) = self.generation.variations().get(i) else {
+            return;
+        };
+        if j >= v.phrases.len() || !self.can_generate() {
+            return;
+        }
+        // Keep it first unless the melody still holds it as kept (not undone, not moved).
+        let doc = self.editor.doc();
+        let holds = v.kept
+            && self.editor.phrases() == v.phrases.as_slice()
+            && v.notes.iter().all(|n| {
+                doc.notes
+                    .iter()
+                    .any(|d| (d.start, d.len, d.pitch) == (n.start, n.len, n.pitch))
+            });
+        if !holds {
+            self.keep(i);
+        }
+        let Some(m) = self.editor.phrases().get(j).cloned() else {
+            return;
+        };
+        self.editor.clear_selection();
+        self.editor.set_bar_range(Some((m.start, m.end)));
+        self.editor.set_cursor(Some(m.start));
+        self.fill_selection();
     }
 
     /// Keeps variation `i`: after the seed, in place of the selection, in its fill span,

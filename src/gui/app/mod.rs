@@ -300,6 +300,11 @@ impl LstmuseApp {
         self.generation.variations()
     }
 
+    /// The phrases of the melody kept last (empty when it has no form).
+    pub fn phrases(&self) -> &[crate::gui::piano_roll::PhraseMark] {
+        self.editor.phrases()
+    }
+
     /// The loaded model.
     pub fn model(&self) -> Option<&ModelInfo> {
         self.model.as_ref()

@@ -1,4 +1,5 @@
-//! One variation's card: its thumbnail, summary, Audition and Keep.
+//! One variation's card: its thumbnail, summary, the critic's reasons, Audition and Keep,
+//! and a "New" button per phrase of a form.
 
 use super::Variation;
 use crate::gui::command::Command;
@@ -33,6 +34,9 @@ pub(super) fn variation_card(
                     };
                     ui.label(RichText::new(title).strong());
                     ui.small(v.summary());
+                    if !v.critique.is_empty() {
+                        ui.add(egui::Label::new(RichText::new(&v.critique).small().weak()).wrap());
+                    }
                     ui.horizontal(|ui| {
                         if ui
                             .button(format!("{} {}", Command::Audition(i).label(), i + 1))
@@ -49,10 +53,40 @@ pub(super) fn variation_card(
                             commands.push(Command::Keep(i));
                         }
                     });
+                    if v.phrases.iter().any(|m| m.end > v.anchor) {
+                        phrases_ui(ui, i, v, commands);
+                    }
                 });
                 if thumb.clicked() {
                     commands.push(Command::Audition(i));
                 }
             });
         });
+}
+
+/// "New A", "New B"…: one small button per phrase, to write that phrase again.
+fn phrases_ui(ui: &mut egui::Ui, i: usize, v: &Variation, commands: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.small("New:");
+        // Phrases of the seed stay the composer's: only those the variation wrote.
+        for (j, m) in v
+            .phrases
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.end > v.anchor)
+        {
+            let button = egui::Button::new(RichText::new(&m.letter).small());
+            if ui
+                .add(button)
+                .on_hover_text(format!(
+                    "Keep this variation and write its phrase {} ({}) again",
+                    j + 1,
+                    m.letter
+                ))
+                .clicked()
+            {
+                commands.push(Command::NewPhrase(i, j));
+            }
+        }
+    });
 }

@@ -1,9 +1,11 @@
-//! The sampler's controls, one grid row each: temperature, rest penalty, top-p, length,
-//! variations, seed, scale lock, range, end on the tonic, stop at the song end, meter.
+//! The sampler's controls, one grid row each: temperature, rest penalty, top-p, form and
+//! phrase length, the critic, length, variations, seed, scale lock, range, end on the
+//! tonic, stop at the song end, meter.
 
 use super::GenerateContext;
 use crate::gui::settings::SamplerSettings;
 use crate::music::Pitch;
+use crate::sampling::Form;
 use eframe::egui::{self, Slider};
 
 /// The sampler's controls, one grid row each.
@@ -27,9 +29,21 @@ pub(super) fn sampler_grid_ui(ui: &mut egui::Ui, set: &mut SamplerSettings, cx: 
         .accessible_name("Top-p")
         .on_hover_text("Sample only from the most likely symbols up to this probability (1 = all)");
     ui.end_row();
+    ui.label("Form");
+    form_ui(ui, set, cx);
+    ui.end_row();
+    ui.label("");
+    ui.checkbox(&mut set.critic, "Critic")
+        .on_hover_text(format!(
+            "Draw {} candidates per variation and keep one whose cadences, close, leaps and \
+             repeats follow the training songs'",
+            crate::sampling::critic::CANDIDATES
+        ));
+    ui.end_row();
     ui.label("Length (bars)");
-    ui.add(Slider::new(&mut set.bars, 1..=32))
-        .accessible_name("Length in bars");
+    ui.add_enabled(set.form == Form::Free, Slider::new(&mut set.bars, 1..=32))
+        .accessible_name("Length in bars")
+        .on_disabled_hover_text("The form sets the length: its phrases times the phrase length");
     ui.end_row();
     ui.label("Variations");
     ui.add(Slider::new(&mut set.variations, 1..=8))
@@ -55,6 +69,55 @@ pub(super) fn sampler_grid_ui(ui: &mut egui::Ui, set: &mut SamplerSettings, cx: 
     ui.label("Meter");
     meter_ui(ui, &mut set.meter, cx.melody_meter);
     ui.end_row();
+}
+
+/// A form's name in the menu.
+fn form_label(form: Form) -> &'static str {
+    match form {
+        Form::Free => "Free",
+        Form::Period => "Period",
+        Form::Aaba => "AABA",
+        Form::Aabb => "AABB",
+        Form::Abac => "ABAC",
+    }
+}
+
+/// The form picker and the phrase length (auto: the meter's usual phrase).
+fn form_ui(ui: &mut egui::Ui, set: &mut SamplerSettings, cx: &GenerateContext) {
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("form")
+            .selected_text(form_label(set.form))
+            .show_ui(ui, |ui| {
+                for form in Form::ALL {
+                    ui.selectable_value(&mut set.form, form, form_label(form));
+                }
+            })
+            .response
+            .on_hover_text(
+                "Free: the model's own phrasing. Period: a half cadence, then the opening \
+                 again and a close on the tonic. AABA, AABB, ABAC: phrases repeated and new",
+            );
+        let meter = cx.melody_meter.unwrap_or(set.meter);
+        let auto = format!("{} bars (auto)", meter.phrase_bars());
+        let shown = |bars: usize| {
+            if bars == 0 {
+                auto.clone()
+            } else {
+                format!("{bars} bars")
+            }
+        };
+        ui.add_enabled_ui(set.form != Form::Free, |ui| {
+            egui::ComboBox::from_id_salt("phrase-bars")
+                .selected_text(shown(set.phrase_bars))
+                .show_ui(ui, |ui| {
+                    for bars in [0, 2, 4, 8] {
+                        ui.selectable_value(&mut set.phrase_bars, bars, shown(bars));
+                    }
+                })
+                .response
+                .on_hover_text("Bars per phrase");
+        });
+    });
 }
 
 /// The RNG seed and its dice button.

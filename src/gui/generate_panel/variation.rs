@@ -3,6 +3,7 @@
 
 use crate::gui::document::{Document, Origin, RollNote};
 use crate::gui::jobs::GenerateRequest;
+use crate::gui::piano_roll::PhraseMark;
 use crate::music::Pitch;
 use crate::sampling::{Generated, Placement};
 
@@ -24,6 +25,13 @@ pub struct Variation {
     pub mean_entropy: f64,
     /// Kept into the document already.
     pub kept: bool,
+    /// The pickup (steps) a melody from nothing begins with; an empty document takes it
+    /// on Keep.
+    pub pickup: u32,
+    /// Its phrases with their letters, in document steps (empty without phrases).
+    pub phrases: Vec<PhraseMark>,
+    /// What the critic found, in a line (empty without the critic).
+    pub critique: String,
 }
 
 impl Variation {
@@ -61,6 +69,21 @@ impl Variation {
             mean_probability: g.mean_log_probability().exp(),
             mean_entropy: g.mean_entropy(),
             kept: false,
+            pickup: if request.melody.notes.is_empty() && request.placement == Placement::After {
+                u32::try_from(g.melody.pickup.to_steps()).unwrap_or(0)
+            } else {
+                0
+            },
+            phrases: g
+                .phrase_spans()
+                .into_iter()
+                .map(|(steps, letter)| PhraseMark {
+                    start: step(steps.start),
+                    end: step(steps.end),
+                    letter,
+                })
+                .collect(),
+            critique: g.critique.as_ref().map(|c| c.reasons()).unwrap_or_default(),
         }
     }
 
@@ -73,8 +96,14 @@ impl Variation {
     }
 
     /// What the roll shows of `doc` beneath this variation's notes while it is auditioned:
-    /// a fill's span is cleared, anything else is shown as it is (`None`).
+    /// a fill's span is cleared, an empty document takes a melody's pickup (so that the
+    /// bar lines fall where they will on Keep), anything else is shown as it is (`None`).
     pub fn beneath(&self, doc: &Document) -> Option<Document> {
+        if doc.notes.is_empty() && self.pickup > 0 {
+            let mut shown = doc.clone();
+            shown.pickup = self.pickup;
+            return Some(shown);
+        }
         let (start, end) = self.replaced_span()?;
         let mut shown = doc.clone();
         shown.clear_span(start, end);

@@ -10,10 +10,12 @@ use std::collections::BTreeSet;
 
 mod draw;
 mod input;
+mod phrases;
 
 pub use draw::thumbnail;
 use draw::{draw_background, draw_lane, draw_notes};
 use input::{handle_pointer, handle_scroll, hit, note_rect};
+pub use phrases::PhraseMark;
 
 /// Width of the keyboard gutter, px.
 const GUTTER: f32 = 42.0;
@@ -220,6 +222,8 @@ pub struct RollOutput {
     pub ruler_bars: Option<(u32, u32)>,
     /// Step under the pointer, if it is over the grid.
     pub hover_step: Option<u32>,
+    /// The phrase whose letter was clicked (choose its bars).
+    pub phrase_click: Option<usize>,
 }
 
 /// The whole bars from the one holding step `a` to the one holding step `b` (either
@@ -320,6 +324,7 @@ pub struct PianoRoll<'a> {
     cursor: Option<u32>,
     loop_range: Option<(u32, u32)>,
     bar_range: Option<(u32, u32)>,
+    phrases: &'a [PhraseMark],
     height: Option<f32>,
     label: &'a str,
 }
@@ -336,6 +341,7 @@ impl<'a> PianoRoll<'a> {
             cursor: None,
             loop_range: None,
             bar_range: None,
+            phrases: &[],
             height: None,
             label: "Piano roll",
         }
@@ -374,6 +380,12 @@ impl<'a> PianoRoll<'a> {
     /// Bars chosen on the ruler, in steps, to shade.
     pub fn bar_range(mut self, range: Option<(u32, u32)>) -> Self {
         self.bar_range = range;
+        self
+    }
+
+    /// Phrase brackets with their letters, drawn along the top of the grid.
+    pub fn phrases(mut self, marks: &'a [PhraseMark]) -> Self {
+        self.phrases = marks;
         self
     }
 
@@ -452,7 +464,15 @@ impl<'a> PianoRoll<'a> {
             ruler_click: None,
             ruler_bars: None,
             hover_step: None,
+            phrase_click: None,
         };
+        if response.clicked()
+            && let Some(p) = response.interact_pointer_pos()
+            && let Some(j) = phrases::phrase_at(view, grid, self.phrases, p)
+        {
+            out.phrase_click = Some(j);
+            return out;
+        }
         handle_ruler_drag(&input, doc, view, &mut out);
         handle_scroll(&input, view);
         if let Some(sel) = self.selection.as_deref_mut() {
@@ -495,6 +515,7 @@ impl<'a> PianoRoll<'a> {
             painter.rect_filled(r.intersect(grid.union(rect)), 0.0, BAR_RANGE_COLOUR);
         }
         draw_notes(painter, &scene, self.selection.as_deref(), grid);
+        phrases::draw_phrases(painter, view, grid, self.phrases);
         draw_lane(painter, &scene, layout);
         if let Some(Drag::Select { from, to, .. }) = &view.drag {
             let r = Rect::from_two_pos(*from, *to);
