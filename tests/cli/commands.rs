@@ -165,7 +165,7 @@ fn the_bare_command_opens_the_app_with_the_bundled_model() {
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        o.status.success() && out.contains("ready in") && out.contains("essen-erk"),
+        o.status.success() && out.contains("ready in") && out.contains("essen-german"),
         "{out}\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
