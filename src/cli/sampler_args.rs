@@ -36,7 +36,7 @@ pub struct SamplerArgs {
     #[arg(long, default_value_t = lstmuse::sampling::critic::CANDIDATES, value_parser = args::candidates)]
     pub candidates: usize,
     /// How far the critic moves the kept melodies' form from the candidates' own toward
-    /// the corpus's (0 to 100; 1: aim at the corpus's; default 1.5; 0: a plain draw).
+    /// the corpus's (0 to 100; 1: aim at the corpus's; default 1.25; 0: a plain draw).
     #[arg(long, value_parser = args::weight)]
     pub critic_form: Option<f32>,
     /// The critic's weight on the model's mean log-probability per step (0 to 100).

@@ -66,6 +66,8 @@ pub struct FormComparison {
     pub ambitus: Measure,
     /// Runs of three equal notes in the last two bars.
     pub repeated_note_runs: Measure,
+    /// The last note starts on a bar line (0 for a record counted before it was measured).
+    pub final_on_downbeat: Measure,
 }
 
 impl FormComparison {
@@ -94,11 +96,15 @@ impl FormComparison {
                 corpus.repeated_note_runs,
                 generated.repeated_note_runs,
             ),
+            final_on_downbeat: Measure::rate(
+                corpus.final_on_downbeat.unwrap_or(0.0),
+                generated.final_on_downbeat.unwrap_or(0.0),
+            ),
         }
     }
 
     /// Each measure with its name and kind, in the order printed.
-    pub fn rows(&self) -> [(&'static str, &Measure, Kind); 6] {
+    pub fn rows(&self) -> [(&'static str, &Measure, Kind); 7] {
         [
             ("phrase_end_cadence", &self.phrase_end_cadence, Kind::Rate),
             ("final_on_tonic", &self.final_on_tonic, Kind::Rate),
@@ -106,6 +112,7 @@ impl FormComparison {
             ("bar_repetition", &self.bar_repetition, Kind::Rate),
             ("ambitus", &self.ambitus, Kind::Histogram),
             ("repeated_note_runs", &self.repeated_note_runs, Kind::Rate),
+            ("final_on_downbeat", &self.final_on_downbeat, Kind::Rate),
         ]
     }
 

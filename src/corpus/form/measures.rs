@@ -57,6 +57,9 @@ pub struct FormProfile {
     /// Note onsets per bar (bars after the pickup, a short last bar counting as one).
     #[serde(default)]
     pub notes_per_bar: f64,
+    /// The last note starts on a bar line (a close on the downbeat, not on a later beat).
+    #[serde(default)]
+    pub final_on_downbeat: bool,
 }
 
 impl FormProfile {
@@ -84,6 +87,10 @@ impl FormProfile {
             ambitus: hi.saturating_sub(lo),
             end_run: end_run(&grid),
             notes_per_bar: grid.notes.len() as f64 / grid.bars().max(1) as f64,
+            final_on_downbeat: grid
+                .notes
+                .last()
+                .is_some_and(|n| grid.structure.is_bar_line(n.onset)),
         })
     }
 

@@ -28,6 +28,10 @@ pub struct FormStats {
     /// Notes per bar in buckets of half a note, normalised.
     #[serde(default)]
     pub density: [f64; DENSITY_BUCKETS],
+    /// Share of melodies whose last note starts on a bar line (`None` in records counted
+    /// before it was measured).
+    #[serde(default)]
+    pub final_on_downbeat: Option<f64>,
 }
 
 fn share(part: usize, whole: usize) -> f64 {
@@ -74,6 +78,7 @@ impl FormStats {
             ambitus: normalised(ambitus),
             repeated_note_runs: share(count(&|p| usize::from(p.end_run)), n),
             density: normalised(density),
+            final_on_downbeat: Some(share(count(&|p| usize::from(p.final_on_downbeat)), n)),
         }
     }
 }

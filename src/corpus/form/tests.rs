@@ -65,6 +65,11 @@ fn the_final_note_is_the_tonic_on_a_strong_beat() {
         "beat 3 of 3/4 is weak"
     );
     assert!(!profile("64 _ _ _ 62 _ _ _ | 64 _ _ _ _ _ _ _", (2, 4)).final_on_tonic);
+    assert!(profile("64 _ _ _ 62 _ _ _ | 60 _ _ _ _ _ _ _", (2, 4)).final_on_downbeat);
+    assert!(
+        !profile("64 _ _ _ 62 _ _ _ | 64 _ _ _ 60 _ _ _", (2, 4)).final_on_downbeat,
+        "a close on beat 2 is not on the downbeat"
+    );
     // In A minor the tonic is A.
     let minor = FormProfile::of(
         &tune("72 _ _ _ 71 _ _ _ | 69 _ _ _ _ _ _ _", (2, 4), "Am"),

@@ -3,7 +3,7 @@
 //! minimum-KL, exponential tilt of each group's choice).
 
 /// Form features per candidate (see `critic::features`).
-pub const FEATURES: usize = 9;
+pub const FEATURES: usize = 10;
 
 /// One candidate: its base score (the log-probability term) and its form features, each
 /// centred on its target so that a kept set meeting the targets averages 0.
