@@ -7,9 +7,8 @@ use crate::corpus::data::{
 use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::corpus::training_set::TrainingData;
 use crate::error::{Error, Result};
-use crate::model::artifact::{
-    ModelArtifact, ModelCard, now_rfc3339, weights_from_bytes, weights_to_bytes,
-};
+use crate::folder_lock::FolderLock;
+use crate::model::artifact::{ModelArtifact, ModelCard, weights_from_bytes, weights_to_bytes};
 use crate::model::checkpoint::{CheckpointState, load_checkpoint, save_checkpoint};
 use crate::model::config::TrainingConfig;
 use crate::model::engine::TrainOptions;
@@ -105,6 +104,8 @@ struct Run<'a> {
     state: CheckpointState,
     info: RunInfo,
     seconds_per_epoch: Option<f64>,
+    /// The folder's writer lock, held for the whole run.
+    lock: FolderLock,
 }
 
 impl<'a> Run<'a> {
@@ -126,7 +127,8 @@ impl<'a> Run<'a> {
             return Err(Error::Invalid("no songs to train on".into()));
         }
         let out = options.out_dir.as_path();
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        // One writer per model folder: a second run (or the app) is refused here.
+        let lock = FolderLock::acquire(out, &options.writer)?;
         let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
         let train_windows = epoch_windows(config, &train_songs, &data.vocab, config.seed);
         let valid_windows = epoch_windows(config, &valid_songs, &data.vocab, config.seed ^ 0xA11D);
@@ -168,6 +170,7 @@ impl<'a> Run<'a> {
             state,
             info,
             seconds_per_epoch: None,
+            lock,
         };
         Ok((run, model))
     }
@@ -180,6 +183,7 @@ impl<'a> Run<'a> {
             start_epoch: self.state.epoch + 1,
             epochs: self.config.epochs,
             backend: self.info.backend.clone(),
+            took_over: self.lock.took_over().map(ToString::to_string),
         }
     }
 
@@ -385,10 +389,12 @@ impl<'a> Run<'a> {
             valid_accuracy: stats.valid_accuracy,
             training_seconds: self.state.training_seconds,
             backend: self.info.backend.clone(),
-            date: now_rfc3339(),
+            date: crate::fsutil::now_rfc3339(),
             lstmuse_version: env!("CARGO_PKG_VERSION").to_owned(),
             held_out: Vec::new(),
             notes: String::new(),
+            weights_sha256: None,
+            previous_weights_sha256: None,
         };
         ModelArtifact {
             config: self.config.clone(),
