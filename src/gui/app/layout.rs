@@ -1,9 +1,7 @@
 //! The frame's layout: the dataset browser, the generate panel, the tabs and what is under
 //! them, the frame-time overlay and the start-up check.
 
-use super::{
-    Color32, GenerateContext, Instant, LstmuseApp, RichText, Tab, egui, generate_panel,
-};
+use super::{Color32, GenerateContext, Instant, LstmuseApp, RichText, Tab, egui, generate_panel};
 
 impl LstmuseApp {
     /// The dataset browser as a side panel; files dropped on it become corpora.
@@ -101,6 +99,10 @@ impl LstmuseApp {
                 m.backend
             ),
             None => println!("no model loaded: {}", self.status.text),
+        }
+        if self.model.is_some() && self.status.is_error {
+            // What the app said at start (an unreadable settings file set aside).
+            println!("status: {}", self.status.text);
         }
         self.ready_check = None;
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -1,11 +1,18 @@
 //! The app: its parts and the frame layout; `messages` applies what background jobs report,
-//! `actions` runs commands, `panels` draws the bars.
+//! `actions` runs commands, `panels` draws the bars, `layout` the panels and tabs; `file`
+//! saves and opens the melody document, `unsaved` asks before work is thrown away,
+//! `recover` autosaves and offers recovery.
 
 mod actions;
+mod file;
 mod layout;
 mod messages;
 pub mod midi;
 mod panels;
+mod recover;
+mod unsaved;
+
+pub use unsaved::Discard;
 
 use super::command::{Command, ExportKind};
 use super::dataset::{DatasetAction, DatasetBrowser, DatasetOutcome};
@@ -17,7 +24,8 @@ use super::generate_panel::{self, GenerateContext, Generation, Variation};
 use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg};
 use super::piano_roll::{LaneMode, RollEdit, RollView};
 use super::playback::Playback;
-use super::settings::{SamplerSettings, Settings};
+use super::recovery::{Autosave, Orphan};
+use super::settings::{SETTINGS_KEY, SamplerSettings, Settings};
 use super::soundfont::{self, SoundFontMsg, SoundFontOutcome, SoundFontSource, VoiceAction};
 use super::training_panel::{TrainingAction, TrainingPanel, TrainingSettings};
 use crate::formats::{self, Format, ReadOptions};
@@ -30,9 +38,6 @@ use messages::PanelMsg;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Key for the settings in eframe's storage.
-const SETTINGS_KEY: &str = "lstmuse-settings";
 
 /// How the app starts.
 #[derive(Clone, Debug)]
@@ -50,6 +55,11 @@ pub struct AppOptions {
     /// Start-up check: print the time since this instant once the model is loaded and
     /// drawn, then close.
     pub ready_check: Option<Instant>,
+    /// Where to autosave and look for melodies to recover (`None`: no autosave; the
+    /// command line passes [`super::recovery::default_dir`]).
+    pub recovery_dir: Option<PathBuf>,
+    /// Said in the status bar at start (the settings file could not be read).
+    pub notice: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -61,6 +71,8 @@ impl Default for AppOptions {
             restore: true,
             models_dir: None,
             ready_check: None,
+            recovery_dir: None,
+            notice: None,
         }
     }
 }
@@ -119,13 +131,30 @@ pub struct LstmuseApp {
     frame_ms: VecDeque<f32>,
     confirm_quit: bool,
     allow_close: bool,
+    /// The app has decided to close.
+    quitting: bool,
     ready_check: Option<Instant>,
     roll_id: Option<egui::Id>,
     persist: bool,
+    /// Sends viewport commands (title, close) from outside a frame's `ui`.
+    egui_ctx: egui::Context,
+    /// The document's file and whether it has unsaved changes.
+    file: file::DocumentState,
+    /// What waits for the "Save / Don't save / Cancel" prompt.
+    unsaved: Option<Discard>,
+    /// What waits for the Save as dialog.
+    after_save: Option<Discard>,
+    /// This app's autosave (off in tests unless asked for).
+    autosave: Option<Autosave>,
+    /// The last autosave failure said in the status bar.
+    autosave_error: Option<String>,
+    /// Melodies autosaved by apps that did not quit cleanly, offered for recovery.
+    recovery: Vec<Orphan>,
 }
 
 impl LstmuseApp {
-    /// Builds the app: restores settings, starts loading the model, opens the sound device.
+    /// Builds the app: restores settings, starts loading the model, opens the sound device,
+    /// starts autosaving and offers melodies left by apps that did not quit cleanly.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> LstmuseApp {
         let settings: Settings = if options.restore {
             cc.storage
@@ -134,29 +163,6 @@ impl LstmuseApp {
         } else {
             Settings::default()
         };
-        let mut jobs = Jobs::new(cc.egui_ctx.clone());
-        let model_dir = options
-            .model_dir
-            .clone()
-            .or_else(|| {
-                settings
-                    .model_dir
-                    .clone()
-                    .filter(|d| ModelArtifact::is_model_folder(d))
-            })
-            .or_else(crate::default_model_dir);
-        let mut status = Status::default();
-        match model_dir {
-            Some(dir) => jobs.load_model(dir),
-            None => {
-                status = Status {
-                    text:
-                        "No model found: train one in the Training tab, or set LSTMUSE_MODEL_DIR."
-                            .into(),
-                    is_error: true,
-                };
-            }
-        }
         let models_dir = options
             .models_dir
             .clone()
@@ -172,7 +178,7 @@ impl LstmuseApp {
                 let ctx = cc.egui_ctx.clone();
                 crate::midi_io::MidiInbox::new().with_waker(move || ctx.request_repaint())
             }),
-            status,
+            status: Status::default(),
             dialog: None,
             tab: Tab::Compose,
             training: TrainingPanel::new(models_dir),
@@ -180,23 +186,60 @@ impl LstmuseApp {
             frame_ms: VecDeque::new(),
             confirm_quit: false,
             allow_close: false,
+            quitting: false,
             ready_check: options.ready_check,
             roll_id: None,
             persist: options.restore && options.ready_check.is_none(),
-            jobs,
+            jobs: Jobs::new(cc.egui_ctx.clone()),
             settings,
+            egui_ctx: cc.egui_ctx.clone(),
+            file: file::DocumentState {
+                saved: Some((0, 0)),
+                ..Default::default()
+            },
+            unsaved: None,
+            after_save: None,
+            autosave: None,
+            autosave_error: None,
+            recovery: Vec::new(),
         };
-        app.open_midi_ports();
-        for c in app.settings.corpora.clone() {
-            app.dataset.load(&mut app.jobs, c);
+        app.start(options);
+        app
+    }
+
+    /// What the app starts: the notice, the model, MIDI ports, corpora, the SoundFont, the
+    /// seed, autosave and recovery.
+    fn start(&mut self, options: AppOptions) {
+        if let Some(notice) = options.notice {
+            self.error(notice);
         }
-        if let Some(font) = app.settings.transport.soundfont.path.clone() {
-            app.soundfont.load(&mut app.jobs, font, false);
+        let model_dir = options
+            .model_dir
+            .or_else(|| {
+                self.settings
+                    .model_dir
+                    .clone()
+                    .filter(|d| ModelArtifact::is_model_folder(d))
+            })
+            .or_else(crate::default_model_dir);
+        match model_dir {
+            Some(dir) => self.jobs.load_model(dir),
+            None => self
+                .error("No model found: train one in the Training tab, or set LSTMUSE_MODEL_DIR."),
+        }
+        self.open_midi_ports();
+        for c in self.settings.corpora.clone() {
+            self.dataset.load(&mut self.jobs, c);
+        }
+        if let Some(font) = self.settings.transport.soundfont.path.clone() {
+            self.soundfont.load(&mut self.jobs, font, false);
         }
         if let Some(seed) = options.seed_file {
-            app.open_path(seed);
+            self.open_path(seed);
         }
-        app
+        if let Some(dir) = options.recovery_dir.filter(|_| self.ready_check.is_none()) {
+            self.start_recovery(&dir);
+        }
     }
 
     /// True when no background job is running (tests wait for this).
@@ -269,6 +312,11 @@ impl LstmuseApp {
     /// Replaces the melody without recording it for undo (benchmarks).
     pub fn set_document(&mut self, doc: Document) {
         self.editor.set_document(doc);
+    }
+
+    /// The undo history (its size is bounded).
+    pub fn history(&self) -> &super::document::History {
+        self.editor.history()
     }
 
     /// Selected note ids.
@@ -399,6 +447,7 @@ impl eframe::App for LstmuseApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.process_messages();
+        self.handle_close_request(&ctx);
         self.handle_dropped_files(&ctx);
         self.handle_shortcuts(&ctx);
         self.midi_frame(&ctx);
@@ -415,8 +464,12 @@ impl eframe::App for LstmuseApp {
         }
         self.central_panel(ui);
         self.show_dialog(&ctx);
-        self.quit_confirmation(&ctx);
+        self.recovery_window(&ctx);
+        self.unsaved_window(&ctx);
+        self.training_quit_window(&ctx);
         self.finish_ready_check(&ctx);
+        self.autosave_tick(&ctx);
+        self.update_title(&ctx);
         if self.is_playing() || self.training.is_running() || self.jobs.is_loading_model() {
             ctx.request_repaint();
         }
@@ -431,6 +484,8 @@ impl eframe::App for LstmuseApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // A clean quit: the autosave goes, there is nothing to recover.
+        self.finish_autosave();
         self.stop_training_and_wait();
         self.audio.stop();
         self.midi.stop_input();
