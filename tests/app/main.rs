@@ -1,6 +1,6 @@
 //! The desktop app driven headless with egui_kittest: the main window, the melody document
-//! (save, open, unsaved changes), autosave and recovery, a full disk, MIDI keyboards,
-//! SoundFonts, the dataset browser and training.
+//! (save, open, unsaved changes), autosave and recovery, a full disk, long sessions, MIDI
+//! keyboards, SoundFonts, the dataset browser and training.
 #![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 #![cfg(feature = "gui")]
 
@@ -9,6 +9,7 @@ mod common;
 
 mod document;
 mod full_disk;
+mod long_session;
 mod main_window;
 mod midi;
 mod recovery;

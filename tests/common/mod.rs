@@ -366,3 +366,35 @@ impl Drop for Tmpfs {
         let _ = Command::new("umount").arg(self.dir.path()).status();
     }
 }
+
+/// Writes `n` tiny kern tunes into `dir`, a thousand to a folder: four quarter notes in
+/// 4/4, titled "Tune 00001", "Tune 00002", ….
+pub fn tiny_corpus(dir: &Path, n: usize) {
+    const NAMES: [&str; 8] = ["c", "d", "e", "f", "g", "a", "b", "cc"];
+    for i in 0..n {
+        let folder = dir.join(format!("{:03}", i / 1000));
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(&folder).expect("a corpus folder");
+        }
+        let notes: Vec<String> = (0..4)
+            .map(|k| format!("4{}", NAMES[(i + k * 3) % 8]))
+            .collect();
+        let text = format!(
+            "!!!OTL: Tune {:05}\n**kern\n*M4/4\n*k[]\n*C:\n=1\n{}\n==\n*-\n",
+            i + 1,
+            notes.join("\n")
+        );
+        std::fs::write(folder.join(format!("t{i:06}.krn")), text).expect("a tune");
+    }
+}
+
+/// This process's resident memory and its peak, in MiB (Linux: `/proc/self/status`).
+pub fn rss_mib() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
