@@ -221,11 +221,13 @@ impl Autosave {
         self.outcomes.try_iter().collect()
     }
 
-    /// A clean quit: waits for the thread, then removes this app's folder.
+    /// A clean quit: waits for the thread, then removes this app's folder (the document
+    /// first, then the lock, which Windows does not let go while it is open).
     pub fn finish(mut self) {
         self.stop();
-        let _ = std::fs::remove_dir_all(&self.folder);
+        let _ = std::fs::remove_file(self.path());
         self.lock = None;
+        let _ = std::fs::remove_dir_all(&self.folder);
     }
 
     fn stop(&mut self) {
@@ -275,7 +277,8 @@ pub struct Orphan {
     pub folder: PathBuf,
     /// What it holds, or why it cannot be read.
     pub file: std::result::Result<RecoveryFile, String>,
-    _lock: FolderLock,
+    /// Held while it is offered.
+    lock: FolderLock,
 }
 
 impl Orphan {
@@ -287,9 +290,18 @@ impl Orphan {
         }
     }
 
-    /// Removes it (recovered, or not wanted).
+    /// Removes it (recovered, or not wanted): the document, then the lock and the folder.
     pub fn discard(self) -> Result<()> {
-        std::fs::remove_dir_all(&self.folder).map_err(|e| Error::io(&self.folder, e))
+        let document = self.folder.join(DOCUMENT);
+        match std::fs::remove_file(&document) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(&document, e));
+            }
+            _ => {}
+        }
+        let Orphan { folder, lock, .. } = self;
+        drop(lock);
+        std::fs::remove_dir_all(&folder).map_err(|e| Error::io(&folder, e))
     }
 }
 
@@ -319,11 +331,7 @@ pub fn orphans(root: &Path) -> Vec<Orphan> {
         match age {
             Ok(age) if age <= max_age => {
                 let file = RecoveryFile::read(&document).map_err(|e| e.to_string());
-                found.push(Orphan {
-                    folder,
-                    file,
-                    _lock: lock,
-                });
+                found.push(Orphan { folder, file, lock });
             }
             // Too old, or nothing was autosaved: nothing to offer.
             _ => {
