@@ -1,9 +1,21 @@
-//! UI frame times, printed per scenario (`cargo bench --bench gui`):
-//! 1. 2,000 notes on screen while the playhead moves (playback with follow mode on);
-//! 2. the training panel's live plot and the dataset table (1,700 erk files) while training
-//!    on the Essen erk corpus runs in the background (needs ../shared/corpus; skipped without).
+//! UI frame times, printed per scenario (`cargo bench --bench gui`, or name scenarios:
+//! `cargo bench --bench gui -- soak dataset`):
+//! 1. `playback`: 2,000 notes on screen while the playhead moves (follow mode on);
+//! 2. `training`: the training panel's live plot and the dataset table (1,700 erk files)
+//!    while training on the Essen erk corpus runs in the background (needs
+//!    ../shared/corpus; skipped without);
+//! 3. `soak`: 2,000 cycles of generate, audition, keep, undo and fill: resident memory
+//!    before and after, and every step's frame time ([`long_sessions`]);
+//! 4. `dataset`: a generated corpus of 100,000 tiny files: load time with progress, memory,
+//!    and frame times while the table scrolls.
 //!
 //! Each frame is timed for the UI pass (egui layout and our drawing) and tessellation.
+
+#[path = "../tests/common/mod.rs"]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod common;
+#[path = "gui/long_sessions.rs"]
+mod long_sessions;
 
 use egui_kittest::Harness;
 use lstmuse::gui::document::{Document, Origin, RollNote};
@@ -251,6 +263,11 @@ fn compare_with_cli(erk: &std::path::Path, app_rate: Option<f64>) {
 }
 
 fn main() {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| named.is_empty() || named.iter().any(|n| n == name);
     let options = AppOptions {
         model_dir: lstmuse::default_model_dir(),
         audio: false,
@@ -263,6 +280,16 @@ fn main() {
         .with_accessibility_check(false)
         .build_eframe(move |cc| LstmuseApp::new(cc, options));
     wait_idle(&mut h);
-    playback_scenario(&mut h);
-    training_scenario(&mut h);
+    if wanted("playback") {
+        playback_scenario(&mut h);
+    }
+    if wanted("training") {
+        training_scenario(&mut h);
+    }
+    if wanted("soak") {
+        long_sessions::soak(&mut h, 2_000);
+    }
+    if wanted("dataset") {
+        long_sessions::dataset_scale(&mut h, 100_000);
+    }
 }

@@ -13,9 +13,11 @@
 //! - [`eval`]: score a model on held-out songs; compare generated melodies with a corpus.
 //! - [`midi_io`]: MIDI keyboards in (record, step input) and MIDI ports out; no window.
 //! - [`synth`]: the built-in synthesizer (flute, pluck, electric piano) and WAV export; offline.
-//! - [`rng`]: the seeded random generator that corpus, model and sampling share.
-//! - [`fsutil`]: atomic file writes; [`error`]: the library's error type; [`limits`]: the
-//!   bounds on the work one input may cause.
+//! - [`rng`]: the seeded random generator that corpus, model and sampling share;
+//!   [`sha256`]: the checksum a model folder records of its weights.
+//! - [`fsutil`]: atomic file writes and file dates; [`folder_lock`]: one writer per folder;
+//!   [`error`]: the library's error type; [`limits`]: the bounds on the work one input may
+//!   cause.
 //! - [`gui`]: the desktop front end; `gui::player` (feature `audio`) plays renders.
 //!
 //! ```
@@ -33,6 +35,7 @@
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod folder_lock;
 pub mod formats;
 pub mod fsutil;
 pub mod gui;
@@ -42,6 +45,7 @@ pub mod model;
 pub mod music;
 pub mod rng;
 pub mod sampling;
+pub mod sha256;
 pub mod synth;
 
 pub use error::{Error, Result};

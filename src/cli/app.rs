@@ -32,6 +32,7 @@ pub fn run_app(args: AppArgs) -> Result<()> {
         seed_file: args.seed,
         restore: !args.fresh,
         ready_check: args.startup_check.then_some(started),
+        recovery_dir: lstmuse::gui::recovery::default_dir(),
         ..Default::default()
     };
     lstmuse::gui::run(options).map_err(|e| {

@@ -2,7 +2,7 @@
 //! corpus.
 
 use super::args;
-use super::sampler_args::{SamplerArgs, sampler_config};
+use super::sampler_args::{SamplerArgs, load_model, model_context, sampler_config};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use lstmuse::corpus;
@@ -203,7 +203,8 @@ fn compare_generated(
         Some(t) => lstmuse::sampling::primer_from_text(t)?,
         None => lstmuse::Melody::new(),
     };
-    let generated = sets::generate_set(ModelRef::new(artifact, device), &primer, &config, &mix)?;
+    let generated = sets::generate_set(ModelRef::new(artifact, device), &primer, &config, &mix)
+        .with_context(|| model_context(artifact))?;
     let on_bar_line = generated.iter().filter(|g| g.ends_on_bar_line).count();
     let melodies: Vec<lstmuse::Melody> = generated.into_iter().map(|g| g.melody).collect();
     Ok(GeneratedComparison {
@@ -314,7 +315,7 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
     };
     let device = backend::choose(args.backend)?;
-    let artifact = ModelArtifact::load(&dir, &device.device)?;
+    let artifact = load_model(Some(dir.clone()), &device.device)?;
     let (loaded, encoded) = encode_loaded(&args.corpus, eval_songs(&args, &dir)?)?;
     let (ids, skipped) = SongIds::from_symbols(
         encoded
@@ -324,15 +325,19 @@ pub fn run_eval(args: EvalArgs) -> Result<()> {
         &artifact.vocab,
     );
     let bound = ModelRef::new(&artifact, &device.device);
-    let report = lstmuse::eval::evaluate(bound, &ids, skipped)?;
+    let context = || model_context(&artifact);
+    let report = lstmuse::eval::evaluate(bound, &ids, skipped).with_context(context)?;
     let infill = match args.infill {
-        Some(bars) => Some(lstmuse::eval::evaluate_infill(bound, &ids, bars)?),
+        Some(bars) => {
+            Some(lstmuse::eval::evaluate_infill(bound, &ids, bars).with_context(context)?)
+        }
         None => None,
     };
     let joins = match args.infill {
         Some(bars) if bound.structure().is_some_and(|i| i.infill) => {
             let config = sampler_config(&args.sampler, 1)?;
-            Some(lstmuse::eval::join_intervals(bound, &ids, bars, &config)?)
+            let joins = lstmuse::eval::join_intervals(bound, &ids, bars, &config);
+            Some(joins.with_context(context)?)
         }
         _ => None,
     };

@@ -1,7 +1,7 @@
 //! `lstmuse generate`: continue a primer, or fill bars of it, and write the variations.
 
 use super::args;
-use super::sampler_args::{SamplerArgs, load_model, sampler_config};
+use super::sampler_args::{SamplerArgs, load_model, model_context, sampler_config};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use lstmuse::model::ModelRef;
@@ -193,14 +193,15 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
     };
     let bound = ModelRef::new(&artifact, &device.device);
     let results = match args.fill_bars {
-        Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config)?,
+        Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config),
         None => generate_form(
             bound,
             &primer,
             &config,
             (args.form.into(), args.phrase_bars),
-        )?,
-    };
+        ),
+    }
+    .with_context(|| model_context(&artifact))?;
     let mut report = Vec::new();
     for (i, g) in results.iter().enumerate() {
         let path = variation_path(&args.out, i, results.len());

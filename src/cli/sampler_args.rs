@@ -93,13 +93,24 @@ pub fn parse_meter(text: &str) -> Result<lstmuse::Meter, String> {
     })
 }
 
-/// Loads the model folder, or the bundled one.
+/// Loads the model folder, or the bundled one; a folder whose weights could not be
+/// verified (no checksum in its card) says so on stderr.
 pub fn load_model(dir: Option<PathBuf>, device: &burn::tensor::Device) -> Result<ModelArtifact> {
     let dir = match dir {
         Some(d) => d,
         None => lstmuse::default_model_dir().context("no bundled model found: pass --model DIR")?,
     };
-    Ok(ModelArtifact::load(&dir, device)?)
+    let artifact = ModelArtifact::load(&dir, device)?;
+    if let Some(note) = artifact.unverified_note() {
+        eprintln!("note: {note}");
+    }
+    Ok(artifact)
+}
+
+/// "the model in DIR": the context of an error from running a loaded model.
+pub fn model_context(artifact: &ModelArtifact) -> String {
+    let dir = artifact.dir.as_deref().unwrap_or(std::path::Path::new("."));
+    format!("the model in {}", dir.display())
 }
 
 /// The sampler settings a command line asks for, for `variations` melodies per call.

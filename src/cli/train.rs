@@ -228,6 +228,7 @@ pub fn run_train(args: TrainArgs) -> Result<()> {
     options.resume = args.resume;
     options.engine = args.engine();
     options.threads = args.threads.map(usize::from);
+    options.writer = "lstmuse train".into();
     let stop = AtomicBool::new(false);
     let summary = if args.json {
         train(
@@ -272,8 +273,14 @@ impl Bars {
                 backend,
                 start_epoch,
                 epochs,
+                took_over,
                 ..
             } => {
+                if let Some(holder) = took_over {
+                    eprintln!(
+                        "note: took over the lock that {holder} left behind (it is no longer running)"
+                    );
+                }
                 eprintln!(
                     "training on {train_songs} songs, validating on {valid_songs}, {backend}; epochs {start_epoch}..={epochs}"
                 );

@@ -10,6 +10,7 @@ use crate::music::{Melody, Source};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything read from a folder: the melodies that loaded and the errors of the rest.
 #[derive(Debug, Default)]
@@ -119,11 +120,27 @@ impl Scan {
     }
 }
 
+/// How far a load has come, for a progress bar on another thread: the melody files found
+/// (once the folder is listed) and how many of them have been read.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    /// Melody files found; 0 while the folder is still being listed.
+    pub found: AtomicUsize,
+    /// Files read so far.
+    pub read: AtomicUsize,
+}
+
 /// Loads every melody under `root` in parallel. One bad file never stops the load:
 /// its error is kept in [`Corpus::errors`], and so is a folder below `root` that cannot
 /// be listed. A missing folder, or one without any melody file, is an error.
 pub fn load(root: &Path) -> Result<Corpus> {
+    load_with_progress(root, &LoadProgress::default())
+}
+
+/// [`load`], counting the files in `progress` as they are read.
+pub fn load_with_progress(root: &Path, progress: &LoadProgress) -> Result<Corpus> {
     let Scan { files, errors } = scan(root)?;
+    progress.found.store(files.len(), Ordering::Relaxed);
     if files.is_empty() && errors.is_empty() {
         return Err(Error::Invalid(format!(
             "no melody files (.krn, .abc, .mid, .musicxml, .xml, .mxl) under {}",
@@ -131,8 +148,14 @@ pub fn load(root: &Path) -> Result<Corpus> {
         )));
     }
     let read = |path: &Path| read_tunes(path, &ReadOptions::default());
-    let per_file: Vec<Vec<Result<Melody>>> =
-        files.par_iter().map(|path| read_one(path, read)).collect();
+    let per_file: Vec<Vec<Result<Melody>>> = files
+        .par_iter()
+        .map(|path| {
+            let tunes = read_one(path, read);
+            progress.read.fetch_add(1, Ordering::Relaxed);
+            tunes
+        })
+        .collect();
     let mut corpus = Corpus {
         root: root.to_path_buf(),
         files: files.len() + errors.len(),

@@ -24,7 +24,7 @@ pub mod structure;
 pub mod training_set;
 
 pub use folder::{
-    Corpus, CorpusStats, EncodedCorpus, EncodedSong, encode, encode_song, find_files, load,
-    source_label, stats,
+    Corpus, CorpusStats, EncodedCorpus, EncodedSong, LoadProgress, encode, encode_song, find_files,
+    load, load_with_progress, source_label, stats,
 };
 pub use training_set::TrainingData;

@@ -8,6 +8,7 @@ use crate::corpus::encoding::{Symbol, Vocabulary};
 use crate::corpus::structure::Segment;
 use crate::error::{Error, Result};
 use crate::model::ModelRef;
+use crate::model::artifact::WEIGHTS_FILE;
 use burn::tensor::activation::log_softmax;
 use serde::Serialize;
 
@@ -108,6 +109,12 @@ fn score(
             .convert::<f32>()
             .try_to_vec()
             .map_err(|e| Error::Internal(format!("cannot read the model's output: {e:?}")))?;
+        if let Some(x) = logp.iter().find(|x| !x.is_finite()) {
+            return Err(Error::Invalid(format!(
+                "the model scores a step {x}, not a finite number: its weights \
+                 ({WEIGHTS_FILE}) are damaged"
+            )));
+        }
         for (r, &w) in group.iter().enumerate() {
             let window = &ws[w];
             for t in 0..window.len() {

@@ -45,8 +45,12 @@ impl ExportKind {
 /// A user action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// Open a melody file as the seed.
+    /// Open a melody document, or a melody file as the seed.
     Open,
+    /// Save the melody document (asks for a file the first time).
+    Save,
+    /// Save the melody document to a new file.
+    SaveAs,
     /// Export to a file.
     Export(ExportKind),
     /// Copy the melody to the clipboard as text (ABC or kern).
@@ -111,9 +115,11 @@ pub enum Command {
 impl Command {
     /// Every command, with the parameters the menus and shortcuts use. `Keep`,
     /// `Audition` and `NewPhrase` belong to a variation card and stand here for the first card.
-    pub const ALL: [Command; 43] = [
+    pub const ALL: [Command; 45] = [
         Command::New,
         Command::Open,
+        Command::Save,
+        Command::SaveAs,
         Command::Export(ExportKind::Midi),
         Command::Export(ExportKind::MusicXml),
         Command::Export(ExportKind::Wav),
@@ -161,7 +167,9 @@ impl Command {
     pub fn label(self) -> &'static str {
         match self {
             Command::New => "New",
-            Command::Open => "Open seed…",
+            Command::Open => "Open…",
+            Command::Save => "Save",
+            Command::SaveAs => "Save as…",
             Command::Export(kind) => match kind {
                 ExportKind::Midi => "Export MIDI…",
                 ExportKind::MusicXml => "Export MusicXML…",
@@ -216,8 +224,14 @@ impl Command {
     pub fn tooltip(self) -> &'static str {
         match self {
             Command::New => "Start a new, empty melody",
-            Command::Open => "Open a melody file as the seed",
-            Command::Export(_) => "Save the melody to a file",
+            Command::Open => {
+                "Open a melody document (.lstmuse), or a melody file (.krn, .abc, .mid, .musicxml, .mxl) as the seed"
+            }
+            Command::Save => {
+                "Save the melody with its seed, your notes, the variations and the settings that made them (.lstmuse)"
+            }
+            Command::SaveAs => "Save the melody document to a new file",
+            Command::Export(_) => "Write the melody to a file for other programs",
             Command::Copy(_) => "Copy the melody to the clipboard as text",
             Command::Quit => "Leave the app",
             Command::Undo => "Undo the last edit",
@@ -267,6 +281,8 @@ impl Command {
         let none = Modifiers::NONE;
         Some(match self {
             Command::Open => KeyboardShortcut::new(c, Key::O),
+            Command::Save => KeyboardShortcut::new(c, Key::S),
+            Command::SaveAs => KeyboardShortcut::new(cs, Key::S),
             Command::Export(ExportKind::Midi) => KeyboardShortcut::new(c, Key::E),
             Command::New => KeyboardShortcut::new(c, Key::N),
             Command::Quit => KeyboardShortcut::new(c, Key::Q),
@@ -349,7 +365,7 @@ mod tests {
             .into_iter()
             .filter_map(Command::shortcut)
             .collect();
-        assert_eq!(all.len(), 27);
+        assert_eq!(all.len(), 29);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);
@@ -362,6 +378,7 @@ mod tests {
         let order = Command::with_shortcuts();
         let at = |c: Command| order.iter().position(|&o| o == c);
         assert!(at(Command::Redo) < at(Command::Undo));
+        assert!(at(Command::SaveAs) < at(Command::Save));
         assert!(at(Command::Transpose(12)) < at(Command::Transpose(1)));
         assert!(at(Command::Transpose(-12)) < at(Command::Transpose(-1)));
     }

@@ -2,6 +2,7 @@
 
 use crate::music::{Key, Melody, Meter, Note, Pitch, Ratio};
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 /// Grid steps per quarter note (the grid is 16th notes, as in the model's encoding).
 pub const STEPS_PER_QUARTER: i64 = 4;
@@ -280,39 +281,63 @@ impl Document {
     pub fn remove(&mut self, ids: &std::collections::BTreeSet<u64>) {
         self.notes.retain(|n| !ids.contains(&n.id));
     }
+
+    /// About how many bytes a copy of the document holds (for the undo history's bound).
+    pub fn heap_bytes(&self) -> usize {
+        let confidence: usize = self.notes.iter().map(|n| n.confidence.len()).sum();
+        std::mem::size_of::<Document>()
+            + self.title.len()
+            + self.notes.len() * std::mem::size_of::<RollNote>()
+            + confidence * std::mem::size_of::<(f32, f32)>()
+    }
 }
 
-/// Undo and redo as whole-document snapshots (melodies are small).
+/// Undo and redo as whole-document snapshots, each with the identity of its state (so
+/// the app can tell when undo has brought back the saved melody). Bounded: at most
+/// [`UNDO_LIMIT`] steps and [`UNDO_BYTES`] of snapshots; the oldest go first.
 #[derive(Clone, Debug, Default)]
 pub struct History {
-    undo: Vec<Document>,
-    redo: Vec<Document>,
+    undo: VecDeque<(Document, u64)>,
+    redo: Vec<(Document, u64)>,
+    /// The snapshots' estimated size in bytes, undo and redo together.
+    bytes: usize,
 }
 
 /// Most undo steps kept.
-const UNDO_LIMIT: usize = 200;
+pub const UNDO_LIMIT: usize = 200;
+
+/// Most memory the undo and redo snapshots may hold (a 200,000-note melody is about 12 MB
+/// a snapshot, a folk song a few KB).
+pub const UNDO_BYTES: usize = 64 * 1024 * 1024;
 
 impl History {
-    /// Records `before` as the state to return to; clears redo.
-    pub fn record(&mut self, before: Document) {
-        self.undo.push(before);
-        if self.undo.len() > UNDO_LIMIT {
-            self.undo.remove(0);
+    /// Records `before` (and its state's identity) as the state to return to; clears redo.
+    pub fn record(&mut self, before: Document, id: u64) {
+        self.bytes += before.heap_bytes();
+        self.undo.push_back((before, id));
+        for (d, _) in self.redo.drain(..) {
+            self.bytes = self.bytes.saturating_sub(d.heap_bytes());
         }
-        self.redo.clear();
+        while self.undo.len() > UNDO_LIMIT || (self.bytes > UNDO_BYTES && self.undo.len() > 1) {
+            if let Some((d, _)) = self.undo.pop_front() {
+                self.bytes = self.bytes.saturating_sub(d.heap_bytes());
+            }
+        }
     }
 
-    /// Steps back: returns the document to show, given the current one.
-    pub fn undo(&mut self, current: Document) -> Option<Document> {
-        let prev = self.undo.pop()?;
+    /// Steps back: returns the state to show, given the current one.
+    pub fn undo(&mut self, current: (Document, u64)) -> Option<(Document, u64)> {
+        let prev = self.undo.pop_back()?;
+        self.bytes = self.bytes + current.0.heap_bytes() - prev.0.heap_bytes();
         self.redo.push(current);
         Some(prev)
     }
 
     /// Steps forward again.
-    pub fn redo(&mut self, current: Document) -> Option<Document> {
+    pub fn redo(&mut self, current: (Document, u64)) -> Option<(Document, u64)> {
         let next = self.redo.pop()?;
-        self.undo.push(current);
+        self.bytes = self.bytes + current.0.heap_bytes() - next.0.heap_bytes();
+        self.undo.push_back(current);
         Some(next)
     }
 
@@ -324,6 +349,23 @@ impl History {
     /// Whether redo has anything.
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
+    }
+
+    /// Undo steps kept.
+    pub fn undo_steps(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// The snapshots' estimated size in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Forgets every step.
+    pub fn clear(&mut self) {
+        self.undo.clear();
+        self.redo.clear();
+        self.bytes = 0;
     }
 }
 
@@ -374,12 +416,36 @@ mod tests {
     fn undo_and_redo() {
         let mut h = History::default();
         let mut doc = Document::default();
-        h.record(doc.clone());
+        h.record(doc.clone(), 1);
         doc.push(RollNote::new(0, 4, 60, Origin::User));
-        let back = h.undo(doc.clone()).unwrap();
-        assert!(back.notes.is_empty());
+        let back = h.undo((doc.clone(), 2)).unwrap();
+        assert!(back.0.notes.is_empty());
+        assert_eq!(back.1, 1);
         let again = h.redo(back).unwrap();
-        assert_eq!(again, doc);
+        assert_eq!(again, (doc, 2));
         assert!(!h.can_redo());
+    }
+
+    #[test]
+    fn the_history_is_bounded_in_steps_and_bytes() {
+        let mut h = History::default();
+        let mut doc = Document::default();
+        for i in 0..(UNDO_LIMIT as u64 + 50) {
+            h.record(doc.clone(), i);
+        }
+        assert_eq!(h.undo_steps(), UNDO_LIMIT);
+        // A melody of 100,000 notes with confidence: a few MB a snapshot.
+        doc.notes = (0..100_000)
+            .map(|s| RollNote::new(s, 1, 60, Origin::Generated).with_confidence(vec![(0.5, 0.5)]))
+            .collect();
+        let one = doc.heap_bytes();
+        assert!(one > 4_000_000, "{one}");
+        for i in 0..40 {
+            h.record(doc.clone(), 1000 + i);
+        }
+        assert!(h.bytes() <= UNDO_BYTES, "{}", h.bytes());
+        assert_eq!(h.undo_steps(), UNDO_BYTES / one);
+        h.clear();
+        assert_eq!((h.undo_steps(), h.bytes()), (0, 0));
     }
 }

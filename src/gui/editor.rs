@@ -42,9 +42,43 @@ pub struct Editor {
     cursor: Option<u32>,
     bar_range: Option<(u32, u32)>,
     phrases: Vec<PhraseMark>,
+    /// The identity of the document's state: new for every change, restored by undo and
+    /// redo, so the same melody has the same identity.
+    state: u64,
+    /// The last identity handed out.
+    last_state: u64,
 }
 
 impl Editor {
+    /// The identity of the document's current state (see [`Editor::edit`]): equal to an
+    /// earlier one only when undo or redo has brought that state back.
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
+    /// A new state identity for a changed document.
+    fn next_state(&mut self) -> u64 {
+        self.last_state += 1;
+        self.last_state
+    }
+
+    /// Replaces the document and forgets the undo history, selection, cursor and bars (a
+    /// document opened or recovered).
+    pub fn load(&mut self, doc: Document) {
+        self.doc = doc;
+        self.history.clear();
+        self.selection.clear();
+        self.cursor = None;
+        self.bar_range = None;
+        self.phrases.clear();
+        self.state = self.next_state();
+    }
+
+    /// The phrases of the melody (a document opened with its form).
+    pub fn set_phrases(&mut self, phrases: Vec<PhraseMark>) {
+        self.phrases = phrases;
+    }
+
     /// The melody being edited.
     pub fn doc(&self) -> &Document {
         &self.doc
@@ -104,12 +138,14 @@ impl Editor {
     /// Replaces the document without recording it for undo (benchmarks).
     pub fn set_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.state = self.next_state();
     }
 
     /// Replaces the document undoably and clears the selection (and the phrases).
     pub fn replace(&mut self, doc: Document) {
         let before = std::mem::replace(&mut self.doc, doc);
-        self.history.record(before);
+        self.history.record(before, self.state);
+        self.state = self.next_state();
         self.selection.clear();
         self.phrases.clear();
     }
@@ -121,32 +157,36 @@ impl Editor {
 
     /// A melody started from scratch is written in `meter` from its first bar line.
     pub fn start_empty_in(&mut self, meter: Meter) {
-        if self.doc.notes.is_empty() {
+        if self.doc.notes.is_empty() && (self.doc.meter != meter || self.doc.pickup != 0) {
             self.doc.meter = meter;
             self.doc.pickup = 0;
+            self.state = self.next_state();
         }
     }
 
-    /// Runs `change` on the document and records it for undo when it changed anything.
+    /// Runs `change` on the document and records it for undo when it changed anything
+    /// (the change gets a new state identity).
     pub fn edit(&mut self, change: impl FnOnce(&mut Document, &mut BTreeSet<u64>)) {
         let before = self.doc.clone();
         change(&mut self.doc, &mut self.selection);
         if self.doc != before {
-            self.history.record(before);
+            self.history.record(before, self.state);
+            self.state = self.next_state();
         }
     }
 
     /// Undoes or redoes one edit; false when there is none.
     pub fn step_history(&mut self, step: HistoryStep) -> bool {
-        let current = self.doc.clone();
+        let current = (self.doc.clone(), self.state);
         let restored = match step {
             HistoryStep::Undo => self.history.undo(current),
             HistoryStep::Redo => self.history.redo(current),
         };
-        let Some(d) = restored else {
+        let Some((d, state)) = restored else {
             return false;
         };
         self.doc = d;
+        self.state = state;
         self.selection.retain(|id| self.doc.note(*id).is_some());
         true
     }

@@ -18,6 +18,15 @@ pub enum GuiError {
         /// Why (the error is shown in the message, so not chained a second time).
         error: Box<crate::Error>,
     },
+    /// Running the loaded model failed: its output was not finite (damaged weights), or
+    /// the sampler refused the request.
+    #[error("with the model in {}: {error}", dir.display())]
+    ModelRun {
+        /// The model's folder.
+        dir: PathBuf,
+        /// Why.
+        error: Box<crate::Error>,
+    },
     /// A corpus folder or file could not be loaded.
     #[error("{}: {error}", path.display())]
     Corpus {

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 /// What the chosen path is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
-    /// Open a melody as the seed.
-    OpenSeed,
+    /// Open a melody document, or a melody file as the seed.
+    Open,
+    /// Save the melody document.
+    SaveDocument,
     /// Export the melody.
     Export(ExportKind),
     /// Add a corpus folder or file to the dataset browser.
@@ -22,7 +24,8 @@ impl Purpose {
     /// Window title.
     pub fn title(self) -> String {
         match self {
-            Purpose::OpenSeed => "Open a seed melody".into(),
+            Purpose::Open => "Open a melody".into(),
+            Purpose::SaveDocument => "Save the melody document".into(),
             Purpose::Export(k) => format!("Export {}", k.label()),
             Purpose::AddCorpus => "Add a corpus folder".into(),
             Purpose::LoadSoundFont => "Load a SoundFont (.sf2)".into(),
@@ -31,7 +34,8 @@ impl Purpose {
 
     fn action(self) -> &'static str {
         match self {
-            Purpose::OpenSeed => "Open",
+            Purpose::Open => "Open",
+            Purpose::SaveDocument => "Save",
             Purpose::Export(_) => "Save",
             Purpose::AddCorpus => "Add",
             Purpose::LoadSoundFont => "Load",
@@ -158,28 +162,37 @@ pub fn browse(purpose: Purpose, start: &Path) -> Option<PathBuf> {
         d = d.set_directory(dir);
     }
     match purpose {
-        Purpose::OpenSeed => d
+        Purpose::Open => d
             .add_filter(
                 "Melodies",
-                &["krn", "abc", "mid", "midi", "musicxml", "xml", "mxl"],
+                &[
+                    "lstmuse", "krn", "abc", "mid", "midi", "musicxml", "xml", "mxl",
+                ],
             )
             .pick_file(),
+        Purpose::SaveDocument => d
+            .add_filter("LSTMuse melody", &["lstmuse"])
+            .set_file_name(file_name_of(start))
+            .save_file(),
         Purpose::AddCorpus => d.pick_folder(),
         Purpose::LoadSoundFont => d.add_filter("SoundFont", &["sf2", "SF2"]).pick_file(),
-        Purpose::Export(kind) => {
-            let name = start
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            d.add_filter(kind.label(), &[kind.extension()])
-                .set_file_name(name)
-                .save_file()
-        }
+        Purpose::Export(kind) => d
+            .add_filter(kind.label(), &[kind.extension()])
+            .set_file_name(file_name_of(start))
+            .save_file(),
     }
 }
 
+/// The file name part of a path the dialog starts from.
+fn file_name_of(start: &Path) -> String {
+    start
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// A file name from the title and today's date: `Kuckuck-2026-11-23.mid`.
-pub fn default_file_name(title: &str, kind: ExportKind) -> String {
+pub fn default_file_name(title: &str, extension: &str) -> String {
     let clean: String = title
         .chars()
         .map(|c| {
@@ -198,11 +211,8 @@ pub fn default_file_name(title: &str, kind: ExportKind) -> String {
     } else {
         clean
     };
-    let date: String = crate::model::artifact::now_rfc3339()
-        .chars()
-        .take(10)
-        .collect();
-    format!("{stem}-{date}.{}", kind.extension())
+    let date: String = crate::fsutil::now_rfc3339().chars().take(10).collect();
+    format!("{stem}-{date}.{extension}")
 }
 
 #[cfg(test)]
@@ -211,9 +221,9 @@ mod tests {
 
     #[test]
     fn file_names_are_safe() {
-        let n = default_file_name("Der Kuckuck / Lied: 1", ExportKind::Midi);
+        let n = default_file_name("Der Kuckuck / Lied: 1", ExportKind::Midi.extension());
         assert!(n.starts_with("Der-Kuckuck-Lied-1-20"), "{n}");
         assert!(n.ends_with(".mid"));
-        assert!(default_file_name("", ExportKind::Wav).starts_with("melody-"));
+        assert!(default_file_name("", "lstmuse").starts_with("melody-"));
     }
 }

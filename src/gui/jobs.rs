@@ -29,6 +29,8 @@ pub struct ModelInfo {
     pub is_gpu: bool,
     /// How it was trained.
     pub card: ModelCard,
+    /// Said once it is loaded: its weights could not be verified (no checksum).
+    pub note: Option<String>,
 }
 
 /// A generation to run.
@@ -67,6 +69,13 @@ pub enum Msg<P> {
         path: PathBuf,
         /// Its melody, or why not.
         result: crate::error::Result<Melody>,
+    },
+    /// A melody document (`.lstmuse`) was read.
+    DocumentOpened {
+        /// The file.
+        path: PathBuf,
+        /// The document, or why not.
+        result: crate::error::Result<Box<super::document_file::DocumentFile>>,
     },
     /// The system file dialog closed: the path chosen, if any.
     Browsed(Option<PathBuf>),
@@ -375,6 +384,7 @@ fn model_info(dir: &std::path::Path, a: &ModelArtifact, dev: &ChosenDevice) -> M
         backend: dev.name.clone(),
         is_gpu: dev.is_gpu,
         card: a.card.clone(),
+        note: a.unverified_note(),
     }
 }
 
@@ -396,7 +406,12 @@ fn generate<P>(
                 _ => sampling::write(bound, &request.melody, request.placement, &request.config),
             }
         })
-        .and_then(|r| r.map_err(GuiError::from)),
+        .and_then(|r| {
+            r.map_err(|error| GuiError::ModelRun {
+                dir: a.dir.clone().unwrap_or_default(),
+                error: Box::new(error),
+            })
+        }),
     };
     Msg::Generated {
         request,

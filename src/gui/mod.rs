@@ -2,7 +2,9 @@
 //!
 //! - [`app`]: the app's state, layout and commands; [`command`]: every user action.
 //! - [`piano_roll`]: the roll widget; [`document`]: the edited melody with undo;
-//!   [`editor`]: the document with its selection, cursor and history.
+//!   [`editor`]: the document with its selection, cursor and history;
+//!   [`document_file`]: the melody document on disk (`.lstmuse`); [`recovery`]: autosave
+//!   and crash recovery.
 //! - [`generate_panel`], [`playback`], [`file_dialog`]: generation, playback (and
 //!   [`player`], the sound device), files;
 //!   [`soundfont`]: the SoundFont voice source.
@@ -18,6 +20,8 @@ pub mod command;
 pub mod dataset;
 #[cfg(feature = "gui")]
 pub mod document;
+#[cfg(feature = "gui")]
+pub mod document_file;
 #[cfg(feature = "gui")]
 pub mod editor;
 #[cfg(feature = "gui")]
@@ -35,6 +39,8 @@ pub mod playback;
 #[cfg(feature = "audio")]
 pub mod player;
 #[cfg(feature = "gui")]
+pub mod recovery;
+#[cfg(feature = "gui")]
 pub mod settings;
 #[cfg(feature = "gui")]
 pub mod soundfont;
@@ -46,14 +52,24 @@ pub use app::{AppOptions, LstmuseApp};
 #[cfg(feature = "gui")]
 pub use error::GuiError;
 
-/// Opens the app window and runs until it is closed. Tries the wgpu renderer first and
-/// falls back to OpenGL when wgpu finds no adapter.
+/// The app's id: the window's, and the name of eframe's settings folder.
 #[cfg(feature = "gui")]
-pub fn run(options: AppOptions) -> Result<(), eframe::Error> {
+pub const APP_ID: &str = "lstmuse";
+
+/// Opens the app window and runs until it is closed. Tries the wgpu renderer first and
+/// falls back to OpenGL when wgpu finds no adapter. An unreadable settings file is set
+/// aside first (kept as `app.ron.bad-<date>`), and the app says so once.
+#[cfg(feature = "gui")]
+pub fn run(mut options: AppOptions) -> Result<(), eframe::Error> {
+    if let Some(file) = settings::settings_file(APP_ID)
+        && let Some(notice) = settings::set_aside_if_unreadable(&file)
+    {
+        options.notice = Some(notice);
+    }
     let native = |renderer| eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("LSTMuse")
-            .with_app_id("lstmuse")
+            .with_app_id(APP_ID)
             .with_inner_size([1360.0, 820.0])
             .with_min_inner_size([760.0, 480.0])
             .with_drag_and_drop(true),

@@ -1,4 +1,5 @@
-//! What the app remembers between runs (through eframe's persistence).
+//! What the app remembers between runs (through eframe's persistence), and what happens
+//! when that file cannot be read.
 
 use super::app::midi::devices::OutputChoice;
 use super::piano_roll::RollView;
@@ -7,7 +8,7 @@ use crate::music::{Key, Meter, Mode, PitchName};
 use crate::sampling::{AdaptiveTemperature, Critic, Form, Length, SamplerConfig, critic};
 use crate::synth::{GmProgram, Voice};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The generate panel's controls.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -230,9 +231,95 @@ impl Settings {
     }
 }
 
+/// Key for the settings in eframe's storage.
+pub const SETTINGS_KEY: &str = "lstmuse-settings";
+
+/// eframe's settings file, `app.ron` in the folder eframe keeps for the app `app_id`
+/// (`~/.local/share/lstmuse/app.ron` on Linux).
+pub fn settings_file(app_id: &str) -> Option<PathBuf> {
+    eframe::storage_dir(app_id).map(|d| d.join("app.ron"))
+}
+
+/// When the settings file at `path` cannot be read (it is not eframe's RON map, or our
+/// settings in it do not parse), renames it to `app.ron.bad-<date>`, so the evidence is
+/// kept and eframe starts from defaults rather than overwriting it, and returns what to
+/// tell the user. `None` when the file reads, or there is none.
+pub fn set_aside_if_unreadable(path: &Path) -> Option<String> {
+    let why = match std::fs::read(path) {
+        Ok(bytes) => unreadable_because(&bytes)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => e.to_string(),
+    };
+    let stamp = crate::fsutil::now_rfc3339().replace(':', "-");
+    let name = path
+        .file_name()
+        .map_or_else(|| "app.ron".into(), |n| n.to_string_lossy().into_owned());
+    let aside = path.with_file_name(format!("{name}.bad-{stamp}"));
+    Some(match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "The settings file could not be read ({why}); it was kept as {} and LSTMuse \
+             started with default settings",
+            aside.display()
+        ),
+        Err(e) => format!(
+            "The settings file {} could not be read ({why}) nor set aside ({e}); LSTMuse \
+             started with default settings",
+            path.display()
+        ),
+    })
+}
+
+/// Why the bytes of a settings file are unreadable, or `None` when they read.
+fn unreadable_because(bytes: &[u8]) -> Option<String> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("not text: {e}")),
+    };
+    let map: std::collections::HashMap<String, String> = match ron::from_str(text) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("not RON: {e}")),
+    };
+    let ours = map.get(SETTINGS_KEY)?;
+    ron::from_str::<Settings>(ours)
+        .err()
+        .map(|e| format!("the LSTMuse settings in it: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_settings_file_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.ron");
+        assert_eq!(set_aside_if_unreadable(&path), None, "no file");
+        let good = ron::to_string(&Settings::default()).unwrap();
+        let map = std::collections::HashMap::from([(SETTINGS_KEY.to_string(), good)]);
+        std::fs::write(&path, ron::to_string(&map).unwrap()).unwrap();
+        assert_eq!(set_aside_if_unreadable(&path), None, "a good file");
+        for bad in [
+            &b"{\"lstmuse-settings\": \"(sampler: (temperature: 1.0"[..],
+            b"\xff\xfe garbage",
+            b"{\"lstmuse-settings\": \"(sampler: (bars: \\\"eight\\\"))\"}",
+        ] {
+            std::fs::write(&path, bad).unwrap();
+            let message = set_aside_if_unreadable(&path).unwrap();
+            assert!(!path.exists());
+            let kept: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.to_string_lossy().contains("app.ron.bad-"))
+                .collect();
+            assert_eq!(kept.len(), 1, "{message}");
+            assert!(
+                message.contains(&kept[0].display().to_string()),
+                "{message}"
+            );
+            assert_eq!(std::fs::read(&kept[0]).unwrap(), bad);
+            std::fs::remove_file(&kept[0]).unwrap();
+        }
+    }
 
     #[test]
     fn settings_survive_a_round_trip_and_old_files() {

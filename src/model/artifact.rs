@@ -1,5 +1,6 @@
 //! The model folder: `config.json`, `vocab.json`, `model.bpk` (weights) and `card.json`,
-//! each written atomically; loading names the file that is missing or corrupt.
+//! each written atomically; loading names the file that is missing or corrupt, checks the
+//! weights against the SHA-256 the card records, and refuses weights that are not finite.
 
 use crate::corpus::encoding::Vocabulary;
 use crate::error::{Error, Result};
@@ -57,6 +58,15 @@ pub struct ModelCard {
     pub date: String,
     /// The LSTMuse version that wrote it.
     pub lstmuse_version: String,
+    /// The SHA-256 of `model.bpk` (lowercase hex), checked on every load; absent in cards
+    /// written before LSTMuse recorded it (their weights load unverified, with a note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_sha256: Option<String>,
+    /// Only while a save replaces the weights: the SHA-256 of the weights being replaced,
+    /// also accepted, so a crash between writing the card and the weights leaves a folder
+    /// that loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_weights_sha256: Option<String>,
     /// Scores on held-out corpora, when measured.
     pub held_out: Vec<HeldOutScore>,
     /// Free notes: how it was trained.
@@ -148,16 +158,59 @@ impl ModelArtifact {
         dir.join(CONFIG_FILE).is_file()
     }
 
-    /// Writes the folder: weights first, then config, vocabulary and card; each file
-    /// atomically.
+    /// Whether `dir` holds every file a model needs (config, vocabulary and weights); a
+    /// folder in the middle of its first save does not.
+    pub fn is_complete_folder(dir: &Path) -> bool {
+        [CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE]
+            .iter()
+            .all(|f| dir.join(f).is_file())
+    }
+
+    /// Writes the folder, each file atomically: when it replaces weights, first a card that
+    /// accepts both the old and the new weights' SHA-256, then the weights, config and
+    /// vocabulary, then the card with the new checksum alone. A crash at any point leaves
+    /// a folder whose weights match its card.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        write_atomic(&dir.join(WEIGHTS_FILE), &weights_to_bytes(&self.model)?)?;
+        let weights = weights_to_bytes(&self.model)?;
+        let new = crate::sha256::hex_digest(&weights);
+        let path = dir.join(WEIGHTS_FILE);
+        let previous = std::fs::read(&path)
+            .ok()
+            .map(|old| crate::sha256::hex_digest(&old))
+            .filter(|old| *old != new);
+        let card = ModelCard {
+            weights_sha256: Some(new),
+            previous_weights_sha256: None,
+            ..self.card.clone()
+        };
+        if previous.is_some() {
+            let both = ModelCard {
+                previous_weights_sha256: previous,
+                ..card.clone()
+            };
+            save_card(&both, dir)?;
+        }
+        write_atomic(&path, &weights)?;
         let config = serde_json::to_string_pretty(&self.config)
             .map_err(|e| json_error(&dir.join(CONFIG_FILE), e))?;
         write_atomic(&dir.join(CONFIG_FILE), config.as_bytes())?;
         self.vocab.save(&dir.join(VOCAB_FILE))?;
-        save_card(&self.card, dir)
+        save_card(&card, dir)
+    }
+
+    /// A note for a folder whose card records no checksum of its weights (it was saved
+    /// before LSTMuse recorded one): they loaded as finite numbers, but unverified.
+    pub fn unverified_note(&self) -> Option<String> {
+        if self.card.weights_sha256.is_some() {
+            return None;
+        }
+        let dir = self.dir.as_deref().unwrap_or(Path::new("."));
+        Some(format!(
+            "{} records no checksum of its weights (saved by an older LSTMuse), so {WEIGHTS_FILE} \
+             could not be verified; saving the folder again (e.g. `lstmuse train --resume`) adds one",
+            dir.join(CARD_FILE).display()
+        ))
     }
 
     /// Reads a model folder onto `device`, in inference mode.
@@ -185,14 +238,12 @@ impl ModelArtifact {
             )
             .in_file(&config_path));
         }
+        let card = read_card(dir)?;
         let weights_path = dir.join(WEIGHTS_FILE);
-        let model = weights_from_bytes(&config, read(&weights_path)?, &weights_path, device)?;
-        let card_path = dir.join(CARD_FILE);
-        let card = match std::fs::read(&card_path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| json_error(&card_path, e))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ModelCard::default(),
-            Err(e) => return Err(Error::io(&card_path, e)),
-        };
+        let bytes = read(&weights_path)?;
+        verify_checksum(&bytes, &card, &weights_path)?;
+        let model = weights_from_bytes(&config, bytes, &weights_path, device)?;
+        check_finite(&model, &weights_path)?;
         Ok(ModelArtifact {
             config,
             vocab,
@@ -203,6 +254,51 @@ impl ModelArtifact {
     }
 }
 
+/// Reads `card.json` (a default card when there is none).
+fn read_card(dir: &Path) -> Result<ModelCard> {
+    let path = dir.join(CARD_FILE);
+    match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| json_error(&path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ModelCard::default()),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// An error when the card records a SHA-256 of the weights and `bytes` do not have it.
+fn verify_checksum(bytes: &[u8], card: &ModelCard, path: &Path) -> Result<()> {
+    let Some(recorded) = &card.weights_sha256 else {
+        return Ok(());
+    };
+    let actual = crate::sha256::hex_digest(bytes);
+    let accepted = std::iter::once(recorded).chain(&card.previous_weights_sha256);
+    if accepted
+        .into_iter()
+        .any(|r| actual.eq_ignore_ascii_case(r.trim()))
+    {
+        return Ok(());
+    }
+    Err(Error::parse(
+        None,
+        format!(
+            "the weights are damaged or were changed: their SHA-256 is {actual}, but \
+             {CARD_FILE} records {recorded}"
+        ),
+    )
+    .in_file(path))
+}
+
+/// An error naming the first tensor of `model` that holds a NaN or an infinity.
+pub(crate) fn check_finite(model: &MelodyLstm, path: &Path) -> Result<()> {
+    let Some(what) = crate::model::HostLstm::new(model)?.first_non_finite() else {
+        return Ok(());
+    };
+    Err(Error::parse(
+        None,
+        format!("the weights are damaged: {what} contains values that are not finite numbers (NaN or infinity)"),
+    )
+    .in_file(path))
+}
+
 /// Writes `card.json` atomically.
 pub fn save_card(card: &ModelCard, dir: &Path) -> Result<()> {
     let path = dir.join(CARD_FILE);
@@ -210,39 +306,11 @@ pub fn save_card(card: &ModelCard, dir: &Path) -> Result<()> {
     write_atomic(&path, text.as_bytes())
 }
 
-/// The current time as RFC 3339 UTC (seconds precision), without a date crate.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// Adds (or replaces, by corpus name) a held-out score in a model folder's `card.json`.
+/// Adds (or replaces, by corpus name) a held-out score in a model folder's `card.json`,
+/// holding the folder's writer lock.
 pub fn record_held_out(dir: &Path, score: HeldOutScore) -> Result<()> {
-    let path = dir.join(CARD_FILE);
-    let mut card: ModelCard = match std::fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| json_error(&path, e))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ModelCard::default(),
-        Err(e) => return Err(Error::io(&path, e)),
-    };
+    let _writer = crate::folder_lock::FolderLock::acquire(dir, "lstmuse eval --record")?;
+    let mut card = read_card(dir)?;
     card.held_out.retain(|s| s.corpus != score.corpus);
     card.held_out.push(score);
     save_card(&card, dir)

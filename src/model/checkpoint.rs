@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::model::MelodyLstm;
 use crate::model::artifact::{
-    CHECKPOINT_FILE, CONFIG_FILE, OPTIMIZER_FILE, WEIGHTS_FILE, weights_from_bytes,
+    CHECKPOINT_FILE, CONFIG_FILE, OPTIMIZER_FILE, WEIGHTS_FILE, check_finite, weights_from_bytes,
     weights_to_bytes,
 };
 use crate::model::config::TrainingConfig;
@@ -112,26 +112,39 @@ fn remove_old_checkpoints(out: &Path, keep: &str) {
 
 /// Writes `checkpoints/epoch-N/{model,optimizer}.bpk`, then points `checkpoint.json` at it
 /// (atomically), then removes older checkpoints. A crash at any point leaves the previous
-/// checkpoint loadable.
+/// checkpoint loadable; a failed write (a full disk) removes what it wrote of the new one.
 pub(crate) fn save_checkpoint(
     model: &MelodyLstm,
     optim: &ModuleOptimizer,
     state: &mut CheckpointState,
     out: &Path,
 ) -> Result<PathBuf> {
-    let dir = out.join(checkpoint_dir_name(state.epoch));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let name = checkpoint_dir_name(state.epoch);
+    let dir = out.join(&name);
+    let written = write_checkpoint_files(model, optim, &dir);
+    if let Err(e) = written {
+        // Only this epoch's own folder, and never the one checkpoint.json names.
+        if name != state.dir && is_checkpoint_dir_name(&name) {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        return Err(e);
+    }
+    state.dir = name;
+    let json = serde_json::to_string_pretty(state).map_err(|e| Error::Internal(e.to_string()))?;
+    write_atomic(&out.join(CHECKPOINT_FILE), json.as_bytes())?;
+    remove_old_checkpoints(out, &state.dir);
+    Ok(dir)
+}
+
+/// Writes the weights and optimizer state of a checkpoint into `dir`.
+fn write_checkpoint_files(model: &MelodyLstm, optim: &ModuleOptimizer, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     write_atomic(&dir.join(WEIGHTS_FILE), &weights_to_bytes(model)?)?;
     let optim_bytes = optim
         .to_record()
         .into_bytes()
         .map_err(|e| Error::Internal(format!("cannot serialise the optimizer state: {e}")))?;
-    write_atomic(&dir.join(OPTIMIZER_FILE), &optim_bytes)?;
-    state.dir = checkpoint_dir_name(state.epoch);
-    let json = serde_json::to_string_pretty(state).map_err(|e| Error::Internal(e.to_string()))?;
-    write_atomic(&out.join(CHECKPOINT_FILE), json.as_bytes())?;
-    remove_old_checkpoints(out, &state.dir);
-    Ok(dir)
+    write_atomic(&dir.join(OPTIMIZER_FILE), &optim_bytes)
 }
 
 /// Reads the resume point of `out` and the model and optimizer state it names, checking
@@ -170,6 +183,7 @@ pub(crate) fn load_checkpoint(
     let weights = dir.join(WEIGHTS_FILE);
     let wbytes = std::fs::read(&weights).map_err(|e| Error::io(&weights, e))?;
     let model = weights_from_bytes(config, wbytes, &weights, device)?;
+    check_finite(&model, &weights)?;
     let opath = dir.join(OPTIMIZER_FILE);
     let obytes = std::fs::read(&opath).map_err(|e| Error::io(&opath, e))?;
     let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(obytes))

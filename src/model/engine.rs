@@ -19,6 +19,8 @@ pub struct TrainOptions {
     pub engine: Engine,
     /// Threads of the fused engine; `None` for [`fused::default_threads`].
     pub threads: Option<usize>,
+    /// Who is writing the folder, as a refused second writer is told ("lstmuse train").
+    pub writer: String,
 }
 
 /// How training computes its gradients.
@@ -42,6 +44,7 @@ impl TrainOptions {
             device: crate::model::backend::choose(backend)?,
             engine: Engine::Auto,
             threads: None,
+            writer: "LSTMuse training".into(),
         })
     }
 

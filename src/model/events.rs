@@ -39,6 +39,10 @@ pub enum TrainingEvent {
         epochs: usize,
         /// The device.
         backend: String,
+        /// The stale lock this run took over: the process that held the folder and died
+        /// (killed or crashed) without releasing it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        took_over: Option<String>,
     },
     /// One batch done.
     Batch {

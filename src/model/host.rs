@@ -107,6 +107,31 @@ impl HostLstm {
         })
     }
 
+    /// The name of the first weight tensor that holds a NaN or an infinity, if any.
+    pub fn first_non_finite(&self) -> Option<String> {
+        let bad = |v: &[f32]| v.iter().any(|x| !x.is_finite());
+        if self.embedding.as_ref().is_some_and(|(e, _)| bad(e)) {
+            return Some("the embedding".into());
+        }
+        if self.structure.as_ref().is_some_and(|(w, _)| bad(w)) {
+            return Some("the structure-input weights".into());
+        }
+        for (l, layer) in self.layers.iter().enumerate() {
+            let parts = [
+                ("input weights", Some(&layer.input)),
+                ("recurrent weights", Some(&layer.recurrent)),
+                ("bias", layer.bias.as_ref()),
+            ];
+            for (name, v) in parts {
+                if v.is_some_and(|v| bad(v)) {
+                    return Some(format!("layer {}'s {name}", l + 1));
+                }
+            }
+        }
+        let (w, b) = &self.output;
+        (bad(w) || b.as_ref().is_some_and(|b| bad(b))).then(|| "the output layer".into())
+    }
+
     /// Number of symbols.
     pub fn vocab_size(&self) -> usize {
         self.vocab

@@ -9,10 +9,9 @@ use crate::corpus::form::FormTable;
 use crate::corpus::phrases::PhrasePrior;
 use crate::corpus::training_set::TrainingData;
 use crate::error::{Error, Result};
+use crate::folder_lock::FolderLock;
 use crate::fsutil::write_atomic;
-use crate::model::artifact::{
-    ModelArtifact, ModelCard, now_rfc3339, weights_from_bytes, weights_to_bytes,
-};
+use crate::model::artifact::{ModelArtifact, ModelCard, weights_from_bytes, weights_to_bytes};
 use crate::model::checkpoint::{CheckpointState, load_checkpoint, save_checkpoint};
 use crate::model::config::TrainingConfig;
 use crate::model::corpus_record::{form_table, phrase_prior};
@@ -112,6 +111,8 @@ struct Run<'a> {
     state: CheckpointState,
     info: RunInfo,
     seconds_per_epoch: Option<f64>,
+    /// The folder's writer lock, held for the whole run.
+    lock: FolderLock,
 }
 
 impl<'a> Run<'a> {
@@ -133,7 +134,8 @@ impl<'a> Run<'a> {
             return Err(Error::Invalid("no songs to train on".into()));
         }
         let out = options.out_dir.as_path();
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        // One writer per model folder: a second run (or the app) is refused here.
+        let lock = FolderLock::acquire(out, &options.writer)?;
         let (train_songs, valid_songs) = data.songs.split(config.valid_fraction, config.seed)?;
         write_validation_list(data, config, out)?;
         let train_windows = epoch_windows(config, &train_songs, &data.vocab, (config.seed, true));
@@ -191,6 +193,7 @@ impl<'a> Run<'a> {
             state,
             info,
             seconds_per_epoch: None,
+            lock,
         };
         Ok((run, model))
     }
@@ -203,6 +206,7 @@ impl<'a> Run<'a> {
             start_epoch: self.state.epoch + 1,
             epochs: self.config.epochs,
             backend: self.info.backend.clone(),
+            took_over: self.lock.took_over().map(ToString::to_string),
         }
     }
 
@@ -412,10 +416,12 @@ impl<'a> Run<'a> {
             valid_accuracy: stats.valid_accuracy,
             training_seconds: self.state.training_seconds,
             backend: self.info.backend.clone(),
-            date: now_rfc3339(),
+            date: crate::fsutil::now_rfc3339(),
             lstmuse_version: env!("CARGO_PKG_VERSION").to_owned(),
             held_out: Vec::new(),
             notes: String::new(),
+            weights_sha256: None,
+            previous_weights_sha256: None,
         };
         ModelArtifact {
             config: TrainingConfig {

@@ -14,6 +14,7 @@ use crate::corpus::phrases::PhraseGrid;
 use crate::corpus::structure::{StepContext, StructureInputs};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::model::artifact::WEIGHTS_FILE;
 use crate::model::{HostLstm, HostState, ModelRef};
 use crate::music::{Melody, Ratio};
 use crate::rng::SplitMix64;
@@ -260,6 +261,7 @@ fn run(
     };
     let rows = config.variations;
     let (mut state, mut logits) = warm_up(&engine, &features, rows)?;
+    check_logits(&logits, 0)?;
     let (mut f, mut all) = (Vec::new(), Vec::new());
     let mut rngs: Vec<SplitMix64> = (0..rows)
         .map(|r| SplitMix64(config.seed.wrapping_mul(0x9E37_79B9).wrapping_add(r as u64)))
@@ -305,6 +307,7 @@ fn run(
         }
         let x = features.inputs.map(|_| &all[..]);
         engine.step(&next, x, &mut state, &mut logits)?;
+        check_logits(&logits, t + 1)?;
         if last {
             break;
         }
@@ -316,6 +319,18 @@ fn run(
             .collect()
     });
     Ok((chosen.into_iter().zip(infos).collect(), joins))
+}
+
+/// An error when the network's output holds a NaN or an infinity (damaged weights): never
+/// a melody drawn from it.
+fn check_logits(logits: &[f32], step: usize) -> Result<()> {
+    match logits.iter().find(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(x) => Err(Error::Invalid(format!(
+            "the model's output for step {step} is {x}, not a finite number: its weights \
+             ({WEIGHTS_FILE}) are damaged"
+        ))),
+    }
 }
 
 /// Feeds the schedule's prelude, which every row reads alike, once, and copies the state

@@ -1,7 +1,7 @@
 //! The desktop app driven headless with egui_kittest: widgets are found by their labels,
 //! clicked, dragged and typed into, exactly as a user would.
 
-use crate::common::app::{app, drag, notes_of, wait};
+use crate::common::app::{Dropped, app, drag, generate, notes_of, open_seed, wait};
 use crate::common::{fixture, shape};
 use eframe::egui;
 use egui_kittest::Harness;
@@ -10,24 +10,7 @@ use lstmuse::formats::{self, ReadOptions};
 use lstmuse::gui::LstmuseApp;
 use lstmuse::gui::document::Origin;
 use lstmuse::sampling::Placement;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-fn open_seed(h: &mut Harness<'_, LstmuseApp>, path: PathBuf) {
-    h.state_mut().open_path(path);
-    wait(h);
-}
-
-fn generate(h: &mut Harness<'_, LstmuseApp>) {
-    h.get_by_label("Generate").click();
-    h.run_steps(2);
-    wait(h);
-    assert!(
-        !h.state().variations().is_empty(),
-        "no variations: {}",
-        h.state().status().text()
-    );
-}
 
 #[test]
 fn generate_with_a_fixed_seed_then_keep() {
@@ -276,20 +259,6 @@ fn add_move_resize_and_delete_notes_with_the_mouse_then_undo() {
     );
     h.run_steps(2);
     assert_eq!(notes_of(&h), vec![(6, 4, pitch + 1, Origin::User)]);
-}
-
-/// A file dropped from the file manager.
-#[derive(Debug)]
-struct Dropped(PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The dataset browser and the training panel, driven headless with egui_kittest.
 
-use crate::common::app::{app, drag, wait_until};
+use crate::common::app::{app, app_sent, drag, request_close, wait_until};
 use crate::common::fixture;
 use eframe::egui;
 use egui_kittest::Harness;
@@ -182,23 +182,6 @@ fn stop_during_training_keeps_the_app_responsive_and_the_checkpoint_loads() {
     let loaded = ModelArtifact::load(&dir, &burn::tensor::Device::flex());
     assert!(loaded.is_ok(), "{:?}", loaded.err());
     assert!(dir.join("checkpoint.json").is_file());
-}
-
-/// The window's close button was pressed.
-fn request_close(h: &mut Harness<'_, LstmuseApp>) {
-    h.input_mut()
-        .viewports
-        .entry(egui::ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(egui::ViewportEvent::Close);
-}
-
-fn app_sent(h: &Harness<'_, LstmuseApp>, command: &egui::ViewportCommand) -> bool {
-    h.output()
-        .viewport_output
-        .get(&egui::ViewportId::ROOT)
-        .is_some_and(|v| v.commands.contains(command))
 }
 
 #[test]

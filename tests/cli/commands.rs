@@ -170,3 +170,43 @@ fn the_bare_command_opens_the_app_with_the_bundled_model() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A corrupt settings file: the real app (under Xvfb) starts with defaults, says so in the
+/// status line, and keeps the file as `app.ron.bad-<date>`.
+#[test]
+fn a_corrupt_settings_file_is_set_aside_and_the_app_says_so() {
+    if Command::new("xvfb-run").arg("--help").output().is_err() {
+        eprintln!("SKIP: xvfb-run is not installed (apt install xvfb xauth)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join(".local/share/lstmuse");
+    std::fs::create_dir_all(&data).unwrap();
+    let corrupt = b"{\"lstmuse-settings\": \"(sampler: (temperature: 1.3, bars:";
+    std::fs::write(data.join("app.ron"), corrupt).unwrap();
+    let o = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_lstmuse"))
+        .args(["app", "--no-audio", "--startup-check"])
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("LSTMUSE_MODEL_DIR")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("ready in"), "{out}");
+    let bad: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("app.ron.bad-"))
+        .collect();
+    assert_eq!(bad.len(), 1, "{out}");
+    assert_eq!(std::fs::read(&bad[0]).unwrap(), corrupt);
+    let status = out
+        .lines()
+        .find(|l| l.starts_with("status: "))
+        .unwrap_or_default();
+    assert!(status.contains("could not be read"), "{out}");
+    assert!(status.contains(&bad[0].display().to_string()), "{out}");
+    assert!(status.contains("default settings"), "{out}");
+}

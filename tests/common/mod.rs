@@ -204,12 +204,13 @@ pub fn tiny_training() -> (
 }
 
 /// Starts `lstmuse` with `args`, waits (up to 30 s on a slow machine) for
-/// `out/checkpoint.json`, then `wait_ms` more, then kills it with SIGKILL (`kill -9`).
+/// `out/checkpoint.json`, then `wait_ms` more, then kills it with SIGKILL (`kill -9`);
+/// returns the killed process's id.
 pub fn kill_after_first_checkpoint<S: AsRef<std::ffi::OsStr>>(
     args: &[S],
     out: &Path,
     wait_ms: u64,
-) {
+) -> u32 {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lstmuse"))
         .args(args)
         .stdout(std::process::Stdio::null())
@@ -225,6 +226,177 @@ pub fn kill_after_first_checkpoint<S: AsRef<std::ffi::OsStr>>(
     std::thread::sleep(Duration::from_millis(wait_ms));
     child.kill().expect("kill -9");
     child.wait().expect("the killed process is reaped");
+    child.id()
+}
+
+/// Copies every file of the folder `from` (not its subfolders) into `to`.
+pub fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for entry in std::fs::read_dir(from)
+        .expect("a readable folder")
+        .flatten()
+    {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("a copy");
+        }
+    }
+}
+
+/// How a model folder is damaged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// 400 KB of `model.bpk` overwritten with `0xFF` bytes (NaN weights); the card still
+    /// records the old checksum.
+    NanWeights,
+    /// The same, in a folder from before checksums (its card records none).
+    NanWeightsUnchecked,
+    /// Twenty bytes of `model.bpk` flipped; the card records the old checksum.
+    FlippedBytes,
+    /// Finite weights whose output overflows: the output layer's weights are all
+    /// `f32::MAX` (saved as a real model folder, with a matching checksum).
+    OverflowingOutput,
+}
+
+/// A copy of the bundled model, damaged as `damage` says, in a new temporary folder.
+pub fn damaged_model(damage: Damage) -> tempfile::TempDir {
+    let bundled = lstmuse::default_model_dir().expect("the bundled model");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    if damage == Damage::OverflowingOutput {
+        overflowing_output(&bundled, dir.path());
+        return dir;
+    }
+    copy_files(&bundled, dir.path());
+    let weights = dir.path().join("model.bpk");
+    let mut bytes = std::fs::read(&weights).expect("the weights");
+    let middle = bytes.len() / 2;
+    match damage {
+        Damage::FlippedBytes => {
+            let mut rng = lstmuse::rng::SplitMix64(7);
+            for _ in 0..20 {
+                let at = middle / 2 + (rng.next_u64() as usize) % middle;
+                bytes[at] ^= 1 << (rng.next_u64() % 8);
+            }
+        }
+        _ => bytes[middle - 200_000..middle + 200_000].fill(0xFF),
+    }
+    std::fs::write(&weights, bytes).expect("write the weights");
+    if damage == Damage::NanWeightsUnchecked {
+        let card_path = dir.path().join("card.json");
+        let mut card: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&card_path).expect("the card")).expect("JSON");
+        card.as_object_mut()
+            .expect("an object")
+            .remove("weights_sha256");
+        std::fs::write(&card_path, serde_json::to_vec(&card).expect("JSON")).expect("write");
+    }
+    dir
+}
+
+/// Saves the bundled model with every output weight `f32::MAX` into `out`.
+fn overflowing_output(bundled: &Path, out: &Path) {
+    use burn::module::Param;
+    use burn::tensor::{Tensor, TensorData};
+    use lstmuse::model::artifact::ModelArtifact;
+    let device = lstmuse::model::backend::cpu().device;
+    let mut a = ModelArtifact::load(bundled, &device).expect("the bundled model loads");
+    let dims = a.model.output.weight.val().dims();
+    let huge = TensorData::new(vec![f32::MAX; dims[0] * dims[1]], dims);
+    a.model.output.weight = Param::from_tensor(Tensor::<2>::from_data(huge, &device));
+    a.save(out).expect("save the damaged model");
+}
+
+/// A small tmpfs mounted on a new temporary folder, unmounted when dropped: a disk that
+/// can be filled. Mounting needs root (or the right capability).
+pub struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// Mounts `kib` KiB of tmpfs; `None`, with a SKIP line, where mounting is not allowed.
+    pub fn mount(kib: u32) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("SKIP: cannot mount a tmpfs here (needs root): no full-disk test");
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    /// Where it is mounted.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills it: writes `filler` until the disk is full.
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.path().join("filler")).expect("a filler file");
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        while f.write_all(&[0]).is_ok() {}
+        let _ = f.sync_all();
+    }
+
+    /// Every file under it whose name marks a partial write (`.NAME.tmp-PID`).
+    pub fn partial_files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.to_string_lossy().contains(".tmp-") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.path(), &mut out);
+        out
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Writes `n` tiny kern tunes into `dir`, a thousand to a folder: four quarter notes in
+/// 4/4, titled "Tune 00001", "Tune 00002", ….
+pub fn tiny_corpus(dir: &Path, n: usize) {
+    const NAMES: [&str; 8] = ["c", "d", "e", "f", "g", "a", "b", "cc"];
+    for i in 0..n {
+        let folder = dir.join(format!("{:03}", i / 1000));
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(&folder).expect("a corpus folder");
+        }
+        let notes: Vec<String> = (0..4)
+            .map(|k| format!("4{}", NAMES[(i + k * 3) % 8]))
+            .collect();
+        let text = format!(
+            "!!!OTL: Tune {:05}\n**kern\n*M4/4\n*k[]\n*C:\n=1\n{}\n==\n*-\n",
+            i + 1,
+            notes.join("\n")
+        );
+        std::fs::write(folder.join(format!("t{i:06}.krn")), text).expect("a tune");
+    }
+}
+
+/// This process's resident memory and its peak, in MiB (Linux: `/proc/self/status`).
+pub fn rss_mib() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// A tiny model with every structure input (phrase inputs too), trained for four epochs on

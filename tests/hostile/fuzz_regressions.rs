@@ -155,8 +155,40 @@ fn checkpoint_inputs_are_refused() {
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
+            .filter(|name| name != lstmuse::folder_lock::LOCK_FILE)
             .collect();
         assert_eq!(left, ["checkpoint.json"]);
         outcome(&result)
+    });
+}
+
+/// `model.bpk` in a small model's folder without a card: an error naming the file, or
+/// finite weights that generate a bar (or say why not).
+#[test]
+fn weights_inputs_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = common::fixture("models/lookback-v1");
+    for file in ["config.json", "vocab.json"] {
+        std::fs::copy(model.join(file), dir.path().join(file)).unwrap();
+    }
+    let device = backend::cpu().device;
+    replay("weights", |data| {
+        std::fs::write(dir.path().join("model.bpk"), data).unwrap();
+        match ModelArtifact::load(dir.path(), &device) {
+            Err(e) => {
+                assert!(e.to_string().contains("model.bpk"), "{e}");
+                format!("Err: {e}")
+            }
+            Ok(a) => {
+                let host = lstmuse::model::HostLstm::new(&a.model).unwrap();
+                assert_eq!(host.first_non_finite(), None);
+                let config = lstmuse::sampling::SamplerConfig {
+                    length: lstmuse::sampling::Length::Bars(1),
+                    ..Default::default()
+                };
+                let bound = lstmuse::model::ModelRef::new(&a, &device);
+                outcome(&lstmuse::sampling::generate(bound, &Melody::new(), &config))
+            }
+        }
     });
 }

@@ -255,3 +255,108 @@ fn kill_9_changes_nothing_outside_the_model_folder() {
         .collect();
     assert_eq!(checkpoints, ["epoch-0060"], "older checkpoints are removed");
 }
+
+/// The arguments of a small `lstmuse train` run into `out`.
+fn small_run(corpus: &Path, out: &Path, epochs: &str, resume: bool) -> Vec<String> {
+    let mut a: Vec<String> = ["train", "--corpus", corpus.to_str().unwrap()]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let out = out.to_str().unwrap();
+    for flag in [
+        "--out",
+        out,
+        "--epochs",
+        epochs,
+        "--hidden",
+        "8",
+        "--batch",
+        "2",
+        "--seq-len",
+        "8",
+        "--patience",
+        "0",
+        "--backend",
+        "cpu",
+    ] {
+        a.push(flag.into());
+    }
+    if resume {
+        a.push("--resume".into());
+    }
+    a
+}
+
+/// Two `lstmuse train --out same/`: the second is refused at once (exit 1) naming the folder
+/// and the first process, and the first finishes with its model intact.
+#[test]
+fn a_second_writer_of_a_model_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("same");
+    let corpus = common::fixture("kern");
+    let exe = env!("CARGO_BIN_EXE_lstmuse");
+    let mut first = Command::new(exe)
+        .args(small_run(&corpus, &out, "300", false))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first holds the lock.
+    let t = std::time::Instant::now();
+    while lstmuse::folder_lock::FolderLock::holder(&out).is_none() {
+        assert!(
+            t.elapsed().as_secs() < 60,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let second = Command::new(exe)
+        .args(small_run(&corpus, &out, "40", false))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&out.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains(&format!("process {} (lstmuse train", first.id())),
+        "{stderr}"
+    );
+    assert!(first.wait().unwrap().success(), "the first run failed");
+    ModelArtifact::load(&out, &backend::cpu().device).unwrap();
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("checkpoint.json")).unwrap()).unwrap();
+    assert_eq!(state["epoch"], 300);
+    assert_eq!(lstmuse::folder_lock::FolderLock::holder(&out), None);
+}
+
+/// A run killed with `kill -9` leaves its lock behind: the next run sees the holder is gone,
+/// takes the folder over (and says whose lock it was) and finishes.
+#[test]
+fn a_lock_left_by_a_killed_run_is_taken_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("m");
+    let corpus = common::fixture("kern");
+    let killed =
+        common::kill_after_first_checkpoint(&small_run(&corpus, &out, "60", false), &out, 50);
+    let lock = std::fs::read_to_string(out.join(lstmuse::folder_lock::LOCK_FILE)).unwrap();
+    assert!(
+        lock.contains(&format!("\"pid\":{killed}")),
+        "the lock names the killed run: {lock}"
+    );
+    assert_eq!(lstmuse::folder_lock::FolderLock::holder(&out), None);
+    let o = common::lstmuse(
+        &small_run(&corpus, &out, "60", true)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "took over the lock that process {killed} (lstmuse train"
+        )),
+        "{stderr}"
+    );
+    ModelArtifact::load(&out, &backend::cpu().device).unwrap();
+}

@@ -1,9 +1,10 @@
 //! What each `Command` does: edits, generation, keeping variations, files and jobs.
 
+use super::super::document_file::{self, DocumentFile, EXTENSION};
 use super::{
-    Command, DatasetAction, Document, ExportKind, Format, GenerateRequest, GuiError, HistoryStep,
-    LstmuseApp, Melody, Msg, Origin, Path, PathBuf, PathDialog, Placement, Purpose, ReadOptions,
-    RenderConfig, RollEdit, Tab, TrainingAction, egui, file_dialog, formats,
+    Command, DatasetAction, Discard, Document, ExportKind, Format, GenerateRequest, GuiError,
+    HistoryStep, LstmuseApp, Melody, Msg, Origin, Path, PathBuf, PathDialog, Placement, Purpose,
+    ReadOptions, RenderConfig, RollEdit, Tab, TrainingAction, egui, file_dialog, formats,
 };
 use crate::sampling::{SamplerConfig, Upbeat};
 
@@ -41,8 +42,17 @@ impl LstmuseApp {
         self.info(msg);
     }
 
-    /// Reads a melody file in the background and makes it the seed.
+    /// Reads a file in the background: a melody document (`.lstmuse`) becomes the
+    /// document, any other melody file the seed of a new untitled one. Asks nothing: see
+    /// [`LstmuseApp::guard`] for opening over unsaved changes.
     pub fn open_path(&mut self, path: PathBuf) {
+        if document_file::is_document(&path) {
+            self.jobs.spawn("open", move || {
+                let result = DocumentFile::read(&path).map(Box::new);
+                Msg::DocumentOpened { path, result }
+            });
+            return;
+        }
         self.jobs.spawn("open", move || {
             let result = formats::read_melody(&path, &ReadOptions::default());
             Msg::Opened { path, result }
@@ -148,15 +158,15 @@ impl LstmuseApp {
     /// Runs a command.
     pub fn execute(&mut self, ctx: &egui::Context, command: Command) {
         match command {
-            Command::Open => self.open_dialog(Purpose::OpenSeed),
+            Command::Open => self.guard(Discard::OpenDialog),
+            Command::Save => {
+                self.save();
+            }
+            Command::SaveAs => self.open_dialog(Purpose::SaveDocument),
             Command::Export(kind) => self.open_dialog(Purpose::Export(kind)),
             Command::Copy(kind) => self.copy_as_text(ctx, kind),
-            Command::New => {
-                self.editor.replace(Document::default());
-                self.generation.clear();
-                self.info("New empty melody");
-            }
-            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Command::New => self.guard(Discard::New),
+            Command::Quit => self.request_quit(),
             Command::Undo => self.step_history(HistoryStep::Undo),
             Command::Redo => self.step_history(HistoryStep::Redo),
             Command::Delete => self.editor.delete_selection(),
@@ -180,6 +190,7 @@ impl LstmuseApp {
                 }
             }
             Command::LoadSoundFont => self.open_dialog(Purpose::LoadSoundFont),
+            Command::RecordSeed if !self.is_recording() => self.guard(Discard::Record),
             Command::RecordSeed
             | Command::StepInput
             | Command::StepLength(_)
@@ -401,12 +412,13 @@ impl LstmuseApp {
                     .unwrap_or_default();
                 dir.join(file_dialog::default_file_name(
                     &self.editor.doc().title,
-                    kind,
+                    kind.extension(),
                 ))
                 .display()
                 .to_string()
             }
-            Purpose::OpenSeed => self
+            Purpose::SaveDocument => self.save_as_start(),
+            Purpose::Open => self
                 .settings
                 .recent_files
                 .first()
@@ -425,9 +437,31 @@ impl LstmuseApp {
         self.dialog = Some(PathDialog::new(purpose, start));
     }
 
+    /// Where Save as starts: the document's file, else a name from its title in the
+    /// folder of the last document (or the documents folder).
+    fn save_as_start(&self) -> String {
+        if let Some(p) = &self.file.path {
+            return p.display().to_string();
+        }
+        let dir = self
+            .settings
+            .recent_files
+            .iter()
+            .find(|p| document_file::is_document(p))
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .or_else(|| {
+                directories::UserDirs::new().and_then(|u| u.document_dir().map(Path::to_path_buf))
+            })
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let name = file_dialog::default_file_name(&self.editor.doc().title, EXTENSION);
+        dir.join(name).display().to_string()
+    }
+
     pub(super) fn accept_dialog(&mut self, purpose: Purpose, path: PathBuf) {
         match purpose {
-            Purpose::OpenSeed => self.open_path(path),
+            Purpose::Open => self.open_path(path),
+            Purpose::SaveDocument => self.saved_as(&path),
             Purpose::Export(kind) => {
                 self.export_to(&path, kind);
             }
@@ -453,12 +487,7 @@ impl LstmuseApp {
                 self.dataset.remove(&path);
             }
             DatasetAction::Fetch => self.dataset.fetch(&mut self.jobs),
-            DatasetAction::UseAsSeed(i) => {
-                if let Some(m) = self.dataset.melody(i) {
-                    self.set_seed(&m, "the dataset");
-                    self.tab = Tab::Compose;
-                }
-            }
+            DatasetAction::UseAsSeed(i) => self.guard(Discard::DatasetSeed(i)),
             DatasetAction::Play(i) => {
                 if let Some(mut m) = self.dataset.melody(i) {
                     m.tempo_qpm = Some(self.settings.transport.bpm);
@@ -492,7 +521,7 @@ impl LstmuseApp {
             }
             TrainingAction::Stop => self.training.stop(),
             TrainingAction::UseModel(dir) => {
-                self.jobs.load_model(dir);
+                self.use_model(dir);
                 self.tab = Tab::Compose;
             }
             TrainingAction::Samples(dir) => {
@@ -505,6 +534,12 @@ impl LstmuseApp {
             }
             TrainingAction::Refresh => self.training.refresh_models(),
         }
+    }
+
+    /// Loads the model folder `dir` in the background; it replaces the loaded model once it
+    /// has loaded and passed its checks, and when it fails the loaded model stays.
+    pub fn use_model(&mut self, dir: PathBuf) {
+        self.jobs.load_model(dir);
     }
 
     /// Starts (or resumes) training with the panel's settings, into the models folder.

@@ -42,19 +42,31 @@ impl LstmuseApp {
         for msg in self.jobs.poll() {
             match msg {
                 Msg::ModelLoaded(Ok(info)) => {
-                    if self.status.text.is_empty() || self.model.is_some() {
+                    if let Some(note) = &info.note {
+                        self.info(format!("Loaded model {}. Note: {note}", info.name));
+                    } else if self.status.text.is_empty() || self.model.is_some() {
                         self.info(format!("Loaded model {} ({})", info.name, info.shape));
                     }
                     self.settings.model_dir = Some(info.dir.clone());
                     self.model = Some(info);
                 }
-                Msg::ModelLoaded(Err(e)) => self.error(format!("{e:#}")),
+                Msg::ModelLoaded(Err(e)) => {
+                    let keeping = self
+                        .model
+                        .as_ref()
+                        .map_or_else(String::new, |m| format!(" (still using {})", m.name));
+                    self.error(format!("{e:#}{keeping}"));
+                }
                 Msg::Generated {
                     request,
                     result,
                     millis,
                 } => self.generated(&request, result, millis),
                 Msg::Opened { path, result } => self.opened(&path, result),
+                Msg::DocumentOpened { path, result } => match result {
+                    Ok(file) => self.apply_document(Some(path), &file, true),
+                    Err(e) => self.error(format!("Could not open the melody document: {e}")),
+                },
                 Msg::Browsed(chosen) => self.browsed(chosen),
                 Msg::Panel(PanelMsg::Dataset(m)) => match self.dataset.apply(m) {
                     DatasetOutcome::None => {}
@@ -104,6 +116,7 @@ impl LstmuseApp {
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into());
                 self.set_seed(&m, &name);
+                self.start_untitled();
             }
             Err(e) => self.error(format!("Could not open {}: {e}", path.display())),
         }

@@ -1,10 +1,18 @@
 //! The app: its parts and the frame layout; `messages` applies what background jobs report,
-//! `actions` runs commands, `panels` draws the bars.
+//! `actions` runs commands, `panels` draws the bars, `layout` the panels and tabs; `file`
+//! saves and opens the melody document, `unsaved` asks before work is thrown away,
+//! `recover` autosaves and offers recovery.
 
 mod actions;
+mod file;
+mod layout;
 mod messages;
 pub mod midi;
 mod panels;
+mod recover;
+mod unsaved;
+
+pub use unsaved::Discard;
 
 use super::command::{Command, ExportKind};
 use super::dataset::{DatasetAction, DatasetBrowser, DatasetOutcome};
@@ -16,7 +24,8 @@ use super::generate_panel::{self, GenerateContext, Generation, Variation};
 use super::jobs::{GenerateRequest, Jobs, ModelInfo, Msg};
 use super::piano_roll::{LaneMode, RollEdit, RollView};
 use super::playback::Playback;
-use super::settings::{SamplerSettings, Settings};
+use super::recovery::{Autosave, Orphan};
+use super::settings::{SETTINGS_KEY, SamplerSettings, Settings};
 use super::soundfont::{self, SoundFontMsg, SoundFontOutcome, SoundFontSource, VoiceAction};
 use super::training_panel::{TrainingAction, TrainingPanel, TrainingSettings};
 use crate::formats::{self, Format, ReadOptions};
@@ -29,9 +38,6 @@ use messages::PanelMsg;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Key for the settings in eframe's storage.
-const SETTINGS_KEY: &str = "lstmuse-settings";
 
 /// How the app starts.
 #[derive(Clone, Debug)]
@@ -49,6 +55,11 @@ pub struct AppOptions {
     /// Start-up check: print the time since this instant once the model is loaded and
     /// drawn, then close.
     pub ready_check: Option<Instant>,
+    /// Where to autosave and look for melodies to recover (`None`: no autosave; the
+    /// command line passes [`super::recovery::default_dir`]).
+    pub recovery_dir: Option<PathBuf>,
+    /// Said in the status bar at start (the settings file could not be read).
+    pub notice: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -60,6 +71,8 @@ impl Default for AppOptions {
             restore: true,
             models_dir: None,
             ready_check: None,
+            recovery_dir: None,
+            notice: None,
         }
     }
 }
@@ -118,13 +131,30 @@ pub struct LstmuseApp {
     frame_ms: VecDeque<f32>,
     confirm_quit: bool,
     allow_close: bool,
+    /// The app has decided to close.
+    quitting: bool,
     ready_check: Option<Instant>,
     roll_id: Option<egui::Id>,
     persist: bool,
+    /// Sends viewport commands (title, close) from outside a frame's `ui`.
+    egui_ctx: egui::Context,
+    /// The document's file and whether it has unsaved changes.
+    file: file::DocumentState,
+    /// What waits for the "Save / Don't save / Cancel" prompt.
+    unsaved: Option<Discard>,
+    /// What waits for the Save as dialog.
+    after_save: Option<Discard>,
+    /// This app's autosave (off in tests unless asked for).
+    autosave: Option<Autosave>,
+    /// The last autosave failure said in the status bar.
+    autosave_error: Option<String>,
+    /// Melodies autosaved by apps that did not quit cleanly, offered for recovery.
+    recovery: Vec<Orphan>,
 }
 
 impl LstmuseApp {
-    /// Builds the app: restores settings, starts loading the model, opens the sound device.
+    /// Builds the app: restores settings, starts loading the model, opens the sound device,
+    /// starts autosaving and offers melodies left by apps that did not quit cleanly.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> LstmuseApp {
         let settings: Settings = if options.restore {
             cc.storage
@@ -133,29 +163,6 @@ impl LstmuseApp {
         } else {
             Settings::default()
         };
-        let mut jobs = Jobs::new(cc.egui_ctx.clone());
-        let model_dir = options
-            .model_dir
-            .clone()
-            .or_else(|| {
-                settings
-                    .model_dir
-                    .clone()
-                    .filter(|d| ModelArtifact::is_model_folder(d))
-            })
-            .or_else(crate::default_model_dir);
-        let mut status = Status::default();
-        match model_dir {
-            Some(dir) => jobs.load_model(dir),
-            None => {
-                status = Status {
-                    text:
-                        "No model found: train one in the Training tab, or set LSTMUSE_MODEL_DIR."
-                            .into(),
-                    is_error: true,
-                };
-            }
-        }
         let models_dir = options
             .models_dir
             .clone()
@@ -171,7 +178,7 @@ impl LstmuseApp {
                 let ctx = cc.egui_ctx.clone();
                 crate::midi_io::MidiInbox::new().with_waker(move || ctx.request_repaint())
             }),
-            status,
+            status: Status::default(),
             dialog: None,
             tab: Tab::Compose,
             training: TrainingPanel::new(models_dir),
@@ -179,23 +186,60 @@ impl LstmuseApp {
             frame_ms: VecDeque::new(),
             confirm_quit: false,
             allow_close: false,
+            quitting: false,
             ready_check: options.ready_check,
             roll_id: None,
             persist: options.restore && options.ready_check.is_none(),
-            jobs,
+            jobs: Jobs::new(cc.egui_ctx.clone()),
             settings,
+            egui_ctx: cc.egui_ctx.clone(),
+            file: file::DocumentState {
+                saved: Some((0, 0)),
+                ..Default::default()
+            },
+            unsaved: None,
+            after_save: None,
+            autosave: None,
+            autosave_error: None,
+            recovery: Vec::new(),
         };
-        app.open_midi_ports();
-        for c in app.settings.corpora.clone() {
-            app.dataset.load(&mut app.jobs, c);
+        app.start(options);
+        app
+    }
+
+    /// What the app starts: the notice, the model, MIDI ports, corpora, the SoundFont, the
+    /// seed, autosave and recovery.
+    fn start(&mut self, options: AppOptions) {
+        if let Some(notice) = options.notice {
+            self.error(notice);
         }
-        if let Some(font) = app.settings.transport.soundfont.path.clone() {
-            app.soundfont.load(&mut app.jobs, font, false);
+        let model_dir = options
+            .model_dir
+            .or_else(|| {
+                self.settings
+                    .model_dir
+                    .clone()
+                    .filter(|d| ModelArtifact::is_model_folder(d))
+            })
+            .or_else(crate::default_model_dir);
+        match model_dir {
+            Some(dir) => self.jobs.load_model(dir),
+            None => self
+                .error("No model found: train one in the Training tab, or set LSTMUSE_MODEL_DIR."),
+        }
+        self.open_midi_ports();
+        for c in self.settings.corpora.clone() {
+            self.dataset.load(&mut self.jobs, c);
+        }
+        if let Some(font) = self.settings.transport.soundfont.path.clone() {
+            self.soundfont.load(&mut self.jobs, font, false);
         }
         if let Some(seed) = options.seed_file {
-            app.open_path(seed);
+            self.open_path(seed);
         }
-        app
+        if let Some(dir) = options.recovery_dir.filter(|_| self.ready_check.is_none()) {
+            self.start_recovery(&dir);
+        }
     }
 
     /// True when no background job is running (tests wait for this).
@@ -268,6 +312,11 @@ impl LstmuseApp {
     /// Replaces the melody without recording it for undo (benchmarks).
     pub fn set_document(&mut self, doc: Document) {
         self.editor.set_document(doc);
+    }
+
+    /// The undo history (its size is bounded).
+    pub fn history(&self) -> &super::document::History {
+        self.editor.history()
     }
 
     /// Selected note ids.
@@ -396,134 +445,6 @@ impl LstmuseApp {
             self.frame_ms.iter().sum::<f32>() / self.frame_ms.len() as f32
         }
     }
-
-    /// The dataset browser as a side panel; files dropped on it become corpora.
-    fn dataset_panel(&mut self, ui: &mut egui::Ui) {
-        if !self.settings.show_dataset {
-            self.dataset.panel_rect = None;
-            return;
-        }
-        let r = egui::Panel::left("dataset")
-            .resizable(true)
-            .default_size(380.0)
-            .show(ui, |ui| self.dataset.show(ui));
-        self.dataset.panel_rect = Some(r.response.rect);
-        for action in r.inner {
-            self.dataset_action(action);
-        }
-    }
-
-    /// The generate panel, beside the roll.
-    fn generate_panel(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        let cx = GenerateContext {
-            model_ready: self.model.is_some(),
-            busy: self.jobs.is_generating(),
-            has_seed: self.editor.doc().has_seed(),
-            has_cursor: self.editor.cursor().is_some(),
-            can_fill: self.editor.fill_span().is_some(),
-            melody_meter: (!self.editor.doc().notes.is_empty()).then_some(self.editor.doc().meter),
-            key_name: self
-                .editor
-                .doc()
-                .key
-                .map_or_else(|| "C major".into(), |k| k.to_string()),
-        };
-        let commands = egui::Panel::right("generate")
-            .resizable(true)
-            .default_size(330.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("generate-scroll")
-                    .show(ui, |ui| {
-                        generate_panel::generate_ui(
-                            ui,
-                            &mut self.settings.sampler,
-                            &self.generation,
-                            &cx,
-                        )
-                    })
-                    .inner
-            })
-            .inner;
-        for c in commands {
-            self.execute(&ctx, c);
-        }
-    }
-
-    /// The tabs, and the compose or training area under them.
-    fn central_panel(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.tab, Tab::Compose, "Compose");
-                ui.selectable_value(&mut self.tab, Tab::Training, "Training");
-                if !self.settings.show_dataset && ui.button("Show dataset").clicked() {
-                    self.settings.show_dataset = true;
-                }
-            });
-            ui.separator();
-            match self.tab {
-                Tab::Compose => self.compose_area(ui),
-                Tab::Training => {
-                    let actions =
-                        self.training
-                            .show(ui, &mut self.settings.training, &self.dataset);
-                    for a in actions {
-                        self.training_action(a);
-                    }
-                }
-            }
-        });
-    }
-
-    /// The start-up check: once the model is loaded (or failed), print the time and close.
-    fn finish_ready_check(&mut self, ctx: &egui::Context) {
-        let Some(t0) = self.ready_check else {
-            return;
-        };
-        if self.jobs.is_loading_model() {
-            return;
-        }
-        match &self.model {
-            Some(m) => println!(
-                "ready in {:.0} ms: model {} on {}",
-                t0.elapsed().as_secs_f64() * 1e3,
-                m.name,
-                m.backend
-            ),
-            None => println!("no model loaded: {}", self.status.text),
-        }
-        self.ready_check = None;
-        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-    }
-
-    /// Records the frame's time and, when asked, shows the figures in a corner.
-    fn frame_time(&mut self, ctx: &egui::Context, started: Instant) {
-        let ms = started.elapsed().as_secs_f32() * 1e3;
-        self.frame_ms.push_back(ms);
-        if self.frame_ms.len() > 120 {
-            self.frame_ms.pop_front();
-        }
-        if !self.settings.show_frame_time {
-            return;
-        }
-        let mean = self.mean_frame_ms();
-        let max = self.frame_ms.iter().copied().fold(0.0, f32::max);
-        egui::Area::new(egui::Id::unique("frame-time"))
-            .anchor(egui::Align2::RIGHT_TOP, [-8.0, 28.0])
-            .show(ctx, |ui| {
-                ui.label(
-                    RichText::new(format!(
-                        "UI {mean:.2} ms (max {max:.2}) · {} notes · last generation {:.0} ms",
-                        self.editor.doc().notes.len(),
-                        self.generation.last_millis()
-                    ))
-                    .monospace()
-                    .background_color(Color32::from_black_alpha(160)),
-                );
-            });
-        ctx.request_repaint();
-    }
 }
 
 impl eframe::App for LstmuseApp {
@@ -531,6 +452,7 @@ impl eframe::App for LstmuseApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.process_messages();
+        self.handle_close_request(&ctx);
         self.handle_dropped_files(&ctx);
         self.handle_shortcuts(&ctx);
         self.midi_frame(&ctx);
@@ -547,8 +469,12 @@ impl eframe::App for LstmuseApp {
         }
         self.central_panel(ui);
         self.show_dialog(&ctx);
-        self.quit_confirmation(&ctx);
+        self.recovery_window(&ctx);
+        self.unsaved_window(&ctx);
+        self.training_quit_window(&ctx);
         self.finish_ready_check(&ctx);
+        self.autosave_tick(&ctx);
+        self.update_title(&ctx);
         if self.is_playing() || self.training.is_running() || self.jobs.is_loading_model() {
             ctx.request_repaint();
         }
@@ -563,6 +489,8 @@ impl eframe::App for LstmuseApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // A clean quit: the autosave goes, there is nothing to recover.
+        self.finish_autosave();
         self.stop_training_and_wait();
         self.audio.stop();
         self.midi.stop_input();

@@ -1,8 +1,9 @@
 //! The menu bar, status bar, transport bar, roll area and dialogs, and their input.
 
+use super::super::document_file;
 use super::{
-    Command, DialogAction, ExportKind, Format, LaneMode, LstmuseApp, ModelInfo, Msg, RichText,
-    RollOverlay, Tab, VoiceAction, egui, file_dialog, soundfont,
+    Command, DialogAction, Discard, ExportKind, Format, LaneMode, LstmuseApp, ModelInfo, Msg,
+    RichText, RollOverlay, Tab, VoiceAction, egui, file_dialog, soundfont,
 };
 
 impl LstmuseApp {
@@ -23,11 +24,11 @@ impl LstmuseApp {
                 self.add_corpus(path);
             } else if is_soundfont {
                 self.load_soundfont(path);
-            } else if Format::from_path(&path).is_some() {
-                self.open_path(path);
+            } else if Format::from_path(&path).is_some() || document_file::is_document(&path) {
+                self.guard(Discard::Open(path));
             } else {
                 self.error(format!(
-                    "{} is not a melody file (.krn, .abc, .mid, .musicxml, .mxl) or a SoundFont (.sf2)",
+                    "{} is not a melody document (.lstmuse), a melody file (.krn, .abc, .mid, .musicxml, .mxl) or a SoundFont (.sf2)",
                     path.display()
                 ));
             }
@@ -35,7 +36,8 @@ impl LstmuseApp {
     }
 
     pub(super) fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        if self.dialog.is_some() {
+        let asking = self.unsaved.is_some() || self.confirm_quit || !self.recovery.is_empty();
+        if self.dialog.is_some() || asking {
             return;
         }
         let focus = ctx.memory(|m| m.focused());
@@ -60,9 +62,11 @@ impl LstmuseApp {
             }
         });
         for c in fired {
-            if self.tab == Tab::Training
-                && !matches!(c, Command::Quit | Command::Open | Command::PlayStop)
-            {
+            let everywhere = matches!(
+                c,
+                Command::Quit | Command::Open | Command::Save | Command::SaveAs | Command::PlayStop
+            );
+            if self.tab == Tab::Training && !everywhere {
                 continue;
             }
             self.execute(ctx, c);
@@ -134,11 +138,14 @@ impl LstmuseApp {
             }
             for p in recent {
                 if ui.button(p.display().to_string()).clicked() {
-                    self.open_path(p);
+                    self.guard(Discard::Open(p));
                     ui.close();
                 }
             }
         });
+        ui.separator();
+        self.menu_item(ui, Command::Save, true);
+        self.menu_item(ui, Command::SaveAs, true);
         ui.separator();
         for kind in [
             ExportKind::Midi,
@@ -303,10 +310,8 @@ impl LstmuseApp {
         if let Some(payload) = out
             .response
             .dnd_release_payload::<crate::gui::dataset::TunePayload>()
-            && let Some(m) = self.dataset.melody(payload.0)
         {
-            let title = m.title.clone().unwrap_or_else(|| "a tune".into());
-            self.set_seed(&m, &format!("the dataset ({title})"));
+            self.guard(Discard::DatasetSeed(payload.0));
         }
         let hover = out.hover_step;
         out.response
@@ -347,7 +352,10 @@ impl LstmuseApp {
         };
         match dialog.show(ctx) {
             DialogAction::None => {}
-            DialogAction::Cancel => self.dialog = None,
+            DialogAction::Cancel => {
+                self.dialog = None;
+                self.save_as_cancelled();
+            }
             DialogAction::Accept(path) => {
                 let purpose = dialog.purpose;
                 self.dialog = None;
@@ -362,37 +370,6 @@ impl LstmuseApp {
                 });
             }
         }
-    }
-
-    pub(super) fn quit_confirmation(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested())
-            && self.training.is_running()
-            && !self.allow_close
-        {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.confirm_quit = true;
-        }
-        if !self.confirm_quit {
-            return;
-        }
-        egui::Window::new("Training is running")
-            .collapsible(false)
-            .resizable(false)
-            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
-            .show(ctx, |ui| {
-                ui.label("Quit now? Training stops after the current batch; the last checkpoint is kept and Resume continues it.");
-                ui.horizontal(|ui| {
-                    if ui.button("Stop training and quit").clicked() {
-                        self.stop_training_and_wait();
-                        self.allow_close = true;
-                        self.confirm_quit = false;
-                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                    }
-                    if ui.button("Keep training").clicked() {
-                        self.confirm_quit = false;
-                    }
-                });
-            });
     }
 }
 

@@ -5,6 +5,7 @@ use super::{
     corpus,
 };
 use crate::corpus::fetch::FetchReport;
+use rayon::prelude::*;
 
 /// What the dataset's background jobs report.
 pub enum DatasetMsg {
@@ -51,15 +52,17 @@ impl DatasetBrowser {
         if self.corpora.iter().any(|c| c.path == path) {
             self.remove(&path);
         }
+        let progress = Arc::new(corpus::LoadProgress::default());
         self.corpora.push(CorpusEntry {
             path: path.clone(),
             loading: true,
             files: 0,
             tunes: 0,
             failed: 0,
+            progress: progress.clone(),
         });
         jobs.spawn_panel("corpus", move || {
-            let loaded = load_rows(&path);
+            let loaded = load_rows(&path, &progress);
             DatasetMsg::Loaded { path, loaded }
         });
     }
@@ -150,15 +153,15 @@ pub struct Loaded {
     errors: Vec<String>,
 }
 
-fn load_rows(path: &Path) -> Result<Loaded, GuiError> {
-    let c = corpus::load(path).map_err(|error| GuiError::Corpus {
+fn load_rows(path: &Path, progress: &corpus::LoadProgress) -> Result<Loaded, GuiError> {
+    let c = corpus::load_with_progress(path, progress).map_err(|error| GuiError::Corpus {
         path: path.to_path_buf(),
         error: Box::new(error),
     })?;
     let config = PreprocessConfig::default();
     let rows = c
         .melodies
-        .into_iter()
+        .into_par_iter()
         .map(|m| {
             let file_path = m.source.path.clone().unwrap_or_default();
             let rel = file_path.strip_prefix(path).unwrap_or(&file_path);

@@ -79,6 +79,21 @@ pub struct CorpusEntry {
     pub tunes: usize,
     /// Tunes that failed to load.
     pub failed: usize,
+    /// While loading: files found and read so far.
+    pub progress: Arc<corpus::LoadProgress>,
+}
+
+impl CorpusEntry {
+    /// While loading, `(files read, files found)`; found is 0 while the folder is listed.
+    pub fn load_progress(&self) -> Option<(usize, usize)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.loading.then(|| {
+            (
+                self.progress.read.load(Relaxed),
+                self.progress.found.load(Relaxed),
+            )
+        })
+    }
 }
 
 /// Columns the table sorts by.
@@ -269,8 +284,8 @@ impl DatasetBrowser {
         }
         for c in &self.corpora {
             ui.horizontal(|ui| {
-                if c.loading {
-                    ui.spinner();
+                if let Some((read, found)) = c.load_progress() {
+                    progress_ui(ui, read, found);
                 }
                 let name = c.path.file_name().map_or_else(
                     || c.path.display().to_string(),
@@ -295,6 +310,11 @@ impl DatasetBrowser {
         }
     }
 
+    /// True while a corpus is loading (the panel redraws to show its progress).
+    pub fn is_loading(&self) -> bool {
+        self.corpora.iter().any(|c| c.loading)
+    }
+
     /// The load errors, folded away.
     fn errors_ui(&self, ui: &mut egui::Ui) {
         if self.errors.is_empty() {
@@ -313,4 +333,21 @@ impl DatasetBrowser {
                     });
             });
     }
+}
+
+/// A loading corpus: a bar with files read of files found (a spinner while listing).
+fn progress_ui(ui: &mut egui::Ui, read: usize, found: usize) {
+    if found == 0 {
+        ui.spinner();
+        ui.small("listing files…");
+        return;
+    }
+    let done = read as f32 / found as f32;
+    ui.add(
+        egui::ProgressBar::new(done)
+            .desired_width(80.0)
+            .text(format!("{read} of {found} files")),
+    );
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(100));
 }

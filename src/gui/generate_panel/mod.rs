@@ -22,9 +22,24 @@ pub struct Generation {
     variations: Vec<Variation>,
     selected: Option<usize>,
     last_millis: f64,
+    /// Counts the changes to the variations (new ones, kept ones), which a saved
+    /// document holds.
+    revision: u64,
 }
 
 impl Generation {
+    /// Changes with every new set of variations and every one kept.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Shows the variations of an opened document, with `selected` auditioned.
+    pub fn restore(&mut self, variations: Vec<Variation>, selected: Option<usize>) {
+        self.selected = selected.filter(|&i| i < variations.len());
+        self.variations = variations;
+        self.revision += 1;
+    }
+
     /// The last generated variations.
     pub fn variations(&self) -> &[Variation] {
         &self.variations
@@ -42,6 +57,9 @@ impl Generation {
 
     /// Forgets the variations.
     pub fn clear(&mut self) {
+        if !self.variations.is_empty() {
+            self.revision += 1;
+        }
         self.variations.clear();
         self.selected = None;
     }
@@ -57,6 +75,7 @@ impl Generation {
     pub fn mark_kept(&mut self, i: usize) {
         if let Some(v) = self.variations.get_mut(i) {
             v.kept = true;
+            self.revision += 1;
         }
         self.selected = None;
     }
@@ -87,6 +106,7 @@ impl Generation {
             .map(|g| Variation::from_generated(g, request))
             .collect();
         self.selected = Some(0);
+        self.revision += 1;
         self.variations.len()
     }
 

@@ -4,7 +4,7 @@
 use super::{Align2, Color32, FontId, Rect, RollView, Stroke, egui, pos2, vec2};
 
 /// One phrase of a melody in the roll: its steps and its letter in the form.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PhraseMark {
     /// First step (document steps).
     pub start: u32,

@@ -5,6 +5,7 @@ use super::error::GuiError;
 use super::jobs::{Jobs, Reporter};
 use crate::corpus::TrainingData;
 use crate::corpus::folder::{EncodedCorpus, EncodedSong};
+use crate::folder_lock::{FolderLock, Holder};
 use crate::model::artifact::{CARD_FILE, ModelArtifact, ModelCard, WEIGHTS_FILE};
 use crate::model::backend::BackendChoice;
 use crate::model::training;
@@ -152,6 +153,7 @@ impl Run {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut options = TrainOptions::new(&self.out_dir, self.backend)?;
             options.resume = self.resume;
+            options.writer = "the LSTMuse app (Training tab)".into();
             training::train(
                 &self.config,
                 &self.data,
@@ -219,8 +221,11 @@ pub struct TrainingPanel {
     pub finished: Option<(PathBuf, bool)>,
     /// The last error.
     pub error: Option<String>,
-    /// Known models.
+    /// Known models: complete folders that nobody is writing.
     pub models: Vec<ModelEntry>,
+    /// Model folders being written now (by a training run here or elsewhere), with the
+    /// process writing each; left out of `models` until it is done.
+    pub being_written: Vec<(PathBuf, Holder)>,
     /// Folder of the running or last run.
     pub out_dir: Option<PathBuf>,
     /// Where trained models go.
@@ -264,8 +269,11 @@ impl TrainingPanel {
         n
     }
 
-    /// Lists models in the models folder and beside the bundled default model.
+    /// Lists the models in the models folder and beside the bundled default model: every
+    /// complete model folder whose writer lock is free (a folder being trained into is
+    /// listed apart, with the process writing it).
     pub fn refresh_models(&mut self) {
+        self.being_written.clear();
         let mut dirs: Vec<PathBuf> = Vec::new();
         let mut roots = vec![self.models_dir.clone()];
         if let Some(parent) =
@@ -277,8 +285,13 @@ impl TrainingPanel {
             if let Ok(entries) = std::fs::read_dir(&root) {
                 for e in entries.flatten() {
                     let p = e.path();
-                    if ModelArtifact::is_model_folder(&p) && !dirs.contains(&p) {
-                        dirs.push(p);
+                    if !ModelArtifact::is_model_folder(&p) || dirs.contains(&p) {
+                        continue;
+                    }
+                    match FolderLock::holder(&p) {
+                        Some(holder) => self.being_written.push((p, holder)),
+                        None if ModelArtifact::is_complete_folder(&p) => dirs.push(p),
+                        None => {}
                     }
                 }
             }

@@ -69,6 +69,13 @@ impl TrainingPanel {
                 actions.push(TrainingAction::Refresh);
             }
         });
+        for (dir, holder) in &self.being_written {
+            let name = dir
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            ui.small(format!("{name}: being written by {holder}"))
+                .on_hover_text(dir.display().to_string());
+        }
         for m in &self.models {
             let name = m
                 .dir
