@@ -618,3 +618,22 @@ fn a_period_from_scratch_shows_its_phrases_and_writes_one_again() {
         first_phrase(kept.iter().map(|n| (n.0, n.1, n.2)).collect())
     );
 }
+
+/// The README's screenshot of a period from scratch, its phrases bracketed in the roll:
+/// `cargo test --release --test app -- --ignored form_screenshot`.
+#[test]
+#[ignore = "writes assets/form.png for the README"]
+fn form_screenshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    let s = h.state_mut().sampler_settings_mut();
+    s.seed = 2;
+    s.form = lstmuse::sampling::Form::Period;
+    s.meter = lstmuse::Meter::new(2, 4).unwrap();
+    generate(&mut h);
+    h.get_by_label("Audition 1").click();
+    h.run_steps(3);
+    let image = h.render().unwrap();
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/form.png");
+    image.save(&out).unwrap();
+}
