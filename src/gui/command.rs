@@ -94,6 +94,8 @@ pub enum Command {
     RecordSeed,
     /// Step input on or off: each key on the MIDI keyboard adds a note at the cursor.
     StepInput,
+    /// The computer keyboard as a piano, on or off.
+    ComputerKeyboard,
     /// The length of step-entered notes.
     StepLength(StepLength),
     /// Dotted step-entered notes on or off.
@@ -115,7 +117,7 @@ pub enum Command {
 impl Command {
     /// Every command, with the parameters the menus and shortcuts use. `Keep`,
     /// `Audition` and `NewPhrase` belong to a variation card and stand here for the first card.
-    pub const ALL: [Command; 45] = [
+    pub const ALL: [Command; 46] = [
         Command::New,
         Command::Open,
         Command::Save,
@@ -149,6 +151,7 @@ impl Command {
         Command::LoadSoundFont,
         Command::RecordSeed,
         Command::StepInput,
+        Command::ComputerKeyboard,
         Command::StepLength(StepLength::Sixteenth),
         Command::StepLength(StepLength::Eighth),
         Command::StepLength(StepLength::Quarter),
@@ -203,6 +206,7 @@ impl Command {
             Command::LoadSoundFont => "Load SoundFont…",
             Command::RecordSeed => "Record seed",
             Command::StepInput => "Step input",
+            Command::ComputerKeyboard => "Computer keyboard as piano",
             Command::StepLength(l) => match l {
                 StepLength::Sixteenth => "16th notes",
                 StepLength::Eighth => "Eighth notes",
@@ -263,6 +267,10 @@ impl Command {
             Command::StepInput => {
                 "Each key on the MIDI keyboard adds a note of the chosen length at the cursor"
             }
+            Command::ComputerKeyboard => {
+                "Play the computer keyboard as a MIDI keyboard: A S D F G H J K L ; ' white keys, \
+                 W E T Y U O P black keys, Z X octave, C V velocity"
+            }
             Command::StepLength(_) => "The length of step-entered notes and rests",
             Command::StepDot => "Step-entered notes and rests one and a half times as long",
             Command::StepRest => "A rest of the chosen length at the step-input cursor",
@@ -302,6 +310,7 @@ impl Command {
             Command::Fit => KeyboardShortcut::new(c, Key::Num0),
             Command::RecordSeed => KeyboardShortcut::new(c, Key::R),
             Command::StepInput => KeyboardShortcut::new(none, Key::N),
+            Command::ComputerKeyboard => KeyboardShortcut::new(c, Key::K),
             // The digits of MuseScore's note input: 3 = 16th … 7 = whole, 0 = rest.
             Command::StepLength(l) => KeyboardShortcut::new(
                 none,

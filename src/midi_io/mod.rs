@@ -9,6 +9,7 @@
 //! - [`message`]: note-on/off parsing and the bytes we send; [`timing`]: tempo and meter.
 //! - [`inbox`]: the input callback's end; [`recorder`]: count-in, record, stop or N bars;
 //!   [`quantize`]: onto the 16th grid, top line only; [`step`]: step input.
+//! - [`computer_keys`]: the computer keyboard as a piano, sending what a keyboard would.
 //! - [`scheduler`]: a melody as timed note-ons/offs with guaranteed note-offs;
 //!   [`output`]: the thread that sends them; [`ports`]: the thin midir wrapper.
 //!
@@ -27,6 +28,7 @@
 //! assert_eq!(melody.notes[0].duration, lstmuse::Ratio::ONE); // four 16ths
 //! ```
 
+pub mod computer_keys;
 pub mod inbox;
 pub mod message;
 pub mod output;
@@ -37,6 +39,7 @@ pub mod scheduler;
 pub mod step;
 pub mod timing;
 
+pub use computer_keys::ComputerKeyboard;
 pub use inbox::MidiInbox;
 pub use message::MidiEvent;
 pub use output::MidiOutThread;

@@ -189,3 +189,73 @@ fn recording_screenshot() {
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/recording.png");
     image.save(&out).unwrap();
 }
+
+/// A key of the computer keyboard going down (`repeat`: the operating system's repeat of a
+/// held key) or up.
+fn computer_key(h: &mut Harness<'_, LstmuseApp>, key: egui::Key, pressed: bool, repeat: bool) {
+    h.event(egui::Event::Key {
+        key,
+        physical_key: Some(key),
+        pressed,
+        repeat,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(1);
+}
+
+#[test]
+fn the_computer_keyboard_plays_step_input_without_retriggering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    // Off: the piano's keys do nothing.
+    h.key_press(egui::Key::N);
+    h.run_steps(2);
+    assert!(h.state().is_stepping());
+    computer_key(&mut h, egui::Key::A, true, false);
+    computer_key(&mut h, egui::Key::A, false, false);
+    assert!(notes_of(&h).is_empty());
+
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h.run_steps(2);
+    assert!(h.state().computer_keyboard_on());
+    assert!(
+        h.state().status().text().contains("Computer keyboard on"),
+        "{}",
+        h.state().status().text()
+    );
+    h.key_press(egui::Key::Num5); // quarter notes: step input's digits still work
+    h.run_steps(1);
+    // A held with the OS repeating it: one note. Then W (C sharp), X (an octave up), K.
+    computer_key(&mut h, egui::Key::A, true, false);
+    for _ in 0..5 {
+        computer_key(&mut h, egui::Key::A, true, true);
+    }
+    computer_key(&mut h, egui::Key::A, false, false);
+    computer_key(&mut h, egui::Key::W, true, false);
+    computer_key(&mut h, egui::Key::W, false, false);
+    computer_key(&mut h, egui::Key::X, true, false);
+    computer_key(&mut h, egui::Key::X, false, false);
+    computer_key(&mut h, egui::Key::K, true, false);
+    computer_key(&mut h, egui::Key::K, false, false);
+    h.run_steps(2);
+    assert_eq!(
+        notes_of(&h),
+        vec![
+            (0, 4, 60, Origin::Seed),
+            (4, 4, 61, Origin::Seed),
+            (8, 4, 84, Origin::Seed)
+        ]
+    );
+    // Shortcuts with Ctrl still work while it plays.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(notes_of(&h).len(), 2);
+
+    // Off again: its keys are keys again, and nothing sounds on.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h.run_steps(2);
+    assert!(!h.state().computer_keyboard_on());
+    computer_key(&mut h, egui::Key::S, true, false);
+    computer_key(&mut h, egui::Key::S, false, false);
+    assert_eq!(notes_of(&h).len(), 2);
+}

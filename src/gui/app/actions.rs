@@ -191,6 +191,7 @@ impl LstmuseApp {
             }
             Command::LoadSoundFont => self.open_dialog(Purpose::LoadSoundFont),
             Command::RecordSeed if !self.is_recording() => self.guard(Discard::Record),
+            Command::ComputerKeyboard => self.toggle_computer_keyboard(),
             Command::RecordSeed
             | Command::StepInput
             | Command::StepLength(_)

@@ -454,6 +454,7 @@ impl eframe::App for LstmuseApp {
         self.process_messages();
         self.handle_close_request(&ctx);
         self.handle_dropped_files(&ctx);
+        self.computer_keyboard_frame(&ctx);
         self.handle_shortcuts(&ctx);
         self.midi_frame(&ctx);
         if self.audio.playing.is_some() && !self.audio.is_playing() {

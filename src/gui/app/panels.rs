@@ -44,11 +44,15 @@ impl LstmuseApp {
         // Bare keys (Space, arrows, Delete) belong to a focused text field, slider or button.
         let text_focus = ctx.text_edit_focused();
         let typing = text_focus || (focus.is_some() && focus != self.roll_id);
+        let piano = self.computer_keyboard_on();
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
             for c in Command::with_shortcuts() {
                 let editing_key = matches!(c, Command::SelectAll | Command::Undo | Command::Redo);
-                if (typing && c.is_bare_key()) || (text_focus && editing_key) {
+                if (typing && c.is_bare_key())
+                    || (text_focus && editing_key)
+                    || (piano && super::midi::keys::suspended_by_piano(c))
+                {
                     continue;
                 }
                 if let Some(s) = c.shortcut()

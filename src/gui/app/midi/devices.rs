@@ -3,8 +3,8 @@
 
 use crate::midi_io::ports::{self, InputConnection, Port};
 use crate::midi_io::{
-    MidiError, MidiEvent, MidiInbox, MidiOutThread, RecordConfig, RecordPhase, Recorder,
-    StepAction, StepInput, StepLength,
+    ComputerKeyboard, MidiError, MidiEvent, MidiInbox, MidiOutThread, RecordConfig, RecordPhase,
+    Recorder, StepAction, StepInput, StepLength,
 };
 use crate::music::Melody;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,8 @@ pub struct MidiDevices {
     outputs: Result<Vec<String>, String>,
     output: Option<MidiOutThread>,
     mode: InputMode,
+    /// The computer keyboard as a piano, when it is on.
+    keys: Option<ComputerKeyboard>,
     /// The UI pass each submenu (input, output) was last drawn in: a menu that was not
     /// drawn in the pass before is opening, and rescans.
     pub(crate) menu_passes: (u64, u64),
@@ -79,8 +81,61 @@ impl MidiDevices {
             outputs: Ok(Vec::new()),
             output: None,
             mode: InputMode::Idle,
+            keys: None,
             menu_passes: (0, 0),
         }
+    }
+
+    /// The computer keyboard's piano, when it is on.
+    pub fn computer_keyboard(&self) -> Option<&ComputerKeyboard> {
+        self.keys.as_ref()
+    }
+
+    /// Turns the computer keyboard's piano on or off; off lets go of the keys held (their
+    /// note-offs go to the inbox like a keyboard's).
+    pub fn set_computer_keyboard(&mut self, on: bool) {
+        match (on, self.keys.take()) {
+            (true, keys) => self.keys = Some(keys.unwrap_or_default()),
+            (false, Some(mut keys)) => {
+                for m in keys.release_all() {
+                    self.inbox.receive(self.inbox.now_micros(), &m);
+                }
+            }
+            (false, None) => {}
+        }
+    }
+
+    /// Lets go of every key the computer keyboard holds (the window lost the keyboard, so
+    /// their releases will not come).
+    pub fn release_computer_keys(&mut self) {
+        let released = self
+            .keys
+            .as_mut()
+            .map(ComputerKeyboard::release_all)
+            .unwrap_or_default();
+        for m in released {
+            self.inbox.receive(self.inbox.now_micros(), &m);
+        }
+    }
+
+    /// A key of the computer keyboard went down or up: true when the piano took it (its
+    /// note-on or note-off, if any, is in the inbox).
+    pub fn computer_key(&mut self, c: char, pressed: bool) -> bool {
+        let Some(keys) = self.keys.as_mut() else {
+            return false;
+        };
+        if !crate::midi_io::computer_keys::is_piano_key(c) {
+            return false;
+        }
+        let message = if pressed {
+            keys.press(c)
+        } else {
+            keys.release(c)
+        };
+        if let Some(m) = message {
+            self.inbox.receive(self.inbox.now_micros(), &m);
+        }
+        true
     }
 
     /// Where the input callback delivers messages (tests inject through it too).

@@ -4,6 +4,7 @@
 //! keys played.
 
 pub mod devices;
+pub mod keys;
 pub mod menu;
 #[cfg(feature = "audio")]
 pub mod thru;

@@ -9,6 +9,15 @@ impl LstmuseApp {
     pub(in crate::gui::app) fn midi_menu(&mut self, ui: &mut egui::Ui) {
         self.menu_item(ui, Command::RecordSeed, true);
         self.menu_item(ui, Command::StepInput, true);
+        let mut on = self.computer_keyboard_on();
+        if ui
+            .checkbox(&mut on, Command::ComputerKeyboard.label())
+            .on_hover_text(Command::ComputerKeyboard.tooltip_with_shortcut(ui.ctx()))
+            .clicked()
+        {
+            self.toggle_computer_keyboard();
+            ui.close();
+        }
         ui.menu_button("Record length", |ui| {
             for bars in [0, 1, 2, 4, 8] {
                 let label = match bars {
@@ -88,6 +97,13 @@ impl LstmuseApp {
         }
         if stepping {
             self.step_controls_ui(ui);
+        }
+        if ui
+            .selectable_label(self.computer_keyboard_on(), "Computer keys")
+            .on_hover_text(Command::ComputerKeyboard.tooltip_with_shortcut(&ctx))
+            .clicked()
+        {
+            self.execute(&ctx, Command::ComputerKeyboard);
         }
     }
 
