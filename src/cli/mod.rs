@@ -8,6 +8,7 @@ mod corpora;
 mod corpus;
 mod eval;
 mod generate;
+mod jam;
 mod overlap;
 mod render;
 mod sampler_args;
@@ -46,6 +47,9 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Continue a primer with the model: several variations, written as MIDI, MusicXML, kern or ABC.
     Generate(generate::GenerateArgs),
+    /// Call and response without devices: fill a performance's empty phrases with the
+    /// model's answers.
+    Jam(jam::JamArgs),
     /// Open the desktop app (what `lstmuse` with no arguments does).
     App(AppArgs),
 }
@@ -60,6 +64,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => eval::run_eval(args),
         Command::Generate(args) => generate::run_generate(args),
+        Command::Jam(args) => jam::run_jam(args),
         Command::App(args) => app::run_app(args),
     }
 }

@@ -6,6 +6,7 @@
 //! - [`form`]: melodies planned as phrases (period, AABA, AABB, ABAC) from copies, fills
 //!   and cadence landings.
 //! - [`critic`]: keeps one of several candidates per variation by its form.
+//! - [`jam`]: call and response: answers to a player's phrases.
 //! - [`phrase_plan`]: what each written phrase does (new, a repeat, varied): drawn from
 //!   the model's training songs, open, or given.
 //! - [`placement`]: where the written notes go (after, from a step, a span) and [`write`].
@@ -19,6 +20,7 @@ pub mod critic;
 mod filters;
 pub mod form;
 pub mod generated;
+pub mod jam;
 pub mod phrase_plan;
 pub mod placement;
 mod plan;

@@ -1,4 +1,4 @@
-//! The `lstmuse` command line, run as a user would: convert, corpus stats, corpus encode.
+//! The `lstmuse` command line, run as a user would: convert, corpus stats, corpus encode, jam.
 
 use crate::common;
 use crate::common::lstmuse;
@@ -209,4 +209,71 @@ fn a_corrupt_settings_file_is_set_aside_and_the_app_says_so() {
     assert!(status.contains("could not be read"), "{out}");
     assert!(status.contains(&bad[0].display().to_string()), "{out}");
     assert!(status.contains("default settings"), "{out}");
+}
+
+#[test]
+fn jam_fills_the_empty_phrases_and_keeps_the_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("calls.abc");
+    std::fs::write(
+        &input,
+        "X:1\nT:Calls\nM:4/4\nL:1/8\nK:C\nC D E F G2 E2 | F E D C D4 | z8 | z8 | E F G A G2 E2 | D E F D C4 | z8 | z8 |]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("dialogue.mid");
+    let run = || {
+        lstmuse(&[
+            "jam",
+            "--input",
+            input.to_str().unwrap(),
+            "--phrase",
+            "2",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let parts: Vec<&str> = report["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["part"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts, ["call", "answer", "call", "answer"]);
+    let written = std::fs::read(&out).unwrap();
+    let called = lstmuse::formats::read_melody(&input, &Default::default()).unwrap();
+    let dialogue = lstmuse::formats::read_melody(&out, &Default::default()).unwrap();
+    assert_eq!(dialogue.duration(), called.duration());
+    let pitches = |m: &lstmuse::Melody, from: i64, to: i64| -> Vec<(i64, u8)> {
+        m.with_onsets()
+            .filter(|(on, n)| {
+                !n.is_rest()
+                    && *on >= lstmuse::Ratio::from_int(from)
+                    && *on < lstmuse::Ratio::from_int(to)
+            })
+            .map(|(on, n)| (on.num() * 4 / on.den(), n.pitch.unwrap().midi()))
+            .collect()
+    };
+    // The calls note for note; an answer in each empty phrase.
+    assert_eq!(pitches(&dialogue, 0, 8), pitches(&called, 0, 8));
+    assert_eq!(pitches(&dialogue, 16, 24), pitches(&called, 16, 24));
+    assert!(!pitches(&dialogue, 8, 16).is_empty());
+    assert!(!pitches(&dialogue, 24, 32).is_empty());
+    // The same seed, the same answers.
+    assert!(run().status.success());
+    assert_eq!(std::fs::read(&out).unwrap(), written);
+    // Without a meter there are no phrases to answer.
+    std::fs::write(&input, "X:1\nL:1/8\nK:C\nC D E F |]\n").unwrap();
+    let o = run();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no meter"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

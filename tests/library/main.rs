@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod form;
 mod fused_training;
+mod jam;
 mod midi;
 mod sampling;
 mod soundfont;

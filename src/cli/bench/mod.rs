@@ -3,6 +3,7 @@
 
 mod corpus;
 mod generate;
+mod jam;
 mod measure;
 mod pytorch;
 mod seed_method;
@@ -46,6 +47,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Call and response: the time to compute a 2-bar answer after 32 bars of dialogue.
+    Jam {
+        /// A model folder (default: the bundled model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Timed answers (p50 and p99 are printed).
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
 }
 
 /// Runs one `lstmuse bench` command.
@@ -58,6 +68,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
             pytorch,
         } => train::run(corpus.as_deref(), batches, pytorch),
         BenchCommand::Generate { model, runs } => generate::run(model, runs),
+        BenchCommand::Jam { model, runs } => jam::run(model, runs),
     }
 }
 
