@@ -301,3 +301,29 @@ fn a_damaged_model_is_refused_and_the_loaded_one_stays() {
     );
     assert!(h.state().variations().is_empty());
 }
+
+#[test]
+fn recording_over_unsaved_edits_asks_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    open_seed(&mut h, fixture("kern/kuckuck.krn"));
+    h.state_mut().apply_roll_edit(RollEdit::Add {
+        start: 80,
+        len: 4,
+        pitch: 72,
+    });
+    h.run_steps(1);
+    let edited = notes_of(&h);
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .execute(&ctx, lstmuse::gui::command::Command::RecordSeed);
+    h.run_steps(2);
+    assert_eq!(h.state().unsaved_prompt(), Some(&Discard::Record));
+    assert!(!h.state().is_recording(), "not before the user decides");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert_eq!(h.state().unsaved_prompt(), None);
+    assert!(!h.state().is_recording());
+    assert_eq!(notes_of(&h), edited);
+    assert!(h.state().has_unsaved_changes());
+}

@@ -478,4 +478,37 @@ mod tests {
         let json = |c: &TrainingConfig| serde_json::to_string(c).unwrap_or_default();
         assert_eq!(json(&config), json(&TrainingConfig::recommended(40)));
     }
+
+    /// The model list leaves out a folder missing a file and a folder being written
+    /// (listed apart with its writer), and lists the latter once its lock is released.
+    #[test]
+    fn the_model_list_never_shows_a_half_written_model() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/essen-erk");
+        let copy = |name: &str, files: &[&str]| {
+            let dir = tmp.path().join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            for f in files {
+                std::fs::copy(bundled.join(f), dir.join(f)).unwrap();
+            }
+            dir
+        };
+        let all = ["config.json", "vocab.json", "model.bpk", "card.json"];
+        let done = copy("done", &all);
+        let half = copy("half", &["config.json", "vocab.json"]);
+        let busy = copy("busy", &all);
+        let lock = crate::folder_lock::FolderLock::acquire(&busy, "lstmuse train").unwrap();
+        let mut panel = TrainingPanel::new(tmp.path().to_path_buf());
+        let listed = |p: &TrainingPanel, dir: &Path| p.models.iter().any(|m| m.dir == dir);
+        assert!(listed(&panel, &done));
+        assert!(!listed(&panel, &half), "a folder missing its weights");
+        assert!(!listed(&panel, &busy), "a folder being written");
+        assert_eq!(panel.being_written.len(), 1);
+        assert_eq!(panel.being_written[0].0, busy);
+        assert_eq!(panel.being_written[0].1.pid, std::process::id());
+        drop(lock);
+        panel.refresh_models();
+        assert!(listed(&panel, &busy) && !listed(&panel, &half));
+        assert!(panel.being_written.is_empty());
+    }
 }
