@@ -1,6 +1,7 @@
 //! Unit tests of the MusicXML reader on small hand-written scores.
 
 use super::*;
+use crate::music::{Meter, Pitch, Ratio};
 
 /// A one-part partwise score around the given measures.
 fn score(measures: &str) -> String {
@@ -74,12 +75,13 @@ fn chords_take_the_top_note() {
         note('E', 4, 2, "<chord/>"),
     ) + &format!("<measure number=\"2\">{}</measure>", note('D', 4, 4, ""));
     let m = read(&score(&body));
-    assert_eq!(pitches(&m), [Some(67), Some(62)]);
-    assert_eq!(durations(&m), [q(2, 1), q(4, 1)]);
+    // The short first bar keeps its place: its missing half is a rest.
+    assert_eq!(pitches(&m), [Some(67), None, Some(62)]);
+    assert_eq!(durations(&m), [q(2, 1), q(2, 1), q(4, 1)]);
 }
 
 #[test]
-fn backup_and_forward_keep_other_voices_out() {
+fn backup_and_forward_place_the_voices() {
     let v = |n: u8| format!("<voice>{n}</voice>");
     let body = format!(
         "<measure number=\"1\">{}{}{}<forward><duration>1</duration><voice>1</voice></forward>\
@@ -90,9 +92,28 @@ fn backup_and_forward_keep_other_voices_out() {
         note('C', 3, 3, &v(2)),
         note('B', 2, 1, &v(2)),
     ) + &format!("<measure number=\"2\">{}</measure>", note('C', 5, 4, &v(1)));
+    // The top line: voice 2's B2 sounds where voice 1 rests.
     let m = read(&score(&body));
-    assert_eq!(pitches(&m), [Some(76), Some(74), None, Some(72)]);
+    assert_eq!(pitches(&m), [Some(76), Some(74), Some(47), Some(72)]);
     assert_eq!(durations(&m), [q(2, 1), q(1, 1), q(1, 1), q(4, 1)]);
+    // Voice 1 alone, as asked.
+    let options = ReadOptions {
+        voice: Some(1),
+        ..ReadOptions::default()
+    };
+    let one = parse(&score(&body), &options).unwrap();
+    assert_eq!(pitches(&one), [Some(76), Some(74), None, Some(72)]);
+    let two = ReadOptions {
+        voice: Some(2),
+        ..ReadOptions::default()
+    };
+    assert_eq!(pitches(&parse(&score(&body), &two).unwrap()), [Some(48), Some(47), None]);
+    let three = ReadOptions {
+        voice: Some(3),
+        ..ReadOptions::default()
+    };
+    let e = parse(&score(&body), &three).unwrap_err().to_string();
+    assert!(e.contains("no voice 3") && e.contains("are 1, 2"), "{e}");
 }
 
 #[test]
@@ -197,9 +218,12 @@ fn pickup_measures() {
         note('C', 5, 3, ""),
     );
     assert_eq!(read(&score(&body)).pickup, Ratio::ONE);
-    // Short first measure without the attribute.
+    // A short first measure without the attribute stays a bar: its missing beats rest.
     let body = body.replace(" implicit=\"yes\"", "");
-    assert_eq!(read(&score(&body)).pickup, Ratio::ONE);
+    let m = read(&score(&body));
+    assert_eq!(m.pickup, Ratio::ZERO);
+    assert_eq!(pitches(&m), [Some(67), None, Some(72)]);
+    assert_eq!(durations(&m), [q(1, 1), q(2, 1), q(3, 1)]);
     // A full first measure is no pickup.
     let body = format!(
         "<measure number=\"1\">{}{}</measure>",
