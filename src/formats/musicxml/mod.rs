@@ -36,6 +36,7 @@ mod attributes;
 mod directions;
 mod durations;
 mod guard;
+mod markup;
 mod measure;
 mod mxl;
 mod notes;
