@@ -174,7 +174,13 @@ mod tests {
         ]);
         let got: Vec<_> = notes
             .iter()
-            .map(|t| (t.onset.num(), t.note.pitch.map(|p| p.0), t.note.duration.num()))
+            .map(|t| {
+                (
+                    t.onset.num(),
+                    t.note.pitch.map(|p| p.0),
+                    t.note.duration.num(),
+                )
+            })
             .collect();
         assert_eq!(
             got,

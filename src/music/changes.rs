@@ -88,6 +88,24 @@ impl Melody {
         }
     }
 
+    /// The key signature (in fifths) and key in force at `at` (changes at `at` count).
+    pub fn key_at(&self, at: Ratio) -> (Option<i32>, Option<Key>) {
+        let probe = ChangeKind::Key {
+            signature: 0,
+            key: None,
+        };
+        let later = self
+            .changes
+            .iter()
+            .rev()
+            .filter(|c| c.at <= at)
+            .find(|c| same_sort(&c.kind, &probe));
+        match later.map(|c| c.kind) {
+            Some(ChangeKind::Key { signature, key }) => (Some(signature), key),
+            _ => (self.key_signature, self.key),
+        }
+    }
+
     /// The meter changes, in time order.
     pub fn meter_changes(&self) -> impl Iterator<Item = (Ratio, Meter)> + '_ {
         self.changes.iter().filter_map(|c| match c.kind {

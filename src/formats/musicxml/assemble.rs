@@ -102,7 +102,10 @@ impl PartData {
         let order = playback_order(&marks, max.saturating_add(1));
         Limits::check("measures after expanding repeats", order.len(), max)?;
         let Some(&first) = order.first() else {
-            return Err(Error::parse(Some(self.line), format!("the {} has no measures", self.name)));
+            return Err(Error::parse(
+                Some(self.line),
+                format!("the {} has no measures", self.name),
+            ));
         };
         let (pickup, first_length) = self.start(first);
         let mut melody = Melody {

@@ -28,10 +28,7 @@ impl Reader<'_, '_> {
         let sound = child(node, "sound");
         let tempo = sound
             .and_then(|s| valid(s.attribute("tempo")?.trim().parse().ok()?))
-            .or_else(|| {
-                children(node, "direction-type")
-                    .find_map(metronome)
-            });
+            .or_else(|| children(node, "direction-type").find_map(metronome));
         if let Some(t) = tempo {
             self.set_tempo(t, offset, data);
         }

@@ -69,9 +69,7 @@ impl Reader<'_, '_> {
             cursor.now += duration;
             cursor.last_onset
         };
-        if child(node, "cue").is_some()
-            || !duration.is_positive()
-            || child(node, "rest").is_some()
+        if child(node, "cue").is_some() || !duration.is_positive() || child(node, "rest").is_some()
         {
             return Ok(());
         }

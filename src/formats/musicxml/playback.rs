@@ -260,7 +260,11 @@ mod tests {
             ..Marks::default()
         };
         // 0 1(Fine) 2(D.C.): 0 1 2 0 1.
-        let marks = vec![Marks::default(), with(vec![Jump::Fine]), with(vec![Jump::DaCapo])];
+        let marks = vec![
+            Marks::default(),
+            with(vec![Jump::Fine]),
+            with(vec![Jump::DaCapo]),
+        ];
         assert_eq!(order(&marks), [0, 1, 2, 0, 1]);
         // 0 1(segno) 2(To Coda) 3(D.S.) 4(coda): 0 1 2 3 1 2 4.
         let marks = vec![

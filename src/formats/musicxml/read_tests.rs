@@ -107,7 +107,10 @@ fn backup_and_forward_place_the_voices() {
         voice: Some(2),
         ..ReadOptions::default()
     };
-    assert_eq!(pitches(&parse(&score(&body), &two).unwrap()), [Some(48), Some(47), None]);
+    assert_eq!(
+        pitches(&parse(&score(&body), &two).unwrap()),
+        [Some(48), Some(47), None]
+    );
     let three = ReadOptions {
         voice: Some(3),
         ..ReadOptions::default()

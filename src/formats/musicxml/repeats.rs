@@ -98,9 +98,7 @@ fn region_end(marks: &[Marks], start: usize) -> usize {
     let limit = next.map_or(marks.len(), |n| n);
     let stop = (start..limit).find(|&j| marks[j].ending_stop);
     let backward = (start..limit).find(|&j| marks[j].backward.is_some());
-    stop.or(backward)
-        .or(next.map(|n| n - 1))
-        .unwrap_or(start)
+    stop.or(backward).or(next.map(|n| n - 1)).unwrap_or(start)
 }
 
 fn regions(marks: &[Marks]) -> Vec<Region> {
@@ -123,7 +121,11 @@ fn regions(marks: &[Marks]) -> Vec<Region> {
         }
         let ordinal = out.iter().rev().take_while(|r| r.group == group).count();
         let numbers = if numbers.is_empty() {
-            vec![u32::try_from(ordinal + 1).unwrap_or(MAX_TIMES).min(MAX_TIMES)]
+            vec![
+                u32::try_from(ordinal + 1)
+                    .unwrap_or(MAX_TIMES)
+                    .min(MAX_TIMES),
+            ]
         } else {
             numbers.clone()
         };

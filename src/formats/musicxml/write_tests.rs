@@ -3,7 +3,7 @@
 use super::*;
 use crate::formats::ReadOptions;
 use crate::formats::musicxml::read::parse;
-use crate::music::Key;
+use crate::music::{Key, Meter, Mode};
 
 fn q(n: i64, d: i64) -> Ratio {
     Ratio::new(n, d)
