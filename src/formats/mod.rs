@@ -94,7 +94,7 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
         Format::Midi => single(midi::parse(&bytes, options)),
         Format::MusicXml => single(musicxml::parse_bytes(&bytes, options)),
         Format::Mxl => single(musicxml::parse_mxl(&bytes, options)),
-        Format::Abc => abc::parse_tunes(&text())
+        Format::Abc => abc::parse_tunes_with(&text(), options)
             .into_iter()
             .map(|t| TuneResult {
                 tune: Some(t.number),

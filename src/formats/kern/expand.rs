@@ -39,9 +39,9 @@ pub(super) fn lines(text: &str) -> Result<Vec<(usize, &str)>> {
         .rposition(|&(_, l)| l.split('\t').all(|t| t == "*-"))
         .unwrap_or(all.len());
     let mut sections: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
-    for k in first_label..trailer {
-        if is_label(all[k].1) {
-            let name = first_token(all[k].1).trim_end().trim_start_matches("*>");
+    for (k, &(_, text)) in all.iter().enumerate().take(trailer).skip(first_label) {
+        if is_label(text) {
+            let name = first_token(text).trim_end().trim_start_matches("*>");
             sections.push((name, k..k + 1));
         } else if let Some(last) = sections.last_mut() {
             last.1.end = k + 1;

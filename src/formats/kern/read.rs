@@ -349,12 +349,10 @@ impl Reader {
 
     fn pad_first_bar(&mut self, rest: Ratio) {
         self.first_bar_padded = true;
-        let mut voice = 0;
-        for layer in self.layers.iter_mut().flatten() {
+        for (voice, layer) in self.layers.iter_mut().flatten().enumerate() {
             self.notes.push((voice, layer.time, Note::rest(rest)));
             layer.time += rest;
             layer.open_tie = None;
-            voice += 1;
         }
     }
 

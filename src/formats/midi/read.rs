@@ -214,7 +214,7 @@ fn first_meter(meta: &Meta) -> Option<Meter> {
             ChangeKind::Meter(m) => Some(*m),
             _ => None,
         })
-        .last()
+        .next_back()
 }
 
 fn build_melody(notes: &[RawNote], ppq: u64, end_of_track: u64, meta: Meta) -> Melody {

@@ -83,7 +83,11 @@ impl<'a, 'i> Reader<'a, 'i> {
     /// The key as it sounds: the written signature moved by the transposition.
     pub(super) fn sounding_key(&self) -> Option<ChangeKind> {
         let (fifths, mode) = self.written_key?;
-        let signature = transpose_fifths(fifths, self.transpose);
+        let signature = if self.transpose == 0 {
+            fifths
+        } else {
+            transpose_fifths(fifths, self.transpose)
+        };
         let key = mode.map(|m| Key::from_signature(signature, m));
         Some(ChangeKind::Key { signature, key })
     }
