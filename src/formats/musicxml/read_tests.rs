@@ -417,3 +417,90 @@ fn truncated_and_random_input_never_panics() {
         let _ = parse(&mixed, &ReadOptions::default());
     }
 }
+
+// Issue 26's MusicXML defects, one small score each.
+
+#[test]
+fn a_part_written_in_voice_2_reads_its_notes_and_voice_2_fills_voice_1_rests() {
+    // Voice 1 holds only a rest; the notes are all in voice 2, over two bars.
+    let body = format!(
+        "<measure number=\"1\">{}{}<backup><duration>4</duration></backup>{}{}</measure>\
+         <measure number=\"2\">{}</measure>",
+        attrs(1, FOUR_FOUR),
+        rest(4, "<voice>1</voice>"),
+        note('C', 5, 2, "<voice>2</voice>"),
+        note('D', 5, 2, "<voice>2</voice>"),
+        note('E', 5, 4, "<voice>2</voice>"),
+    );
+    assert_eq!(
+        pitches(&read(&score(&body))),
+        [Some(72), Some(74), Some(76)]
+    );
+    // Voice 1 rests on beats 3-4, where voice 2 sounds.
+    let body = format!(
+        "<measure number=\"1\">{}{}{}<backup><duration>4</duration></backup>{}{}</measure>",
+        attrs(1, FOUR_FOUR),
+        note('G', 5, 2, "<voice>1</voice>"),
+        rest(2, "<voice>1</voice>"),
+        note('C', 4, 2, "<voice>2</voice>"),
+        note('E', 4, 2, "<voice>2</voice>"),
+    );
+    let m = read(&score(&body));
+    assert_eq!(pitches(&m), [Some(79), Some(64)]);
+    let v1 = ReadOptions {
+        voice: Some(1),
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        pitches(&parse(&score(&body), &v1).unwrap()),
+        [Some(79), None]
+    );
+}
+
+#[test]
+fn a_second_transpose_applies_from_where_it_is_written() {
+    // E-flat clarinet (+3) then B-flat clarinet (-2): written C5 sounds 75, then 70.
+    let tr = |chromatic: i32, diatonic: i32| {
+        format!(
+            "<attributes><transpose><diatonic>{diatonic}</diatonic>\
+             <chromatic>{chromatic}</chromatic></transpose></attributes>"
+        )
+    };
+    let body = format!(
+        "<measure number=\"1\">{}{}{}</measure><measure number=\"2\">{}{}</measure>",
+        attrs(1, FOUR_FOUR),
+        tr(3, 2),
+        note('C', 5, 4, ""),
+        tr(-2, -1),
+        note('C', 5, 4, ""),
+    );
+    assert_eq!(pitches(&read(&score(&body))), [Some(75), Some(70)]);
+}
+
+#[test]
+fn unpitched_notes_are_counted_rests_and_an_unpitched_part_is_an_error() {
+    let drum = "<note><unpitched><display-step>E</display-step><display-octave>4\
+                </display-octave></unpitched><duration>1</duration></note>";
+    let body = format!(
+        "<measure number=\"1\">{}{}{drum}{}{}</measure>",
+        attrs(1, FOUR_FOUR),
+        note('C', 5, 1, ""),
+        note('D', 5, 1, ""),
+        note('E', 5, 1, ""),
+    );
+    let m = read(&score(&body));
+    assert_eq!(pitches(&m), [Some(72), None, Some(74), Some(76)]);
+    assert!(
+        m.source.warnings.iter().any(|w| w.contains("1 unpitched")),
+        "{:?}",
+        m.source.warnings
+    );
+    let body = format!(
+        "<measure number=\"1\">{}{drum}{drum}{drum}{drum}</measure>",
+        attrs(1, FOUR_FOUR)
+    );
+    let e = parse(&score(&body), &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only unpitched"), "{e}");
+}
