@@ -125,7 +125,7 @@ impl<'a> BarCursor<'a> {
     }
 
     fn past_limit(&self) -> bool {
-        self.grid.bar_of(self.now) > Limits::DEFAULT.max_bars
+        self.grid.bar_of(self.now) >= Limits::DEFAULT.max_bars
     }
 
     /// Writable pieces of `d`, with the bar lines and changes that fall inside it.
