@@ -44,6 +44,9 @@ pub fn convert(args: ConvertArgs) -> Result<()> {
         );
     }
     let mut melody = formats::read_melody(&args.input, &options)?;
+    for warning in &melody.source.warnings {
+        eprintln!("warning: {} ({})", warning, args.input.display());
+    }
     if args.transpose_to_c {
         let shift = transposition_to_c_or_a(&melody)
             .with_context(|| format!("{} has no notes to find a key", args.input.display()))?;

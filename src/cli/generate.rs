@@ -122,6 +122,9 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
         (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,
         (None, None) => lstmuse::Melody::new(),
     };
+    for warning in &primer.source.warnings {
+        eprintln!("warning: {warning} (the primer)");
+    }
     let bound = ModelRef::new(&artifact, &device.device);
     let results = match args.fill_bars {
         Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config)?,

@@ -89,6 +89,9 @@ pub fn render(args: RenderArgs) -> Result<()> {
         voice: args.part_voice,
     };
     let melody = formats::read_melody(&args.input, &options)?;
+    for warning in &melody.source.warnings {
+        eprintln!("warning: {} ({})", warning, args.input.display());
+    }
     let soundfont = match &args.soundfont {
         Some(path) => Some(SoundFontVoice::new(
             std::sync::Arc::new(SoundFont::load(path)?),

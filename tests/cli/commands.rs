@@ -200,6 +200,22 @@ fn convert_never_writes_an_empty_melody_and_reads_the_voice_asked_for() {
         assert!(err.contains(name) && err.contains(says), "{name}: {err}");
         assert!(!out.exists(), "{name}: nothing is written");
     }
+    // One unpitched note among pitched ones: a rest, and a warning that counts it.
+    let mixed = xml.replacen(
+        drum,
+        "<note><pitch><step>C</step><octave>5</octave></pitch><duration>1</duration></note>",
+        3,
+    );
+    let input = dir.path().join("mixed.musicxml");
+    std::fs::write(&input, mixed).unwrap();
+    let out = dir.path().join("mixed.krn");
+    let o = lstmuse(&["convert", input.to_str().unwrap(), out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning: 1 unpitched (percussion) note of the"),
+        "{err}"
+    );
     let abc = dir.path().join("two.abc");
     std::fs::write(
         &abc,
