@@ -73,6 +73,20 @@ fn count(text: &str, low: usize, high: usize) -> Result<usize, String> {
     Err(format!("{text:?} is not a whole number"))
 }
 
+/// The most voices a part may have that `--voice` can name.
+const MAX_VOICE: usize = 64;
+
+/// A voice of a part, numbered from 1 as the file numbers it.
+pub fn voice(text: &str) -> Result<usize, String> {
+    count(text, 1, MAX_VOICE).map_err(|e| {
+        if text.trim() == "0" {
+            "voices are numbered from 1 (0 is not a voice; --part counts parts from 0)".into()
+        } else {
+            e
+        }
+    })
+}
+
 /// `--temperature`: 0 (always the most likely symbol) to 100.
 pub fn temperature(text: &str) -> Result<f32, String> {
     within(text, (0.0, false), (MAX_TEMPERATURE, false)).map(|v| v as f32)

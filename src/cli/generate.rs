@@ -26,9 +26,14 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub tune: Option<u32>,
     /// Kern spine, MIDI track or MusicXML part of the primer file (0-based; default: the
-    /// top voice).
+    /// first MusicXML part, the first MIDI track with notes, the rightmost kern spine).
     #[arg(long, requires = "primer")]
     pub part: Option<usize>,
+    /// The voice of that part, numbered from 1 as the file numbers it (MusicXML
+    /// `<voice>`, kern sub-spine, MIDI channel, ABC `V:`); default: the highest sounding
+    /// line across all its voices.
+    #[arg(long, alias = "part-voice", requires = "primer", value_parser = args::voice)]
+    pub voice: Option<usize>,
     /// Rewrite bars A to B (inclusive, 1-based; bar 1 is the first full bar) of the primer
     /// file, conditioned on the notes before and after them; the rest stays as it is.
     #[arg(long, value_name = "A-B", requires = "primer", value_parser = parse_bar_range)]
@@ -186,11 +191,15 @@ pub fn run_generate(args: GenerateArgs) -> Result<()> {
             &lstmuse::formats::ReadOptions {
                 tune: args.tune,
                 part: args.part,
+                voice: args.voice,
             },
         )?,
         (None, Some(t)) => lstmuse::sampling::primer_from_text(t)?,
         (None, None) => lstmuse::Melody::new(),
     };
+    for warning in &primer.source.warnings {
+        eprintln!("warning: {warning} (the primer)");
+    }
     let bound = ModelRef::new(&artifact, &device.device);
     let results = match args.fill_bars {
         Some(bars) => lstmuse::sampling::fill(bound, &primer, bar_span(&primer, bars)?, &config),

@@ -74,11 +74,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn convert_still_takes_voice_for_the_part() {
-        let cli = Cli::parse_from(["lstmuse", "convert", "a.krn", "b.mid", "--voice", "1"]);
+    fn convert_takes_a_part_and_a_voice() {
+        let cli = Cli::parse_from([
+            "lstmuse", "convert", "a.krn", "b.mid", "--part", "1", "--voice", "2",
+        ]);
         let Some(Command::Convert(args)) = cli.command else {
             panic!("not a convert command");
         };
-        assert_eq!(args.part, Some(1));
+        assert_eq!((args.part, args.voice), (Some(1), Some(2)));
+        let cli = Cli::parse_from(["lstmuse", "convert", "a.krn", "b.mid", "--part-voice", "3"]);
+        let Some(Command::Convert(args)) = cli.command else {
+            panic!("not a convert command");
+        };
+        assert_eq!(args.voice, Some(3));
+        let zero = Cli::try_parse_from(["lstmuse", "convert", "a.krn", "b.mid", "--voice", "0"]);
+        let e = zero.unwrap_err().to_string();
+        assert!(e.contains("numbered from 1"), "{e}");
     }
 }

@@ -32,9 +32,15 @@ pub struct RenderArgs {
     /// ABC: the tune with reference number X:N (default: the first tune).
     #[arg(long)]
     pub tune: Option<u32>,
-    /// Kern spine, MIDI track or MusicXML part to read (0-based; default: the top voice).
+    /// Kern spine, MIDI track or MusicXML part to read (0-based; default: the first
+    /// MusicXML part, the first MIDI track with notes, the rightmost kern spine).
     #[arg(long)]
     pub part: Option<usize>,
+    /// The voice of that part to play, numbered from 1 as the file numbers it (MusicXML
+    /// `<voice>`, kern sub-spine, MIDI channel, ABC `V:`); default: the highest sounding
+    /// line across all its voices. (`--voice` picks the synth voice here.)
+    #[arg(long, value_parser = args::voice)]
+    pub part_voice: Option<usize>,
     /// Add a metronome click on every beat.
     #[arg(long)]
     pub metronome: bool,
@@ -80,8 +86,12 @@ pub fn render(args: RenderArgs) -> Result<()> {
     let options = ReadOptions {
         tune: args.tune,
         part: args.part,
+        voice: args.part_voice,
     };
     let melody = formats::read_melody(&args.input, &options)?;
+    for warning in &melody.source.warnings {
+        eprintln!("warning: {} ({})", warning, args.input.display());
+    }
     let soundfont = match &args.soundfont {
         Some(path) => Some(SoundFontVoice::new(
             std::sync::Arc::new(SoundFont::load(path)?),

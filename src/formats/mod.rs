@@ -2,6 +2,7 @@
 
 pub mod abc;
 pub mod kern;
+mod line;
 pub mod midi;
 pub mod musicxml;
 
@@ -42,17 +43,25 @@ impl Format {
     }
 }
 
-/// Which tune or part to read from a file that holds several.
+/// Which tune, part and voice to read from a file that holds several.
+///
+/// By default the melody is the highest sounding line of the part across all its voices
+/// (chords give their top note; a note that starts under a higher sounding one is left
+/// out), as a notation program shows the top line. `voice` picks one voice instead.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// ABC: the tune whose reference number is `X:tune` (default: the first tune).
     pub tune: Option<u32>,
     /// The part, 0-based. Kern: the `**kern` spine (0 = leftmost; default: the top
-    /// voice, the rightmost spine). MIDI: the track (default: the first track with
-    /// notes). MusicXML: the part (default: the first part).
+    /// staff, the rightmost spine). MIDI: the track (default: the first track with
+    /// pitched notes). MusicXML: the part (default: the first part). ABC has one part.
     pub part: Option<usize>,
+    /// The voice of the part, 1-based, as the file numbers it. MusicXML: `<voice>N`.
+    /// Kern: the N-th sub-spine of a split spine (1 = leftmost; where the spine is not
+    /// split, voice 1 is the spine). MIDI: channel N (1–16). ABC: the voice `V:N`, or
+    /// else the N-th voice declared. Default: the top line across all voices.
+    pub voice: Option<usize>,
 }
-
 /// One tune read from a file: its number in the file (ABC `X:`), its first line, and
 /// the melody or the reason it could not be read.
 #[derive(Debug)]
@@ -85,7 +94,7 @@ pub fn read_tunes(path: &Path, options: &ReadOptions) -> Result<Vec<TuneResult>>
         Format::Midi => single(midi::parse(&bytes, options)),
         Format::MusicXml => single(musicxml::parse_bytes(&bytes, options)),
         Format::Mxl => single(musicxml::parse_mxl(&bytes, options)),
-        Format::Abc => abc::parse_tunes(&text())
+        Format::Abc => abc::parse_tunes_with(&text(), options)
             .into_iter()
             .map(|t| TuneResult {
                 tune: Some(t.number),

@@ -374,7 +374,7 @@ mod tests {
             .into_iter()
             .filter_map(Command::shortcut)
             .collect();
-        assert_eq!(all.len(), 29);
+        assert_eq!(all.len(), 30);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);

@@ -237,6 +237,8 @@ impl Document {
             key: self.key,
             key_signature: self.key.map(Key::signature_fifths),
             tempo_qpm: None,
+            // The roll is one meter's grid: a seed's later changes stay with its file.
+            changes: Vec::new(),
             pickup: step * Ratio::new(i64::from(pickup), 1),
             notes,
             source: Default::default(),

@@ -1,5 +1,6 @@
 //! Notes, rests and melodies: a monophonic line with meter, key, tempo and source.
 
+use super::changes::{Change, ChangeKind};
 use super::key::{Key, KeyProfile, Mode, all_major_minor_keys, estimate_key};
 use super::pitch::Pitch;
 use super::ratio::Ratio;
@@ -123,6 +124,10 @@ pub struct Source {
     pub tune: Option<u32>,
     /// The line where the tune starts.
     pub line: Option<usize>,
+    /// What the reader had to change to make one melody of it ("3 unpitched
+    /// (percussion) notes read as rests"), for the user to see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A monophonic melody: notes and rests in order, with its metadata.
@@ -138,6 +143,10 @@ pub struct Melody {
     pub key_signature: Option<i32>,
     /// Tempo in quarter notes per minute, if given.
     pub tempo_qpm: Option<f64>,
+    /// Meter, key and tempo changes after the start, in time order (the fields above
+    /// hold the values at the start). See [`Melody::set_from`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
     /// Length of an incomplete first bar (anacrusis), zero if the melody starts on a downbeat.
     pub pickup: Ratio,
     /// The notes and rests.
@@ -224,6 +233,14 @@ impl Melody {
         if let Some(f) = m.key_signature {
             m.key_signature = Some(transpose_fifths(f, semitones));
         }
+        for c in &mut m.changes {
+            if let ChangeKind::Key { signature, key } = &mut c.kind {
+                *signature = transpose_fifths(*signature, semitones);
+                *key = key.map(|k| {
+                    Key::from_signature(transpose_fifths(k.signature_fifths(), semitones), k.mode)
+                });
+            }
+        }
         m
     }
 
@@ -248,6 +265,7 @@ impl Melody {
         if end < at {
             m.notes.push(Note::rest(at - end));
         }
+        m.changes.retain(|c| c.at < at);
         m
     }
 
@@ -273,7 +291,7 @@ impl Melody {
 }
 
 /// The signature (in fifths, −6…+6 preferred) after moving a key by `semitones`.
-fn transpose_fifths(fifths: i32, semitones: i32) -> i32 {
+pub fn transpose_fifths(fifths: i32, semitones: i32) -> i32 {
     // One semitone up is 7 fifths up.
     let f = (fifths + 7 * semitones).rem_euclid(12);
     if f > 6 { f - 12 } else { f }

@@ -277,3 +277,78 @@ fn jam_fills_the_empty_phrases_and_keeps_the_calls() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A file without a pitched note is an error (exit 1) naming what is missing, never an
+/// empty melody with exit 0; `--voice` picks an ABC voice, and an unknown one is an error.
+#[test]
+fn convert_never_writes_an_empty_melody_and_reads_the_voice_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let drum = "<note><unpitched><display-step>E</display-step><display-octave>4\
+                </display-octave></unpitched><duration>1</duration></note>";
+    let xml = format!(
+        "<?xml version=\"1.0\"?>\n<score-partwise version=\"4.0\"><part-list><score-part \
+         id=\"P1\"><part-name>Drums</part-name></score-part></part-list><part id=\"P1\">\
+         <measure number=\"1\"><attributes><divisions>1</divisions><time><beats>4</beats>\
+         <beat-type>4</beat-type></time></attributes>{drum}{drum}{drum}{drum}</measure>\
+         </part></score-partwise>\n"
+    );
+    let cases = [
+        ("drums.musicxml", xml.as_str(), "unpitched"),
+        ("rests.abc", "X:1\nL:1/4\nK:C\nz4 | z4 |]\n", "no notes"),
+        ("rests.krn", "**kern\n*M4/4\n=1\n1r\n==\n*-\n", "no notes"),
+    ];
+    for (name, text, says) in cases {
+        let input = dir.path().join(name);
+        std::fs::write(&input, text).unwrap();
+        let out = dir.path().join(format!("{name}.mid"));
+        let o = lstmuse(&["convert", input.to_str().unwrap(), out.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(says), "{name}: {err}");
+        assert!(!out.exists(), "{name}: nothing is written");
+    }
+    // One unpitched note among pitched ones: a rest, and a warning that counts it.
+    let mixed = xml.replacen(
+        drum,
+        "<note><pitch><step>C</step><octave>5</octave></pitch><duration>1</duration></note>",
+        3,
+    );
+    let input = dir.path().join("mixed.musicxml");
+    std::fs::write(&input, mixed).unwrap();
+    let out = dir.path().join("mixed.krn");
+    let o = lstmuse(&["convert", input.to_str().unwrap(), out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning: 1 unpitched (percussion) note of the"),
+        "{err}"
+    );
+    let abc = dir.path().join("two.abc");
+    std::fs::write(
+        &abc,
+        "X:1\nL:1/4\nV:S\nV:B\nK:C\n[V:S] c d e f |]\n[V:B] C, D, E, F, |]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("bass.krn");
+    let o = lstmuse(&[
+        "convert",
+        abc.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--voice",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bass = lstmuse::formats::read_melody(&out, &Default::default()).unwrap();
+    let pitches: Vec<u8> = bass.sounding().map(|n| n.pitch.unwrap().midi()).collect();
+    assert_eq!(pitches, [48, 50, 52, 53]);
+    let o = lstmuse(&[
+        "convert",
+        abc.to_str().unwrap(),
+        "/tmp/x.krn",
+        "--voice",
+        "3",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no voice 3") && err.contains("S, B"), "{err}");
+}

@@ -171,6 +171,8 @@ fn two_voice_fixture_reads_the_top_voice() {
     // The repeat plays bars 1–4 twice; the <forward> leaves a quarter rest between.
     want.push((None, q(1, 1)));
     want.extend(once.iter().map(|&(p, d)| (Some(p), d)));
+    // The last bar ends with the same <forward>: a rest to its end.
+    want.push((None, q(1, 1)));
     assert_eq!(shape(&m), want);
     assert_eq!(m.pickup, Ratio::ZERO);
     let flute = musicxml::parse(

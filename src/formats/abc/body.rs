@@ -3,12 +3,12 @@
 
 use super::header::{self, KeySpec};
 use super::lex::{
-    WrittenPitch, find, is_length_char, read_length, read_number, read_pitch, skip_decoration,
-    skip_past, small_number,
+    WrittenPitch, is_length_char, read_length, read_number, read_pitch, skip_decoration, skip_past,
+    small_number,
 };
 use crate::error::{Error, Result};
 use crate::formats::echo;
-use crate::music::{Meter, Ratio, STEP_PITCH_CLASSES};
+use crate::music::{ChangeKind, Meter, Ratio, STEP_PITCH_CLASSES};
 
 /// The longest single written event we accept, in quarter notes.
 const MAX_DURATION: i64 = 4096;
@@ -40,6 +40,8 @@ pub(super) enum Item {
     },
     /// The start of an ending (`[1`, `|2`, `[1,3`): bit `n` is set for pass `n`.
     Ending(u64),
+    /// A meter, key or tempo field in the body (`M:`, `K:`, `Q:`), as it sounds.
+    Change(ChangeKind),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -51,7 +53,7 @@ struct Tuplet {
 /// The tied note a following note may continue (step, octave, alteration).
 type TiedFrom = Option<(u8, i32, i8)>;
 
-/// Reads the body of one tune, line by line, keeping the state of the first voice.
+/// Reads the body of one voice of a tune, line by line.
 #[derive(Debug)]
 pub(super) struct Body {
     /// The items read so far.
@@ -65,8 +67,10 @@ pub(super) struct Body {
     broken_next: Option<Ratio>,
     tied_from: TiedFrom,
     overlay: bool,
-    first_voice: Option<String>,
-    active: bool,
+    /// Semitones from written to sounding pitch (`transpose=` in `K:` or `V:`).
+    transpose: i32,
+    /// An inline `[V:…]` was read: the voice to go on with.
+    switch_to: Option<String>,
 }
 
 fn parse_error(line: usize, message: impl Into<String>) -> Error {
@@ -74,8 +78,8 @@ fn parse_error(line: usize, message: impl Into<String>) -> Error {
 }
 
 impl Body {
-    /// A body with the header's unit length, meter, key and first declared voice.
-    pub fn new(unit: Ratio, meter: Option<Meter>, key: &KeySpec, voice: Option<String>) -> Body {
+    /// A body with the header's unit length, meter and key, and a transposition.
+    pub fn new(unit: Ratio, meter: Option<Meter>, key: &KeySpec, transpose: i32) -> Body {
         Body {
             items: Vec::new(),
             unit,
@@ -87,69 +91,74 @@ impl Body {
             broken_next: None,
             tied_from: None,
             overlay: false,
-            first_voice: voice,
-            active: true,
+            transpose,
+            switch_to: None,
         }
     }
 
-    /// Applies a field line or inline field (`K:`, `L:`, `M:`, `V:`); others are ignored.
+    /// Sets the transposition from here on.
+    pub fn set_transpose(&mut self, semitones: i32) {
+        self.transpose = semitones;
+    }
+
+    /// Whether a note or rest has been read.
+    pub fn has_events(&self) -> bool {
+        self.items.iter().any(|i| matches!(i, Item::Event(_)))
+    }
+
+    /// Applies a field line or inline field (`K:`, `L:`, `M:`, `Q:`; `V:` asks the tune
+    /// to switch voices); others are ignored.
     pub fn field(&mut self, name: u8, value: &str, line: usize) -> Result<()> {
         let value = header::field_value(value);
-        if name == b'V' {
-            self.switch_voice(value);
-            return Ok(());
-        }
-        if !self.active {
-            return Ok(());
-        }
         match name {
+            b'V' => self.switch_to = Some(value.to_string()),
             b'K' => {
                 let spec = header::parse_key(value).map_err(|m| parse_error(line, m))?;
                 self.key = spec.alters;
                 if let Some(o) = spec.octave {
                     self.octave_shift = o;
                 }
+                if let Some(t) = spec.transpose {
+                    self.transpose = t;
+                }
                 self.bar_accidentals.clear();
+                if let Some(kind) = spec.sounding(self.transpose) {
+                    self.items.push(Item::Change(kind));
+                }
             }
             b'L' => {
                 self.unit = header::parse_unit(value).ok_or_else(|| {
                     parse_error(line, format!("invalid unit length L:{}", echo(value)))
                 })?;
             }
-            b'M' => self.meter = header::parse_meter(value),
+            b'M' => {
+                self.meter = header::parse_meter(value);
+                if let Some(m) = self.meter {
+                    self.items.push(Item::Change(ChangeKind::Meter(m)));
+                }
+            }
+            b'Q' => {
+                if let Some(q) = header::parse_tempo(value, self.unit) {
+                    self.items.push(Item::Change(ChangeKind::Tempo(q)));
+                }
+            }
             _ => {}
         }
         Ok(())
     }
 
-    /// `V:id`: only the first voice is read; the others are skipped.
-    fn switch_voice(&mut self, value: &str) {
-        let id = value.split_whitespace().next().unwrap_or("").to_string();
-        match &self.first_voice {
-            Some(first) => self.active = *first == id,
-            None if self.items.iter().any(|i| matches!(i, Item::Event(_))) => {
-                // Notes came before any `V:`: they are the first voice.
-                self.first_voice = Some(String::new());
-                self.active = false;
-            }
-            None => {
-                self.first_voice = Some(id);
-                self.active = true;
-            }
-        }
-    }
-
-    /// Reads one music line.
-    pub fn music_line(&mut self, text: &str, line: usize) -> Result<()> {
+    /// Reads a music line from byte `from`; stops after an inline `[V:…]` and returns
+    /// where to go on and the voice to go on with.
+    pub fn music_line(
+        &mut self,
+        text: &str,
+        from: usize,
+        line: usize,
+    ) -> Result<Option<(usize, String)>> {
         let b = text.as_bytes();
-        let mut i = 0;
+        let mut i = from;
         while i < b.len() {
-            if !self.active {
-                match find(b, i, b"[V:") {
-                    Some(k) => i = k,
-                    None => return Ok(()),
-                }
-            } else if self.overlay && !is_bar_char(b[i]) {
+            if self.overlay && !is_bar_char(b[i]) {
                 // `&` voice overlay: skip to the bar line.
                 i = b[i..]
                     .iter()
@@ -158,8 +167,11 @@ impl Body {
                 continue;
             }
             i = self.token(text, i, line)?;
+            if let Some(id) = self.switch_to.take() {
+                return Ok(Some((i, id)));
+            }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Reads the token at `i` and returns the index after it.
@@ -236,11 +248,18 @@ impl Body {
         let midi = 12 * (p.octave + 1 + self.octave_shift)
             + STEP_PITCH_CLASSES[usize::from(p.step % 7)]
             + i32::from(alter);
-        let pitch = u8::try_from(midi)
-            .ok()
-            .filter(|&m| m <= 127)
-            .ok_or_else(|| parse_error(line, "note outside the MIDI range"))?;
-        Ok((pitch, alter))
+        if !(0..=127).contains(&midi) {
+            return Err(parse_error(line, "note outside the MIDI range"));
+        }
+        // The sounding pitch; a transposition past the MIDI range folds back by octaves.
+        let mut sounding = midi + self.transpose;
+        while sounding < 0 {
+            sounding += 12;
+        }
+        while sounding > 127 {
+            sounding -= 12;
+        }
+        Ok((u8::try_from(sounding).unwrap_or(127), alter))
     }
 
     /// Adds a note or rest of `length` unit lengths, applying tuplet and broken rhythm.

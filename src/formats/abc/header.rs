@@ -1,7 +1,7 @@
 //! Header field values: `M:` meters, `L:` unit lengths, `Q:` tempos and `K:` keys.
 
 use crate::formats::echo;
-use crate::music::{Key, Meter, Mode, PitchName, Ratio};
+use crate::music::{ChangeKind, Key, Meter, Mode, PitchName, Ratio, transpose_fifths};
 
 /// The longest unit length or multiplier we accept in a numeric field.
 const MAX_FIELD_NUMBER: i64 = 10_000;
@@ -151,6 +151,8 @@ pub(super) struct KeySpec {
     pub choice: KeyChoice,
     /// An `octave=` shift, in octaves, when given.
     pub octave: Option<i32>,
+    /// A `transpose=` shift from written to sounding pitch, in semitones, when given.
+    pub transpose: Option<i32>,
 }
 
 impl KeySpec {
@@ -161,7 +163,28 @@ impl KeySpec {
             fifths: None,
             choice: KeyChoice::Unknown,
             octave: None,
+            transpose: None,
         }
+    }
+
+    /// The key as it sounds `transpose` semitones away from where it is written, as a
+    /// change (`None` without a signature).
+    pub fn sounding(&self, transpose: i32) -> Option<ChangeKind> {
+        let fifths = self.fifths?;
+        let signature = if transpose == 0 {
+            fifths
+        } else {
+            transpose_fifths(fifths, transpose)
+        };
+        let key = match self.choice {
+            KeyChoice::Stated(k) if transpose == 0 => Some(k),
+            KeyChoice::Stated(k) => {
+                let fifths = transpose_fifths(k.signature_fifths(), transpose);
+                Some(Key::from_signature(fifths, k.mode))
+            }
+            _ => None,
+        };
+        Some(ChangeKind::Key { signature, key })
     }
 }
 
@@ -303,7 +326,19 @@ fn tonic_spec(tonic: PitchName, word: &str) -> Result<KeySpec, String> {
             None => KeyChoice::Signature(fifths),
         },
         octave: None,
+        transpose: None,
     })
+}
+
+/// A `V:` value: the voice's id and its `transpose=`, when given.
+pub(super) fn voice_field(value: &str) -> (String, Option<i32>) {
+    let mut tokens = value.split_whitespace();
+    let id = tokens.next().unwrap_or("").to_string();
+    let transpose = tokens
+        .find_map(|t| t.strip_prefix("transpose="))
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(|t| t.clamp(-48, 48));
+    (id, transpose)
 }
 
 /// Applies one token after the tonic: an accidental (`^f`, `_b`, `=c`) or a property
@@ -311,6 +346,10 @@ fn tonic_spec(tonic: PitchName, word: &str) -> Result<KeySpec, String> {
 fn apply_key_token(spec: &mut KeySpec, token: &str) {
     if let Some(v) = token.strip_prefix("octave=") {
         spec.octave = v.parse::<i32>().ok().map(|o| o.clamp(-4, 4));
+        return;
+    }
+    if let Some(v) = token.strip_prefix("transpose=") {
+        spec.transpose = v.parse::<i32>().ok().map(|t| t.clamp(-48, 48));
         return;
     }
     let marks = token.chars().take_while(|c| "^_=".contains(*c)).count();
@@ -389,6 +428,7 @@ mod tests {
         let d = parse_key("D =c ^g").unwrap();
         assert_eq!(d.alters, [0, 0, 0, 1, 1, 0, 0]);
         assert_eq!(parse_key("C octave=-1").unwrap().octave, Some(-1));
+        assert_eq!(parse_key("D transpose=-2").unwrap().transpose, Some(-2));
         assert!(parse_key("Xyz").is_err());
         assert!(parse_key("Gfoo").is_err());
         assert_eq!(signature_alters(-7), [-1; 7]);

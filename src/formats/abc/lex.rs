@@ -21,14 +21,6 @@ pub(super) fn is_length_char(c: u8) -> bool {
     c.is_ascii_digit() || c == b'/'
 }
 
-/// The position of `needle` at or after `from`.
-pub(super) fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|k| from + k)
-}
-
 /// The index after the next `delim` at or after `from`, or the end of the line.
 pub(super) fn skip_past(b: &[u8], from: usize, delim: u8) -> usize {
     b.get(from..)

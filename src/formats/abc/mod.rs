@@ -12,15 +12,20 @@
 //! estimated from the notes. A stated mode (`K:Em`, `K:Dmix`) is used as written.
 
 mod body;
+mod build;
 mod header;
 mod lex;
 mod repeats;
 #[cfg(test)]
 mod tests;
 mod tune;
+#[cfg(test)]
+mod voice_tests;
+mod voices;
 mod writer;
 
 use crate::error::{Error, Result};
+use crate::formats::ReadOptions;
 use crate::music::Melody;
 pub use writer::write;
 
@@ -42,10 +47,16 @@ pub struct AbcTune {
 /// A file without any `X:` but with a `K:` is read as one tune; a file with neither
 /// gives one error entry.
 pub fn parse_tunes(text: &str) -> Vec<AbcTune> {
+    parse_tunes_with(text, &ReadOptions::default())
+}
+
+/// Parses every tune of an ABC file, reading the voice `options.voice` of each (its
+/// `V:` id, else its place among the tune's voices; default: the top line of all).
+pub fn parse_tunes_with(text: &str, options: &ReadOptions) -> Vec<AbcTune> {
     let lines = split_lines(text);
     let first_x = lines.iter().position(|&(_, l)| is_tune_start(l));
     let Some(first_x) = first_x else {
-        return vec![headerless_tune(&lines)];
+        return vec![headerless_tune(&lines, options)];
     };
     let mut defaults = tune::Header::default();
     for &(line, text) in &lines[..first_x] {
@@ -67,7 +78,7 @@ pub fn parse_tunes(text: &str) -> Vec<AbcTune> {
             .position(|&(_, l)| l.trim().is_empty() || is_tune_start(l))
             .map_or(lines.len(), |p| k + 1 + p);
         let number = tune_number(&text[2..]).unwrap_or_else(|| ordinal(tunes.len()));
-        let melody = tune::parse_tune(line, &lines[k + 1..end], &defaults);
+        let melody = tune::parse_tune(line, &lines[k + 1..end], &defaults, options.voice);
         tunes.push(AbcTune {
             number,
             line,
@@ -79,10 +90,10 @@ pub fn parse_tunes(text: &str) -> Vec<AbcTune> {
 }
 
 /// A file without `X:`: one tune if it has a `K:` line, else an error entry.
-fn headerless_tune(lines: &[(usize, &str)]) -> AbcTune {
+fn headerless_tune(lines: &[(usize, &str)], options: &ReadOptions) -> AbcTune {
     let has_key = lines.iter().any(|&(_, l)| l.starts_with("K:"));
     let melody = if has_key {
-        tune::parse_tune(1, lines, &tune::Header::default())
+        tune::parse_tune(1, lines, &tune::Header::default(), options.voice)
     } else {
         Err(Error::parse(
             Some(1),

@@ -7,13 +7,13 @@
 //! does not name the current pass is skipped up to the next ending, `:|`, `|:`, `||`
 //! or `|]`. After the last ending has been played, a `||` or `|]` closes the section.
 
-use super::body::{Item, Written};
+use super::body::Item;
 use crate::error::Result;
 use crate::limits::Limits;
 
-/// The written events in playing order, at most `max_events` of them (else an
-/// [`Error::Limit`](crate::Error::Limit)). Linear in the items times the passes.
-pub(super) fn expand(items: &[Item], max_events: usize) -> Result<Vec<&Written>> {
+/// The written events and changes in playing order, at most `max_events` of them (else
+/// an [`Error::Limit`](crate::Error::Limit)). Linear in the items times the passes.
+pub(super) fn expand(items: &[Item], max_events: usize) -> Result<Vec<&Item>> {
     let mut out = Vec::with_capacity(items.len().min(max_events));
     let mut state = State {
         section: 0,
@@ -27,7 +27,7 @@ pub(super) fn expand(items: &[Item], max_events: usize) -> Result<Vec<&Written>>
     while pos < items.len() && budget > 0 {
         budget -= 1;
         pos = match &items[pos] {
-            Item::Event(w) => {
+            item @ (Item::Event(_) | Item::Change(_)) => {
                 if out.len() == max_events {
                     Limits::check(
                         "notes and rests after expanding repeats",
@@ -35,7 +35,7 @@ pub(super) fn expand(items: &[Item], max_events: usize) -> Result<Vec<&Written>>
                         max_events,
                     )?;
                 }
-                out.push(w);
+                out.push(item);
                 pos + 1
             }
             Item::Bar {

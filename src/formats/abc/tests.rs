@@ -206,18 +206,20 @@ fn comments_continuations_and_lyrics() {
 }
 
 #[test]
-fn only_the_first_voice_is_read() {
+fn voices_give_their_top_line_and_overlays_are_left_out() {
     let body = "V:1\nCD EF |\nV:2\nC,D, E,F, |\nV:1\nGA Bc |]\n[V:2] E,4 |";
     let m = tune_with("V:1 clef=treble\nV:2 clef=bass\nK:C", body);
     assert_eq!(pitches(&m), [60, 62, 64, 65, 67, 69, 71, 72]);
+    // The alto is above the soprano for two notes.
     let m = tune("[V:S] C D | [V:A] E F | [V:S] G A");
-    assert_eq!(pitches(&m), [60, 62, 67, 69]);
+    assert_eq!(pitches(&m), [64, 65, 67, 69]);
     let m = tune("C D & E F | G");
     assert_eq!(pitches(&m), [60, 62, 67]);
     let m = tune("|: C & E :| G");
     assert_eq!(pitches(&m), [60, 60, 67]);
+    // Notes before the first `V:` are a voice of their own.
     let m = tune("C D\nV:2\nE F");
-    assert_eq!(pitches(&m), [60, 62]);
+    assert_eq!(pitches(&m), [64, 65]);
 }
 
 #[test]

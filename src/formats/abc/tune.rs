@@ -1,14 +1,11 @@
 //! One tune: its header fields, its body, and the melody built from them.
 
-use super::body::{Body, Item, Written};
-use super::header::{self, KeyChoice, KeySpec};
-use super::repeats;
+use super::build::{self, Start};
+use super::header::{self, KeySpec};
+use super::voices::Voices;
 use crate::error::{Error, Result};
 use crate::formats::echo;
-use crate::limits::Limits;
-use crate::music::{
-    Key, KeyProfile, Melody, Meter, Mode, Note, Pitch, Ratio, all_major_minor_keys, estimate_key,
-};
+use crate::music::{Melody, Meter, Ratio};
 
 /// Header fields, from the file header (defaults) or a tune's header.
 #[derive(Clone, Debug, Default)]
@@ -19,7 +16,8 @@ pub(super) struct Header {
     unit: Option<Ratio>,
     tempo: Option<String>,
     key: Option<KeySpec>,
-    voice: Option<String>,
+    /// The `V:` lines of the header: the voices it declares.
+    voices: Vec<String>,
 }
 
 impl Header {
@@ -42,9 +40,7 @@ impl Header {
                 let key = header::parse_key(value).map_err(|m| Error::parse(Some(line), m))?;
                 self.key = Some(key);
             }
-            b'V' if self.voice.is_none() => {
-                self.voice = value.split_whitespace().next().map(str::to_string);
-            }
+            b'V' => self.voices.push(value.to_string()),
             _ => {}
         }
         Ok(())
@@ -54,7 +50,7 @@ impl Header {
     pub fn inherited(&self) -> Header {
         Header {
             title: None,
-            voice: None,
+            voices: Vec::new(),
             ..self.clone()
         }
     }
@@ -79,6 +75,7 @@ pub(super) fn parse_tune(
     x_line: usize,
     lines: &[(usize, &str)],
     defaults: &Header,
+    voice: Option<usize>,
 ) -> Result<Melody> {
     let mut head = defaults.inherited();
     let mut body_start = lines.len();
@@ -99,97 +96,22 @@ pub(super) fn parse_tune(
     let meter = head.meter.unwrap_or(None);
     let unit = head.unit.unwrap_or_else(|| header::default_unit(meter));
     let key = head.key.unwrap_or_else(KeySpec::none);
-    let mut body = Body::new(unit, meter, &key, head.voice.clone());
+    let mut voices = Voices::new(unit, meter, &key, &head.voices);
     for &(line, text) in &lines[body_start..] {
         if is_comment(text) {
             continue;
         }
         match split_field(text, true) {
-            Some((name, value)) => body.field(name, value, line)?,
-            None => body.music_line(text, line)?,
+            Some((name, value)) => voices.field(name, value, line)?,
+            None => voices.music_line(text, line)?,
         }
     }
-    let mut melody = build_melody(&body.items, meter, x_line)?;
+    let start = Start {
+        meter,
+        tempo: head.tempo.and_then(|t| header::parse_tempo(&t, unit)),
+        key: key.sounding(key.transpose.unwrap_or(0)),
+    };
+    let mut melody = build::melody(&voices.bodies, &start, x_line, voice)?;
     melody.title = head.title;
-    melody.tempo_qpm = head.tempo.and_then(|t| header::parse_tempo(&t, unit));
-    decide_key(&mut melody, &key);
     Ok(melody)
-}
-
-/// Expands repeats, merges ties and measures the pickup.
-fn build_melody(items: &[Item], meter: Option<Meter>, x_line: usize) -> Result<Melody> {
-    let notes = merge_ties(repeats::expand(items, Limits::DEFAULT.max_expanded_events)?);
-    if !notes.iter().any(|n| !n.is_rest()) {
-        return Err(Error::parse(Some(x_line), "tune has no notes"));
-    }
-    let mut melody = Melody::new();
-    melody.meter = meter;
-    melody.pickup = pickup(items, meter);
-    melody.notes = notes;
-    Ok(melody.normalized())
-}
-
-/// The length of the first bar when it is shorter than the meter's bar, else zero.
-fn pickup(items: &[Item], meter: Option<Meter>) -> Ratio {
-    let Some(meter) = meter else {
-        return Ratio::ZERO;
-    };
-    let mut first = Ratio::ZERO;
-    for item in items {
-        match item {
-            Item::Event(w) => first += w.duration,
-            Item::Bar { .. } if first.is_positive() => {
-                return if first < meter.bar_length() {
-                    first
-                } else {
-                    Ratio::ZERO
-                };
-            }
-            _ => {}
-        }
-    }
-    Ratio::ZERO
-}
-
-/// Turns written events into notes: a tie joins two pieces of the same pitch into one
-/// note whose `tie_parts` keep the pieces. Ties to another pitch or a rest are dropped.
-fn merge_ties(events: Vec<&Written>) -> Vec<Note> {
-    let mut out: Vec<Note> = Vec::with_capacity(events.len());
-    let mut open = false;
-    for w in events {
-        let pitch = w.pitch.map(Pitch);
-        match out.last_mut() {
-            Some(last) if open && pitch.is_some() && last.pitch == pitch => {
-                if last.tie_parts.is_empty() {
-                    last.tie_parts.push(last.duration);
-                }
-                last.tie_parts.push(w.duration);
-                last.duration += w.duration;
-            }
-            _ => out.push(Note {
-                pitch,
-                duration: w.duration,
-                tie_parts: Vec::new(),
-            }),
-        }
-        open = w.tie && pitch.is_some();
-    }
-    out
-}
-
-/// Sets `key` and `key_signature`: a stated mode as written, a bare tonic's mode from
-/// the notes (major or relative minor), and no key from all 24 keys.
-fn decide_key(melody: &mut Melody, key: &KeySpec) {
-    melody.key_signature = key.fifths;
-    let histogram = melody.pitch_class_durations();
-    let estimate =
-        |candidates: &[Key]| estimate_key(&histogram, candidates, KeyProfile::KrumhanslKessler);
-    melody.key = match key.choice {
-        KeyChoice::Stated(k) => Some(k),
-        KeyChoice::Signature(f) => estimate(&[
-            Key::from_signature(f, Mode::Major),
-            Key::from_signature(f, Mode::Minor),
-        ]),
-        KeyChoice::Unknown => estimate(&all_major_minor_keys()),
-    };
 }

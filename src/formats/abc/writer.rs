@@ -3,7 +3,7 @@
 
 use super::header::signature_alters;
 use crate::limits::Limits;
-use crate::music::{Key, Melody, Mode, Note, Pitch, PitchName, Ratio};
+use crate::music::{BarGrid, Change, ChangeKind, Key, Melody, Mode, Note, Pitch, PitchName, Ratio};
 use std::fmt::Write as _;
 
 /// `L:1/16`: four units to a quarter note.
@@ -32,7 +32,7 @@ pub fn write(melody: &Melody) -> String {
     if let Some(q) = melody.tempo_qpm.filter(|q| q.is_finite() && *q >= 0.5) {
         let _ = writeln!(out, "Q:1/4={}", q.round());
     }
-    let (key_text, fifths) = key_field(melody);
+    let (key_text, fifths) = key_field(melody.key, melody.key_signature);
     let _ = writeln!(out, "K:{key_text}");
     let mut body = BodyWriter::new(melody, fifths);
     for note in &melody.notes {
@@ -44,8 +44,8 @@ pub fn write(melody: &Melody) -> String {
 
 /// The `K:` value and the signature the notes are spelled for. A stated key names its
 /// mode (`Gmaj`, `Em`, `Ddor`) so that it reads back unchanged.
-fn key_field(melody: &Melody) -> (String, i32) {
-    match (melody.key, melody.key_signature) {
+fn key_field(key: Option<Key>, signature: Option<i32>) -> (String, i32) {
+    match (key, signature) {
         (Some(k), _) => (
             format!("{}{}", k.tonic, mode_suffix(k.mode)),
             k.signature_fifths(),
@@ -67,12 +67,16 @@ fn mode_suffix(mode: Mode) -> &'static str {
     }
 }
 
-struct BodyWriter {
+struct BodyWriter<'a> {
     out: String,
     fifths: i32,
     key: [i8; 7],
-    bar: Option<Ratio>,
-    room: Ratio,
+    grid: BarGrid,
+    /// Whether the melody has bar lines at all (a meter, or a meter change).
+    barred: bool,
+    /// The time written so far.
+    now: Ratio,
+    changes: std::iter::Peekable<std::slice::Iter<'a, Change>>,
     accidentals: Vec<(u8, i32, i8)>,
     bars_on_line: usize,
     events_on_line: usize,
@@ -80,20 +84,16 @@ struct BodyWriter {
     bars: usize,
 }
 
-impl BodyWriter {
-    fn new(melody: &Melody, fifths: i32) -> BodyWriter {
-        let bar = melody.meter.map(|m| m.bar_length());
-        let first = match bar {
-            Some(b) if melody.pickup.is_positive() && melody.pickup < b => melody.pickup,
-            Some(b) => b,
-            None => Ratio::ZERO,
-        };
+impl<'a> BodyWriter<'a> {
+    fn new(melody: &'a Melody, fifths: i32) -> BodyWriter<'a> {
         BodyWriter {
             out: String::new(),
             fifths,
             key: signature_alters(fifths),
-            bar,
-            room: first,
+            grid: BarGrid::of(melody),
+            barred: melody.meter.is_some() || melody.meter_changes().next().is_some(),
+            now: Ratio::ZERO,
+            changes: melody.changes.iter().peekable(),
             accidentals: Vec::new(),
             bars_on_line: 0,
             events_on_line: 0,
@@ -111,21 +111,37 @@ impl BodyWriter {
         for (i, &part) in parts.iter().enumerate() {
             let mut left = part;
             while left.is_positive() && self.bars <= Limits::DEFAULT.max_bars {
-                let chunk = match self.bar {
-                    Some(_) => left.min(self.room),
-                    None => left,
-                };
+                self.changes_due();
+                let barline = self.grid.next_barline(self.now);
+                let chunk = barline.map_or(left, |b| left.min(b - self.now));
                 left -= chunk;
                 let last = i + 1 == parts.len() && !left.is_positive();
                 self.event(note.pitch, chunk, note.pitch.is_some() && !last);
-                if let Some(bar) = self.bar {
-                    self.room -= chunk;
-                    if !self.room.is_positive() {
-                        self.bar_line();
-                        self.room = bar;
-                    }
+                self.now += chunk;
+                if barline == Some(self.now) {
+                    self.bar_line();
                 }
             }
+        }
+    }
+
+    /// Writes the changes that take effect by now as inline fields.
+    fn changes_due(&mut self) {
+        while let Some(c) = self.changes.next_if(|c| c.at <= self.now) {
+            if !self.out.is_empty() && !self.out.ends_with('\n') {
+                self.out.push(' ');
+            }
+            let _ = match c.kind {
+                ChangeKind::Meter(m) => write!(self.out, "[M:{m}]"),
+                ChangeKind::Key { signature, key } => {
+                    let (text, fifths) = key_field(key, Some(signature));
+                    self.fifths = fifths;
+                    self.key = signature_alters(fifths);
+                    self.accidentals.clear();
+                    write!(self.out, "[K:{text}]")
+                }
+                ChangeKind::Tempo(q) => write!(self.out, "[Q:1/4={}]", q.round()),
+            };
         }
     }
 
@@ -142,7 +158,7 @@ impl BodyWriter {
             self.out.push('-');
         }
         self.events_on_line += 1;
-        if self.bar.is_none() && self.events_on_line >= EVENTS_PER_LINE_WITHOUT_METER {
+        if !self.barred && self.events_on_line >= EVENTS_PER_LINE_WITHOUT_METER {
             self.out.push('\n');
             self.events_on_line = 0;
         }

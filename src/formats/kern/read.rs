@@ -1,53 +1,88 @@
-//! The `**kern` reader: spines, splits and joins, ties, chords' top notes, pickups.
+//! The `**kern` reader: spines and their splits (voices), ties, chords' top notes,
+//! pickups, and meter, key and tempo changes.
 
+use super::expand;
+use super::tokens::{Event, Tie, is_manipulator, kern_key, signature_fifths, top_of_chord};
 use crate::error::{Error, Result};
 use crate::formats::ReadOptions;
 use crate::formats::echo;
-use crate::music::{Key, Melody, Meter, Mode, Note, Pitch, PitchName, Ratio};
+use crate::formats::line::{Timed, top_line};
+use crate::music::{ChangeKind, Melody, Meter, Note, Ratio};
 
 /// Parses a `**kern` file into one melody.
 ///
-/// With several `**kern` spines the top voice is read: Humdrum puts the highest staff in
+/// With several `**kern` spines the top staff is read: Humdrum puts the highest staff in
 /// the rightmost spine. `options.part` picks another spine (0 = leftmost `**kern` spine).
-/// Chords give their highest note; grace notes are dropped; tied notes become one note.
+/// Where the spine splits (`*^`) into voices, the melody is their highest sounding line,
+/// or the sub-spine `options.voice` names (1 = leftmost). Chords give their highest note;
+/// grace notes are dropped; tied notes become one note. An expansion list (`*>[A,A,B]`)
+/// plays its sections in its order.
 pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
-    let mut reader = Reader::new(options.part);
-    for (i, line) in text.lines().enumerate() {
-        reader.line(i + 1, line.trim_end_matches('\r'))?;
+    let mut reader = Reader::new(options);
+    for (no, line) in expand::lines(text)? {
+        reader.line(no, line.trim_end_matches('\r'))?;
     }
     reader.finish()
+}
+
+/// One voice of the chosen spine: where it is in time and its open tie.
+#[derive(Clone, Copy, Debug, Default)]
+struct Layer {
+    time: Ratio,
+    /// The note (index into `Reader::notes`) whose tie is open.
+    open_tie: Option<usize>,
 }
 
 /// Tracks spine columns through splits and joins, and builds the melody.
 struct Reader {
     wanted: Option<usize>,
+    voice: Option<usize>,
     /// Spine id of each column (splits share an id); `None` before `**` is seen.
     columns: Option<Vec<usize>>,
+    /// For each column, its voice when it belongs to the chosen spine.
+    layers: Vec<Option<Layer>>,
     /// Spine ids of the `**kern` spines, left to right.
     kern_spines: Vec<usize>,
     chosen: Option<usize>,
     melody: Melody,
-    open_tie: Option<usize>,
+    /// Every note and rest of the chosen spine: its voice (0-based), onset and note.
+    notes: Vec<(usize, Ratio, Note)>,
+    most_layers: usize,
     bars_seen: usize,
     first_bar_length: Ratio,
     notes_before_first_bar: bool,
+    first_bar_padded: bool,
     saw_end: bool,
 }
 
 impl Reader {
-    fn new(wanted: Option<usize>) -> Reader {
+    fn new(options: &ReadOptions) -> Reader {
         Reader {
-            wanted,
+            wanted: options.part,
+            voice: options.voice,
             columns: None,
+            layers: Vec::new(),
             kern_spines: Vec::new(),
             chosen: None,
             melody: Melody::new(),
-            open_tie: None,
+            notes: Vec::new(),
+            most_layers: 1,
             bars_seen: 0,
             first_bar_length: Ratio::ZERO,
             notes_before_first_bar: false,
+            first_bar_padded: false,
             saw_end: false,
         }
+    }
+
+    /// The time reached: the furthest any voice has gone.
+    fn now(&self) -> Ratio {
+        self.layers
+            .iter()
+            .flatten()
+            .map(|l| l.time)
+            .max()
+            .unwrap_or(Ratio::ZERO)
     }
 
     fn line(&mut self, no: usize, line: &str) -> Result<()> {
@@ -75,45 +110,55 @@ impl Reader {
                 ),
             ));
         }
-        let Some(chosen) = self.chosen else {
-            return Ok(());
-        };
+        let cells: Vec<String> = self.cells(&tokens).into_iter().map(str::to_owned).collect();
         if line.starts_with('*') && tokens.iter().any(|t| is_manipulator(t)) {
-            let cell = self.token_of(&tokens, chosen).map(str::to_owned);
-            if let Some(t) = cell {
-                if !t.starts_with('*') {
+            for cell in &cells {
+                if !cell.starts_with('*') {
                     return Err(Error::parse(
                         Some(no),
                         format!(
                             "`{}` on a spine-manipulator line is not an interpretation",
-                            echo(&t)
+                            echo(cell)
                         ),
                     ));
                 }
-                self.interpretation(&t)?;
+                self.interpretation(cell);
             }
-            return self.manipulate(no, &tokens);
-        }
-        let Some(token) = self.token_of(&tokens, chosen) else {
+            self.manipulate(&tokens);
             return Ok(());
-        };
-        let token = token.to_owned();
-        if token.starts_with('*') {
-            self.interpretation(&token)
-        } else if token.starts_with('=') {
-            self.barline();
-            Ok(())
-        } else if token == "." || token.starts_with('!') {
-            Ok(())
-        } else {
-            self.data(no, &token)
         }
+        self.cells_line(no, &cells)
     }
 
-    fn token_of<'a>(&self, tokens: &[&'a str], spine: usize) -> Option<&'a str> {
-        let columns = self.columns.as_ref()?;
-        let col = columns.iter().position(|&s| s == spine)?;
-        tokens.get(col).copied()
+    /// A line's tokens of the chosen spine: interpretations, a bar line, or notes.
+    fn cells_line(&mut self, no: usize, cells: &[String]) -> Result<()> {
+        let Some(first) = cells.first() else {
+            return Ok(());
+        };
+        if first.starts_with('*') {
+            for cell in cells {
+                self.interpretation(cell);
+            }
+        } else if first.starts_with('=') {
+            self.barline(first);
+        } else {
+            for (voice, cell) in cells.iter().enumerate() {
+                if cell != "." && !cell.starts_with('!') && !cell.starts_with('=') {
+                    self.data(no, voice, cell)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The tokens of the chosen spine's columns, left to right.
+    fn cells<'t>(&self, tokens: &[&'t str]) -> Vec<&'t str> {
+        tokens
+            .iter()
+            .zip(&self.layers)
+            .filter(|(_, layer)| layer.is_some())
+            .map(|(t, _)| *t)
+            .collect()
     }
 
     fn reference_record(&mut self, rest: &str) {
@@ -147,7 +192,7 @@ impl Reader {
         if self.kern_spines.is_empty() {
             return Err(Error::parse(Some(no), "no `**kern` spine in the file"));
         }
-        self.chosen = match self.wanted {
+        let chosen = match self.wanted {
             None => self.kern_spines.last().copied(),
             Some(i) => Some(*self.kern_spines.get(i).ok_or_else(|| {
                 Error::Invalid(format!(
@@ -156,158 +201,172 @@ impl Reader {
                 ))
             })?),
         };
+        self.chosen = chosen;
+        self.layers = (0..tokens.len())
+            .map(|i| (Some(i) == chosen).then(Layer::default))
+            .collect();
         Ok(())
     }
 
-    fn manipulate(&mut self, no: usize, tokens: &[&str]) -> Result<()> {
+    /// Applies a line of spine manipulators to the columns and the chosen spine's voices:
+    /// a split gives a new voice at the same time, a join keeps the first of its voices.
+    fn manipulate(&mut self, tokens: &[&str]) {
         let Some(columns) = &self.columns else {
-            return Ok(());
+            return;
         };
         let mut next = Vec::with_capacity(columns.len() + 1);
+        let mut layers = Vec::with_capacity(columns.len() + 1);
         let mut i = 0;
         while i < tokens.len() {
-            let id = columns[i];
+            let (id, layer) = (columns[i], self.layers[i]);
             match tokens[i] {
                 "*^" => {
-                    next.push(id);
-                    next.push(id);
+                    next.extend([id, id]);
+                    let fresh = layer.map(|l| Layer {
+                        time: l.time,
+                        open_tie: None,
+                    });
+                    layers.extend([layer, fresh]);
                 }
                 "*v" => {
-                    next.push(id);
+                    let mut merged = layer;
                     while i + 1 < tokens.len() && tokens[i + 1] == "*v" {
                         i += 1;
+                        if let (Some(m), Some(other)) = (&mut merged, self.layers[i]) {
+                            m.time = m.time.max(other.time);
+                        }
                     }
+                    next.push(id);
+                    layers.push(merged);
                 }
-                "*-" => {
-                    if Some(id) == self.chosen && !columns.iter().skip(i + 1).any(|&c| c == id) {
-                        self.saw_end = true;
-                    }
-                }
-                "*x" => {
-                    if i + 1 < tokens.len() && tokens[i + 1] == "*x" {
-                        next.push(columns[i + 1]);
-                        next.push(id);
-                        i += 1;
-                    } else {
-                        next.push(id);
-                    }
+                "*-" => {}
+                "*x" if i + 1 < tokens.len() && tokens[i + 1] == "*x" => {
+                    next.extend([columns[i + 1], id]);
+                    layers.extend([self.layers[i + 1], layer]);
+                    i += 1;
                 }
                 "*+" => {
-                    next.push(id);
-                    next.push(usize::MAX - no);
+                    next.extend([id, usize::MAX - i]);
+                    layers.extend([layer, None]);
                 }
-                _ => next.push(id),
+                _ => {
+                    next.push(id);
+                    layers.push(layer);
+                }
             }
             i += 1;
         }
+        let voices = layers.iter().flatten().count();
+        self.most_layers = self.most_layers.max(voices);
+        self.saw_end |= voices == 0;
         self.columns = Some(next);
-        Ok(())
+        self.layers = layers;
     }
 
-    fn interpretation(&mut self, token: &str) -> Result<()> {
+    /// Meter, key signature, key and tempo: the first ones are the melody's (a meter
+    /// only before the first note); later ones are changes where they are written.
+    /// Unknown interpretations are ignored.
+    fn interpretation(&mut self, token: &str) {
         let Some(body) = token.strip_prefix('*') else {
-            return Ok(());
+            return;
         };
+        let at = self.now();
+        let start = at.is_zero();
         if let Some(m) = body.strip_prefix('M')
             && let Some((n, d)) = m.split_once('/')
             && let (Ok(n), Ok(d)) = (n.parse::<u32>(), d.parse::<u32>())
         {
-            if self.melody.meter.is_none() && self.melody.notes.is_empty() {
-                self.melody.meter = Meter::new(n, d);
+            match Meter::new(n, d) {
+                Some(m) if start => {
+                    self.melody.meter.get_or_insert(m);
+                }
+                Some(m) => self.melody.set_from(at, ChangeKind::Meter(m)),
+                None => {}
             }
-            return Ok(());
-        }
-        if let Some(sig) = body.strip_prefix("k[").and_then(|s| s.strip_suffix(']')) {
+        } else if let Some(sig) = body.strip_prefix("k[").and_then(|s| s.strip_suffix(']')) {
+            let signature = signature_fifths(sig);
             if self.melody.key_signature.is_none() {
-                self.melody.key_signature = Some(signature_fifths(sig));
+                self.melody.key_signature = Some(signature);
+            } else if !start {
+                // A restated signature keeps the key in force.
+                let (now, key) = self.melody.key_at(at);
+                let key = key.filter(|_| now == Some(signature));
+                self.melody.set_from(at, ChangeKind::Key { signature, key });
             }
-            return Ok(());
-        }
-        if let Some(mm) = body.strip_prefix("MM")
+        } else if let Some(mm) = body.strip_prefix("MM")
             && let Ok(bpm) = mm.trim().parse::<f64>()
+            && bpm.is_finite()
+            && bpm > 0.0
         {
-            if bpm.is_finite() && bpm > 0.0 && self.melody.tempo_qpm.is_none() {
+            if self.melody.tempo_qpm.is_none() {
                 self.melody.tempo_qpm = Some(bpm);
+            } else if !start {
+                self.melody.set_from(at, ChangeKind::Tempo(bpm));
             }
-            return Ok(());
-        }
-        if let Some((tonic, mode)) = body.split_once(':')
+        } else if let Some((tonic, mode)) = body.split_once(':')
             && !tonic.is_empty()
             && tonic
                 .chars()
                 .all(|c| c.is_ascii_alphabetic() || c == '#' || c == '-')
             && tonic.len() <= 3
+            && let Some(key) = kern_key(tonic, mode)
         {
             // A malformed key, like any unknown interpretation, is ignored.
-            if let Some(key) = kern_key(tonic, mode)
-                && self.melody.key.is_none()
-            {
+            if self.melody.key.is_none() {
                 self.melody.key = Some(key);
+            } else if !start {
+                let signature = key.signature_fifths();
+                let key = Some(key);
+                self.melody.set_from(at, ChangeKind::Key { signature, key });
             }
         }
-        Ok(())
     }
 
-    fn barline(&mut self) {
+    /// A bar line. The first one measures the first bar: notes before a bar line
+    /// numbered 1 (or not numbered) in a shorter bar are a pickup; before a bar line
+    /// with another number they are a short first bar, kept with a rest at its end.
+    fn barline(&mut self, token: &str) {
         if self.bars_seen == 0 {
-            self.first_bar_length = self.melody.duration();
-            self.notes_before_first_bar = !self.melody.notes.is_empty();
+            let length = self.now();
+            self.first_bar_length = length;
+            self.notes_before_first_bar = !self.notes.is_empty();
+            let number: String = token
+                .trim_start_matches('=')
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let numbered_other = number.parse::<u64>().is_ok_and(|n| n != 1);
+            if let Some(bar) = self.melody.meter.map(Meter::bar_length)
+                && numbered_other
+                && self.notes_before_first_bar
+                && length < bar
+            {
+                self.pad_first_bar(bar - length);
+            }
         }
         self.bars_seen += 1;
     }
 
-    fn data(&mut self, no: usize, token: &str) -> Result<()> {
+    fn pad_first_bar(&mut self, rest: Ratio) {
+        self.first_bar_padded = true;
+        for (voice, layer) in self.layers.iter_mut().flatten().enumerate() {
+            self.notes.push((voice, layer.time, Note::rest(rest)));
+            layer.time += rest;
+            layer.open_tie = None;
+        }
+    }
+
+    fn data(&mut self, no: usize, voice: usize, token: &str) -> Result<()> {
         if self.saw_end {
             return Ok(());
         }
-        // A chord: the highest note is the top voice.
-        let mut best: Option<Event> = None;
-        for sub in token.split(' ').filter(|s| !s.is_empty()) {
-            let Some(ev) = parse_note_token(no, sub)? else {
-                continue;
-            };
-            best = match best {
-                Some(b) if b.pitch >= ev.pitch && !(b.pitch.is_none() && ev.pitch.is_some()) => {
-                    Some(b)
-                }
-                _ => Some(ev),
-            };
-        }
-        let Some(ev) = best else {
+        let Some(ev) = top_of_chord(no, token)? else {
             return Ok(());
         };
-        self.push(ev)
-    }
-
-    fn push(&mut self, ev: Event) -> Result<()> {
-        if let Some(idx) = self.open_tie {
-            let continues = matches!(ev.tie, Tie::Middle | Tie::End);
-            if continues
-                && let Some(last) = self.melody.notes.get_mut(idx)
-                && last.pitch == ev.pitch
-            {
-                if last.tie_parts.is_empty() {
-                    last.tie_parts.push(last.duration);
-                }
-                last.tie_parts.push(ev.duration);
-                last.duration += ev.duration;
-                if ev.tie == Tie::End {
-                    self.open_tie = None;
-                }
-                return Ok(());
-            }
-            // A tie that never closes is read as written.
-            self.open_tie = None;
-        }
-        let note = Note {
-            pitch: ev.pitch,
-            duration: ev.duration,
-            tie_parts: Vec::new(),
+        let Some(layer) = self.layers.iter_mut().flatten().nth(voice) else {
+            return Ok(());
         };
-        self.melody.notes.push(note);
-        if ev.tie == Tie::Start && ev.pitch.is_some() {
-            self.open_tie = Some(self.melody.notes.len() - 1);
-        }
+        push(&mut self.notes, layer, voice, ev);
         Ok(())
     }
 
@@ -315,166 +374,84 @@ impl Reader {
         if self.columns.is_none() {
             return Err(Error::parse(None, "no `**kern` header: not a Humdrum file"));
         }
-        if self.melody.notes.iter().all(Note::is_rest) {
+        if self.notes.iter().all(|(_, _, n)| n.is_rest()) {
             return Err(Error::parse(None, "no notes in the **kern spine"));
         }
         if let Some(meter) = self.melody.meter
             && self.bars_seen > 0
             && self.notes_before_first_bar
+            && !self.first_bar_padded
             && self.first_bar_length < meter.bar_length()
         {
             self.melody.pickup = self.first_bar_length;
         }
+        let end = self
+            .notes
+            .iter()
+            .map(|(_, onset, n)| *onset + n.duration)
+            .max()
+            .unwrap_or(Ratio::ZERO);
+        let single = self.most_layers <= 1;
+        self.melody.notes = match self.voice {
+            None | Some(1) if single => self.notes.into_iter().map(|(_, _, n)| n).collect(),
+            None => top_line(timed(self.notes, |_| true), end),
+            Some(v) => {
+                if !self
+                    .notes
+                    .iter()
+                    .any(|(l, _, n)| *l + 1 == v && !n.is_rest())
+                {
+                    return Err(Error::Invalid(format!(
+                        "the **kern spine has no voice {v} with notes: it splits into {} \
+                         voices at most",
+                        self.most_layers
+                    )));
+                }
+                top_line(timed(self.notes, |l| l + 1 == v), end)
+            }
+        };
         Ok(self.melody)
     }
 }
 
-fn is_manipulator(t: &str) -> bool {
-    matches!(t, "*^" | "*v" | "*-" | "*x" | "*+")
+/// The pitched notes of the voices `keep` accepts, at their onsets.
+fn timed(notes: Vec<(usize, Ratio, Note)>, keep: impl Fn(usize) -> bool) -> Vec<Timed> {
+    notes
+        .into_iter()
+        .filter(|(l, _, n)| keep(*l) && !n.is_rest())
+        .map(|(_, onset, note)| Timed { onset, note })
+        .collect()
 }
 
-/// Fifths of a kern key signature body such as `b-e-a-` or `f#c#`.
-fn signature_fifths(sig: &str) -> i32 {
-    let sharps = sig.matches('#').count() as i32;
-    let flats = sig.matches('-').count() as i32;
-    sharps - flats
-}
-
-/// A kern key interpretation: `G:` (major), `g:` (minor), `f#:`, `B-:`, `G:dor`.
-fn kern_key(tonic: &str, mode: &str) -> Option<Key> {
-    let mut chars = tonic.chars();
-    let letter = chars.next()?;
-    if !"abcdefgABCDEFG".contains(letter) {
-        return None;
-    }
-    let mut alter = 0i8;
-    for c in chars {
-        match c {
-            '#' => alter += 1,
-            '-' => alter -= 1,
-            _ => return None,
+/// Adds a note or rest to a voice: a tie's middle or end of the same pitch lengthens the
+/// note whose tie is open; a tie that never closes is read as written.
+fn push(notes: &mut Vec<(usize, Ratio, Note)>, layer: &mut Layer, voice: usize, ev: Event) {
+    let onset = layer.time;
+    layer.time += ev.duration;
+    if let Some(idx) = layer.open_tie.take() {
+        let continues = matches!(ev.tie, Tie::Middle | Tie::End);
+        if continues
+            && let Some((_, _, last)) = notes.get_mut(idx)
+            && last.pitch == ev.pitch
+        {
+            if last.tie_parts.is_empty() {
+                last.tie_parts.push(last.duration);
+            }
+            last.tie_parts.push(ev.duration);
+            last.duration += ev.duration;
+            if ev.tie != Tie::End {
+                layer.open_tie = Some(idx);
+            }
+            return;
         }
     }
-    let name = PitchName::new(letter, alter)?;
-    let mode = match mode.trim() {
-        "" if letter.is_ascii_uppercase() => Mode::Major,
-        "" => Mode::Minor,
-        m => Mode::parse(m)?,
+    let note = Note {
+        pitch: ev.pitch,
+        duration: ev.duration,
+        tie_parts: Vec::new(),
     };
-    Some(Key::new(name, mode))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Tie {
-    None,
-    Start,
-    Middle,
-    End,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Event {
-    pitch: Option<Pitch>,
-    duration: Ratio,
-    tie: Tie,
-}
-
-/// Parses one note or rest token, e.g. `{8.cc#`, `[4.dd`, `4r`, `16b-}`.
-/// Returns `None` for grace notes and tokens without a duration.
-fn parse_note_token(no: usize, tok: &str) -> Result<Option<Event>> {
-    if tok.contains('q') || tok.contains('Q') {
-        return Ok(None);
+    notes.push((voice, onset, note));
+    if ev.tie == Tie::Start && ev.pitch.is_some() {
+        layer.open_tie = Some(notes.len() - 1);
     }
-    let bytes = tok.as_bytes();
-    let duration = parse_duration(no, tok)?;
-    let Some(duration) = duration else {
-        return Err(Error::parse(
-            Some(no),
-            format!("note `{}` has no duration", echo(tok)),
-        ));
-    };
-    let tie = if tok.contains('[') {
-        Tie::Start
-    } else if tok.contains(']') {
-        Tie::End
-    } else if tok.contains('_') {
-        Tie::Middle
-    } else {
-        Tie::None
-    };
-    let pitch = if tok.contains('r') {
-        None
-    } else {
-        let start = bytes
-            .iter()
-            .position(|b| matches!(b, b'a'..=b'g' | b'A'..=b'G'))
-            .ok_or_else(|| Error::parse(Some(no), format!("unknown token `{}`", echo(tok))))?;
-        let letter = bytes[start];
-        let count = bytes[start..].iter().take_while(|&&b| b == letter).count() as i32;
-        let octave = if letter.is_ascii_lowercase() {
-            3 + count
-        } else {
-            4 - count
-        };
-        let alter = tok.matches('#').count() as i32 - tok.matches('-').count() as i32;
-        let name = PitchName::new(letter as char, 0)
-            .ok_or_else(|| Error::parse(Some(no), format!("bad pitch in `{}`", echo(tok))))?;
-        let midi = 12 * (octave + 1) + name.midi_in_octave_4() - 60 + alter;
-        Some(Pitch::from_midi(midi).ok_or_else(|| {
-            Error::parse(
-                Some(no),
-                format!("pitch out of MIDI range in `{}`", echo(tok)),
-            )
-        })?)
-    };
-    Ok(Some(Event {
-        pitch,
-        duration,
-        tie,
-    }))
-}
-
-/// The duration of a token in quarter notes: the first number is the reciprocal
-/// (4 = quarter, 8 = eighth, 3 = triplet half, 0 = breve, `3%2` = rational), and each
-/// dot adds half of the previous value.
-fn parse_duration(no: usize, tok: &str) -> Result<Option<Ratio>> {
-    let bytes = tok.as_bytes();
-    let Some(start) = bytes.iter().position(u8::is_ascii_digit) else {
-        return Ok(None);
-    };
-    let digits: &str = {
-        let end = bytes[start..]
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .map_or(bytes.len(), |e| start + e);
-        &tok[start..end]
-    };
-    let bad = || Error::parse(Some(no), format!("absurd duration in `{}`", echo(tok)));
-    let base = if digits.chars().all(|c| c == '0') {
-        // 0 = breve (8 quarters), 00 = long, 000 = maxima.
-        Ratio::from_int(8 << (digits.len().min(3) - 1))
-    } else {
-        let recip: i64 = digits.parse().map_err(|_| bad())?;
-        if recip > 1 << 20 {
-            return Err(bad());
-        }
-        let after = &tok[start + digits.len()..];
-        let denom_extra = after
-            .strip_prefix('%')
-            .map(|r| {
-                r.chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-            })
-            .and_then(|d| d.parse::<i64>().ok())
-            .filter(|&d| d > 0 && d < 1 << 20);
-        match denom_extra {
-            Some(d) => Ratio::new(4 * d, recip),
-            None => Ratio::new(4, recip),
-        }
-    };
-    let dots = tok.matches('.').count().min(8) as i64;
-    // value * (2 - 1/2^dots)
-    let factor = Ratio::new((1 << (dots + 1)) - 1, 1 << dots);
-    Ok(Some(base * factor))
 }

@@ -80,12 +80,69 @@ fn chooses_top_spine_or_asked_spine() {
     );
 }
 
+fn pitches(m: &Melody) -> Vec<Option<u8>> {
+    m.notes.iter().map(|n| n.pitch.map(Pitch::midi)).collect()
+}
+
+fn voice(v: usize) -> ReadOptions {
+    ReadOptions {
+        voice: Some(v),
+        ..ReadOptions::default()
+    }
+}
+
 #[test]
-fn follows_spine_splits() {
-    let text = "**kern\t**text\n4c\tla\n*^\t*\n4d\t4e\tli\n*v\t*v\t*\n4f\tlo\n*-\t*-\n";
+fn a_split_spine_gives_its_top_line_or_the_voice_asked_for() {
+    let text = "**kern\t**text\n4c\tla\n*^\t*\n4e\t4d\tli\n4r\t4B\tla\n*v\t*v\t*\n4f\tlo\n*-\t*-\n";
     let m = parse(text, &ReadOptions::default()).unwrap();
-    let p: Vec<_> = m.notes.iter().map(|n| n.pitch.unwrap().midi()).collect();
-    assert_eq!(p, vec![60, 62, 65]);
+    // Voice 2 sounds alone where voice 1 rests.
+    assert_eq!(pitches(&m), [Some(60), Some(64), Some(59), Some(65)]);
+    assert_eq!(
+        pitches(&parse(text, &voice(1)).unwrap()),
+        [Some(60), Some(64), None, Some(65)]
+    );
+    assert_eq!(
+        pitches(&parse(text, &voice(2)).unwrap()),
+        [None, Some(62), Some(59), None]
+    );
+    let e = parse(text, &voice(3)).unwrap_err().to_string();
+    assert!(e.contains("no voice 3"), "{e}");
+}
+
+#[test]
+fn a_short_first_bar_numbered_2_is_a_bar_not_a_pickup() {
+    let pickup = "**kern\n*M3/4\n4g\n=1\n2.c\n=2\n*-\n";
+    let m = parse(pickup, &ReadOptions::default()).unwrap();
+    assert_eq!(m.pickup, Ratio::ONE);
+    let short = pickup.replace("=1\n", "=2\n");
+    let m = parse(&short, &ReadOptions::default()).unwrap();
+    assert_eq!(m.pickup, Ratio::ZERO);
+    assert_eq!(pitches(&m), [Some(67), None, Some(60)]);
+    assert_eq!(m.notes[1].duration, Ratio::from_int(2));
+}
+
+#[test]
+fn changes_are_read_where_they_are_written_and_written_back() {
+    let text =
+        "**kern\n*M3/4\n*k[]\n*C:\n*MM100\n=1-\n2.c\n=2\n*M2/4\n*k[f#]\n*G:\n*MM80\n2g\n=3\n*-\n";
+    let m = parse(text, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        (m.meter, m.tempo_qpm, m.key_signature),
+        (Meter::new(3, 4), Some(100.0), Some(0))
+    );
+    let kinds: Vec<_> = m.changes.iter().map(|c| (c.at, c.kind)).collect();
+    let three = Ratio::from_int(3);
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(kinds.iter().all(|(at, _)| *at == three));
+    let back = parse(&write(&m), &ReadOptions::default()).unwrap();
+    assert_eq!(back.changes, m.changes, "{}", write(&m));
+}
+
+#[test]
+fn expansion_lists_play_the_sections_in_order() {
+    let text = "**kern\n*>[A,A,B]\n*>A\n4c\n*>B\n4d\n*-\n";
+    let m = parse(text, &ReadOptions::default()).unwrap();
+    assert_eq!(pitches(&m), [Some(60), Some(60), Some(62)]);
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! The `**kern` writer: one spine with bar lines from the meter, ties across them.
 
 use crate::limits::Limits;
-use crate::music::{Key, Melody, Meter, Mode, Note, Ratio};
+use crate::music::{BarGrid, Change, ChangeKind, Key, Melody, Mode, Note, Ratio};
 use std::fmt::Write as _;
 
 /// Writes a melody as a one-spine `**kern` file with bar lines from its meter.
 /// Notes that cross a bar line, or cannot be written as one token, become tied pieces.
+/// Meter, key and tempo changes are interpretations where they take effect.
 pub fn write(melody: &Melody) -> String {
     let mut out = String::new();
     if let Some(t) = &melody.title {
@@ -13,25 +14,28 @@ pub fn write(melody: &Melody) -> String {
     }
     out.push_str("**kern\n");
     if let Some(m) = melody.meter {
-        let _ = writeln!(out, "*M{}/{}", m.numerator, m.denominator);
+        interpretation(&mut out, ChangeKind::Meter(m));
     }
     let fifths = melody
         .key_signature
         .or(melody.key.map(Key::signature_fifths))
         .unwrap_or(0);
-    let _ = writeln!(out, "*k[{}]", signature_body(fifths));
-    if let Some(k) = melody.key {
-        let _ = writeln!(out, "*{}", key_interpretation(k));
-    }
+    interpretation(
+        &mut out,
+        ChangeKind::Key {
+            signature: fifths,
+            key: melody.key,
+        },
+    );
     if let Some(q) = melody.tempo_qpm {
-        let _ = writeln!(out, "*MM{}", q.round() as i64);
+        interpretation(&mut out, ChangeKind::Tempo(q));
     }
     let mut bars = BarCursor::new(melody);
     if melody.meter.is_some() && !melody.pickup.is_positive() {
         out.push_str("=1-\n");
     }
     for note in &melody.notes {
-        if bars.number as usize > Limits::DEFAULT.max_bars {
+        if bars.past_limit() {
             // Past the bar limit (callers check it first: `formats::to_bytes`).
             break;
         }
@@ -46,6 +50,10 @@ pub fn write(melody: &Melody) -> String {
                 Piece::Note(d) => d,
                 Piece::Bar(number) => {
                     let _ = writeln!(out, "={number}");
+                    continue;
+                }
+                Piece::Change(kind) => {
+                    interpretation(&mut out, kind);
                     continue;
                 }
             };
@@ -63,50 +71,79 @@ pub fn write(melody: &Melody) -> String {
     out
 }
 
-/// Walks through bars, cutting durations at bar lines.
-struct BarCursor {
-    bar: Option<Ratio>,
-    room: Ratio,
-    /// The number of the next bar line.
-    number: u32,
+/// A meter, key or tempo as kern interpretations: `*M3/4`; `*k[f#]` and `*G:`; `*MM96`.
+fn interpretation(out: &mut String, kind: ChangeKind) {
+    match kind {
+        ChangeKind::Meter(m) => {
+            let _ = writeln!(out, "*M{}/{}", m.numerator, m.denominator);
+        }
+        ChangeKind::Key { signature, key } => {
+            let _ = writeln!(out, "*k[{}]", signature_body(signature));
+            if let Some(k) = key {
+                let _ = writeln!(out, "*{}", key_interpretation(k));
+            }
+        }
+        ChangeKind::Tempo(q) => {
+            let _ = writeln!(out, "*MM{}", q.round() as i64);
+        }
+    }
 }
 
-/// A piece of a note as written: a duration, or the bar line (with its number) that
-/// falls inside the note.
+/// Walks through the bars, cutting durations at bar lines and placing the changes.
+struct BarCursor<'a> {
+    grid: BarGrid,
+    /// The time written so far.
+    now: Ratio,
+    /// Added to a bar's index for the number its bar line shows.
+    numbering: usize,
+    changes: std::iter::Peekable<std::slice::Iter<'a, Change>>,
+}
+
+/// A piece of a note as written: a duration, the bar line (with its number) that falls
+/// inside the note, or a change that takes effect there.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Piece {
     Note(Ratio),
-    Bar(u32),
+    Bar(usize),
+    Change(ChangeKind),
 }
 
-impl BarCursor {
-    fn new(melody: &Melody) -> BarCursor {
-        let bar = melody.meter.map(Meter::bar_length);
-        let (room, number) = match bar {
-            Some(b) if melody.pickup.is_positive() && melody.pickup < b => (melody.pickup, 1),
-            Some(b) => (b, 2),
-            None => (Ratio::ZERO, 1),
+impl<'a> BarCursor<'a> {
+    fn new(melody: &'a Melody) -> BarCursor<'a> {
+        let grid = BarGrid::of(melody);
+        let numbering = if grid.is_short(0) && melody.pickup.is_positive() {
+            0
+        } else {
+            1
         };
-        BarCursor { bar, room, number }
+        BarCursor {
+            grid,
+            now: Ratio::ZERO,
+            numbering,
+            changes: melody.changes.iter().peekable(),
+        }
     }
 
-    /// Writable pieces of `d`, and the bar lines that fall inside it. Stops after the
-    /// bar limit: nothing past it is written.
+    fn past_limit(&self) -> bool {
+        self.grid.bar_of(self.now) >= Limits::DEFAULT.max_bars
+    }
+
+    /// Writable pieces of `d`, with the bar lines and changes that fall inside it.
+    /// Stops after the bar limit: nothing past it is written.
     fn split(&mut self, mut d: Ratio) -> Vec<Piece> {
         let mut out = Vec::new();
-        let Some(bar) = self.bar else {
-            out.extend(split_representable(d).into_iter().map(Piece::Note));
-            return out;
-        };
-        while d.is_positive() && self.number as usize <= Limits::DEFAULT.max_bars {
-            let take = d.min(self.room);
+        while d.is_positive() && !self.past_limit() {
+            while let Some(c) = self.changes.next_if(|c| c.at <= self.now) {
+                out.push(Piece::Change(c.kind));
+            }
+            let barline = self.grid.next_barline(self.now);
+            let take = barline.map_or(d, |b| d.min(b - self.now));
             out.extend(split_representable(take).into_iter().map(Piece::Note));
             d -= take;
-            self.room -= take;
-            if !self.room.is_positive() {
-                out.push(Piece::Bar(self.number));
-                self.number += 1;
-                self.room = bar;
+            self.now += take;
+            if barline == Some(self.now) {
+                let index = self.grid.bar_of(self.now);
+                out.push(Piece::Bar(index + self.numbering));
             }
         }
         out

@@ -1,10 +1,16 @@
-//! MusicXML: read one part's top voice as a melody; write a melody as a one-part score.
+//! MusicXML: read one part's melody line; write a melody as a one-part score.
 //!
-//! Reading takes `score-partwise` or `score-timewise`, the first part (or
-//! [`ReadOptions::part`]) and its voice 1: chords become their top
-//! note, grace and cue notes are dropped, tied notes become one [`Note`](crate::music::Note)
-//! with `tie_parts`, and simple repeats and first/second endings are played out.
-//! Durations come from `<duration>` and `<divisions>` as exact ratios.
+//! Reading takes `score-partwise` or `score-timewise` and the first part (or
+//! [`ReadOptions::part`]). The melody is the part's highest sounding line across its
+//! voices (or the voice [`ReadOptions::voice`] names): chords give their top note, grace
+//! and cue notes are dropped, tied notes become one [`Note`](crate::music::Note) with
+//! `tie_parts`, and unpitched (percussion) notes are rests, counted in a warning.
+//! Measures are played as a player reads them: repeats (nested too), endings for the
+//! passes they name (`number="1, 2"`), and `<sound>` D.C. / D.S. al Fine / al Coda.
+//! Every `<transpose>` applies from where it is written; meter, key and tempo changes
+//! become [`Melody::changes`]. A first measure marked `implicit="yes"` is a pickup; any
+//! other short first measure stays a bar, its missing beats a rest. Durations come from
+//! `<duration>` and `<divisions>` as exact ratios.
 //!
 //! Writing produces MusicXML 4.0 that MuseScore imports: bar lines from the meter, a
 //! pickup measure numbered 0, notes split and tied across bar lines, dotted values and
@@ -25,20 +31,29 @@
 //! assert_eq!(back.pickup, Ratio::ONE);
 //! ```
 
+mod assemble;
+mod attributes;
+mod directions;
 mod durations;
-mod events;
 mod guard;
+mod markup;
+mod measure;
 mod mxl;
+mod notes;
+mod numbers;
+mod playback;
 mod read;
 mod repeats;
 mod spell;
 mod write;
+mod xml;
 
 use super::ReadOptions;
 use crate::error::Result;
 use crate::music::Melody;
 
-/// Parses uncompressed MusicXML: the first part (or `options.part`), top voice.
+/// Parses uncompressed MusicXML: the first part (or `options.part`), its top line (or
+/// `options.voice`).
 pub fn parse(text: &str, options: &ReadOptions) -> Result<Melody> {
     read::parse(text, options)
 }

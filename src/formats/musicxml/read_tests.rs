@@ -1,6 +1,7 @@
 //! Unit tests of the MusicXML reader on small hand-written scores.
 
 use super::*;
+use crate::music::{Meter, Pitch, Ratio};
 
 /// A one-part partwise score around the given measures.
 fn score(measures: &str) -> String {
@@ -74,12 +75,13 @@ fn chords_take_the_top_note() {
         note('E', 4, 2, "<chord/>"),
     ) + &format!("<measure number=\"2\">{}</measure>", note('D', 4, 4, ""));
     let m = read(&score(&body));
-    assert_eq!(pitches(&m), [Some(67), Some(62)]);
-    assert_eq!(durations(&m), [q(2, 1), q(4, 1)]);
+    // The short first bar keeps its place: its missing half is a rest.
+    assert_eq!(pitches(&m), [Some(67), None, Some(62)]);
+    assert_eq!(durations(&m), [q(2, 1), q(2, 1), q(4, 1)]);
 }
 
 #[test]
-fn backup_and_forward_keep_other_voices_out() {
+fn backup_and_forward_place_the_voices() {
     let v = |n: u8| format!("<voice>{n}</voice>");
     let body = format!(
         "<measure number=\"1\">{}{}{}<forward><duration>1</duration><voice>1</voice></forward>\
@@ -90,9 +92,31 @@ fn backup_and_forward_keep_other_voices_out() {
         note('C', 3, 3, &v(2)),
         note('B', 2, 1, &v(2)),
     ) + &format!("<measure number=\"2\">{}</measure>", note('C', 5, 4, &v(1)));
+    // The top line: voice 2's B2 sounds where voice 1 rests.
     let m = read(&score(&body));
-    assert_eq!(pitches(&m), [Some(76), Some(74), None, Some(72)]);
+    assert_eq!(pitches(&m), [Some(76), Some(74), Some(47), Some(72)]);
     assert_eq!(durations(&m), [q(2, 1), q(1, 1), q(1, 1), q(4, 1)]);
+    // Voice 1 alone, as asked.
+    let options = ReadOptions {
+        voice: Some(1),
+        ..ReadOptions::default()
+    };
+    let one = parse(&score(&body), &options).unwrap();
+    assert_eq!(pitches(&one), [Some(76), Some(74), None, Some(72)]);
+    let two = ReadOptions {
+        voice: Some(2),
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        pitches(&parse(&score(&body), &two).unwrap()),
+        [Some(48), Some(47), None]
+    );
+    let three = ReadOptions {
+        voice: Some(3),
+        ..ReadOptions::default()
+    };
+    let e = parse(&score(&body), &three).unwrap_err().to_string();
+    assert!(e.contains("no voice 3") && e.contains("are 1, 2"), "{e}");
 }
 
 #[test]
@@ -197,9 +221,12 @@ fn pickup_measures() {
         note('C', 5, 3, ""),
     );
     assert_eq!(read(&score(&body)).pickup, Ratio::ONE);
-    // Short first measure without the attribute.
+    // A short first measure without the attribute stays a bar: its missing beats rest.
     let body = body.replace(" implicit=\"yes\"", "");
-    assert_eq!(read(&score(&body)).pickup, Ratio::ONE);
+    let m = read(&score(&body));
+    assert_eq!(m.pickup, Ratio::ZERO);
+    assert_eq!(pitches(&m), [Some(67), None, Some(72)]);
+    assert_eq!(durations(&m), [q(1, 1), q(2, 1), q(3, 1)]);
     // A full first measure is no pickup.
     let body = format!(
         "<measure number=\"1\">{}{}</measure>",
@@ -389,4 +416,91 @@ fn truncated_and_random_input_never_panics() {
             .collect();
         let _ = parse(&mixed, &ReadOptions::default());
     }
+}
+
+// Issue 26's MusicXML defects, one small score each.
+
+#[test]
+fn a_part_written_in_voice_2_reads_its_notes_and_voice_2_fills_voice_1_rests() {
+    // Voice 1 holds only a rest; the notes are all in voice 2, over two bars.
+    let body = format!(
+        "<measure number=\"1\">{}{}<backup><duration>4</duration></backup>{}{}</measure>\
+         <measure number=\"2\">{}</measure>",
+        attrs(1, FOUR_FOUR),
+        rest(4, "<voice>1</voice>"),
+        note('C', 5, 2, "<voice>2</voice>"),
+        note('D', 5, 2, "<voice>2</voice>"),
+        note('E', 5, 4, "<voice>2</voice>"),
+    );
+    assert_eq!(
+        pitches(&read(&score(&body))),
+        [Some(72), Some(74), Some(76)]
+    );
+    // Voice 1 rests on beats 3-4, where voice 2 sounds.
+    let body = format!(
+        "<measure number=\"1\">{}{}{}<backup><duration>4</duration></backup>{}{}</measure>",
+        attrs(1, FOUR_FOUR),
+        note('G', 5, 2, "<voice>1</voice>"),
+        rest(2, "<voice>1</voice>"),
+        note('C', 4, 2, "<voice>2</voice>"),
+        note('E', 4, 2, "<voice>2</voice>"),
+    );
+    let m = read(&score(&body));
+    assert_eq!(pitches(&m), [Some(79), Some(64)]);
+    let v1 = ReadOptions {
+        voice: Some(1),
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        pitches(&parse(&score(&body), &v1).unwrap()),
+        [Some(79), None]
+    );
+}
+
+#[test]
+fn a_second_transpose_applies_from_where_it_is_written() {
+    // E-flat clarinet (+3) then B-flat clarinet (-2): written C5 sounds 75, then 70.
+    let tr = |chromatic: i32, diatonic: i32| {
+        format!(
+            "<attributes><transpose><diatonic>{diatonic}</diatonic>\
+             <chromatic>{chromatic}</chromatic></transpose></attributes>"
+        )
+    };
+    let body = format!(
+        "<measure number=\"1\">{}{}{}</measure><measure number=\"2\">{}{}</measure>",
+        attrs(1, FOUR_FOUR),
+        tr(3, 2),
+        note('C', 5, 4, ""),
+        tr(-2, -1),
+        note('C', 5, 4, ""),
+    );
+    assert_eq!(pitches(&read(&score(&body))), [Some(75), Some(70)]);
+}
+
+#[test]
+fn unpitched_notes_are_counted_rests_and_an_unpitched_part_is_an_error() {
+    let drum = "<note><unpitched><display-step>E</display-step><display-octave>4\
+                </display-octave></unpitched><duration>1</duration></note>";
+    let body = format!(
+        "<measure number=\"1\">{}{}{drum}{}{}</measure>",
+        attrs(1, FOUR_FOUR),
+        note('C', 5, 1, ""),
+        note('D', 5, 1, ""),
+        note('E', 5, 1, ""),
+    );
+    let m = read(&score(&body));
+    assert_eq!(pitches(&m), [Some(72), None, Some(74), Some(76)]);
+    assert!(
+        m.source.warnings.iter().any(|w| w.contains("1 unpitched")),
+        "{:?}",
+        m.source.warnings
+    );
+    let body = format!(
+        "<measure number=\"1\">{}{drum}{drum}{drum}{drum}</measure>",
+        attrs(1, FOUR_FOUR)
+    );
+    let e = parse(&score(&body), &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only unpitched"), "{e}");
 }

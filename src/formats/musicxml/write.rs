@@ -1,9 +1,10 @@
 //! MusicXML writing: a melody as the one part of a partwise MusicXML 4.0 score.
 
 use super::durations::{Piece, closest, pieces};
+use super::markup::{self, attributes, fifths, header};
 use super::spell::{MeasureAccidentals, Speller};
 use crate::limits::Limits;
-use crate::music::{Melody, Meter, Mode, Note, Pitch, Ratio};
+use crate::music::{BarGrid, Change, ChangeKind, Melody, Note, Pitch, Ratio};
 
 /// The most measures written; an absurdly long melody is cut there (`formats::to_bytes`
 /// refuses it first).
@@ -15,53 +16,10 @@ const MAX_DIVISIONS: i64 = 1 << 30;
 /// Divisions used when exact ones would be too large (divisible by 2⁵, 3², 5 and 7).
 const FALLBACK_DIVISIONS: i64 = 10_080;
 
-/// Where bar lines fall: the bar length and the pickup (zero when none).
-#[derive(Clone, Copy, Debug)]
-struct Layout {
-    bar: Ratio,
-    pickup: Ratio,
-}
-
-impl Layout {
-    fn new(melody: &Melody) -> Layout {
-        let bar = melody.meter.unwrap_or_default().bar_length();
-        let pickup = if melody.pickup.is_positive() && melody.pickup < bar {
-            melody.pickup
-        } else {
-            Ratio::ZERO
-        };
-        Layout { bar, pickup }
-    }
-
-    /// The measure (0-based) holding time `t`.
-    fn measure_index(self, t: Ratio) -> usize {
-        let bars = |from: Ratio| usize::try_from(((t - from) / self.bar).floor()).unwrap_or(0);
-        if !self.pickup.is_positive() {
-            bars(Ratio::ZERO)
-        } else if t < self.pickup {
-            0
-        } else {
-            bars(self.pickup).saturating_add(1)
-        }
-    }
-
-    /// The first bar line after `t`.
-    fn next_barline(self, t: Ratio) -> Ratio {
-        if t < self.pickup {
-            return self.pickup;
-        }
-        let done = ((t - self.pickup) / self.bar).floor();
-        self.pickup + self.bar * Ratio::from_int(done.saturating_add(1))
-    }
-
-    /// The full length of measure `index`.
-    fn measure_length(self, index: usize) -> Ratio {
-        if index == 0 && self.pickup.is_positive() {
-            self.pickup
-        } else {
-            self.bar
-        }
-    }
+/// The bar grid the writer uses: the melody's, with 4/4 (written hidden) for free meter.
+fn grid(melody: &Melody) -> BarGrid {
+    let meter = melody.meter.unwrap_or_default();
+    BarGrid::new(Some(meter), melody.pickup, melody.meter_changes())
 }
 
 /// One written note or rest in a measure.
@@ -75,7 +33,7 @@ struct Written {
 }
 
 /// The spans `(start, length)` of a note, cut at its tie parts and at bar lines.
-fn segments(note: &Note, start: Ratio, layout: Layout) -> Vec<(Ratio, Ratio)> {
+fn segments(note: &Note, start: Ratio, grid: &BarGrid) -> Vec<(Ratio, Ratio)> {
     let parts_ok = note.tie_parts.iter().all(|p| p.is_positive())
         && note.tie_parts.iter().copied().sum::<Ratio>() == note.duration;
     let parts = if parts_ok {
@@ -87,8 +45,8 @@ fn segments(note: &Note, start: Ratio, layout: Layout) -> Vec<(Ratio, Ratio)> {
     let mut t = start;
     for &part in parts {
         let end = t + part;
-        while t < end && layout.measure_index(t) < MAX_MEASURES {
-            let cut = layout.next_barline(t).min(end);
+        while t < end && grid.bar_of(t) < MAX_MEASURES {
+            let cut = grid.next_barline(t).map_or(end, |b| b.min(end));
             out.push((t, cut - t));
             t = cut;
         }
@@ -106,16 +64,15 @@ fn whole_rest(length: Ratio) -> Piece {
 }
 
 /// The melody cut into measures of written notes and rests.
-fn measures(melody: &Melody, layout: Layout) -> Vec<Vec<Written>> {
+fn measures(melody: &Melody, grid: &BarGrid) -> Vec<Vec<Written>> {
     let mut out: Vec<Vec<Written>> = Vec::new();
     let mut t = Ratio::ZERO;
     for note in melody.notes.iter().filter(|n| n.duration.is_positive()) {
         let mut written: Vec<(usize, Written)> = Vec::new();
-        for (start, length) in segments(note, t, layout) {
-            let index = layout.measure_index(start);
-            let whole = note.is_rest()
-                && length == layout.measure_length(index)
-                && !(index == 0 && layout.pickup.is_positive());
+        for (start, length) in segments(note, t, grid) {
+            let index = grid.bar_of(start);
+            let bar = grid.bar_end(index).map(|end| end - grid.bar_start(index));
+            let whole = note.is_rest() && bar == Some(length) && !grid.is_short(index);
             let split = if whole {
                 vec![whole_rest(length)]
             } else {
@@ -177,129 +134,6 @@ fn units(length: Ratio, divisions: i64) -> i64 {
     }
 }
 
-/// Escapes text for XML content and attributes, dropping characters XML forbids.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Major => "major",
-        Mode::Minor => "minor",
-        Mode::Dorian => "dorian",
-        Mode::Phrygian => "phrygian",
-        Mode::Lydian => "lydian",
-        Mode::Mixolydian => "mixolydian",
-        Mode::Locrian => "locrian",
-    }
-}
-
-/// A number without needless decimals (`120`, `92.5`).
-fn number(value: f64) -> String {
-    let s = format!("{value:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// The key signature to write, in fifths.
-fn fifths(melody: &Melody) -> i32 {
-    let f = melody
-        .key_signature
-        .or(melody.key.map(|k| k.signature_fifths()))
-        .unwrap_or(0);
-    f.clamp(-7, 7)
-}
-
-/// Bass clef when most notes lie below middle C.
-fn clef(melody: &Melody) -> &'static str {
-    let (low, all) = melody.sounding().fold((0, 0), |(low, all), n| {
-        let below = n.pitch.is_some_and(|p| p.midi() < 60);
-        (low + usize::from(below), all + 1)
-    });
-    if low * 2 > all {
-        "<sign>F</sign><line>4</line>"
-    } else {
-        "<sign>G</sign><line>2</line>"
-    }
-}
-
-fn header(out: &mut String, melody: &Melody) {
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
-    out.push_str(
-        "<!DOCTYPE score-partwise PUBLIC \"-//Recordare//DTD MusicXML 4.0 Partwise//EN\" \
-         \"http://www.musicxml.org/dtds/partwise.dtd\">\n",
-    );
-    out.push_str("<score-partwise version=\"4.0\">\n");
-    if let Some(title) = melody.title.as_deref().filter(|t| !t.trim().is_empty()) {
-        let title = escape(title.trim());
-        out.push_str(&format!(
-            "  <work>\n    <work-title>{title}</work-title>\n  </work>\n"
-        ));
-    }
-    out.push_str("  <identification>\n    <encoding>\n      <software>LSTMuse</software>\n");
-    out.push_str("    </encoding>\n  </identification>\n");
-    out.push_str(
-        "  <part-list>\n    <score-part id=\"P1\">\n      <part-name>Melody</part-name>\n",
-    );
-    out.push_str("      <score-instrument id=\"P1-I1\">\n");
-    out.push_str("        <instrument-name>Melody</instrument-name>\n      </score-instrument>\n");
-    out.push_str("      <midi-instrument id=\"P1-I1\">\n        <midi-channel>1</midi-channel>\n");
-    out.push_str("        <midi-program>1</midi-program>\n      </midi-instrument>\n");
-    out.push_str("    </score-part>\n  </part-list>\n");
-}
-
-fn attributes(out: &mut String, melody: &Melody, divisions: i64) {
-    out.push_str(&format!(
-        "      <attributes>\n        <divisions>{divisions}</divisions>\n"
-    ));
-    let mode = melody
-        .key
-        .map(|k| format!("<mode>{}</mode>", mode_name(k.mode)))
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "        <key><fifths>{}</fifths>{mode}</key>\n",
-        fifths(melody)
-    ));
-    let (meter, hidden) = match melody.meter {
-        Some(m) => (m, ""),
-        None => (Meter::default(), " print-object=\"no\""),
-    };
-    out.push_str(&format!(
-        "        <time{hidden}><beats>{}</beats><beat-type>{}</beat-type></time>\n",
-        meter.numerator, meter.denominator
-    ));
-    out.push_str(&format!(
-        "        <clef>{}</clef>\n      </attributes>\n",
-        clef(melody)
-    ));
-}
-
-fn tempo(out: &mut String, melody: &Melody) {
-    let Some(qpm) = melody.tempo_qpm.filter(|t| t.is_finite() && *t > 0.0) else {
-        return;
-    };
-    let qpm = number(qpm);
-    out.push_str("      <direction placement=\"above\">\n        <direction-type>\n");
-    out.push_str(&format!(
-        "          <metronome><beat-unit>quarter</beat-unit><per-minute>{qpm}</per-minute></metronome>\n"
-    ));
-    out.push_str(&format!(
-        "        </direction-type>\n        <sound tempo=\"{qpm}\"/>\n      </direction>\n"
-    ));
-}
-
 /// The context for writing notes: divisions, spelling, accidentals in force.
 struct NoteWriter {
     divisions: i64,
@@ -308,6 +142,15 @@ struct NoteWriter {
 }
 
 impl NoteWriter {
+    /// Writes a change; a new key signature respells the notes after it.
+    fn change(&mut self, out: &mut String, c: &Change) {
+        if let ChangeKind::Key { signature, .. } = c.kind {
+            self.speller = Speller::new(signature.clamp(-7, 7));
+            self.accidentals.clear();
+        }
+        markup::change(out, c.kind);
+    }
+
     fn note(&mut self, out: &mut String, w: &Written) {
         out.push_str("      <note>\n");
         let accidental = match w.pitch {
@@ -380,12 +223,13 @@ impl NoteWriter {
 
 /// Writes a melody as partwise MusicXML 4.0.
 pub fn write(melody: &Melody) -> String {
-    let layout = Layout::new(melody);
-    let mut bars = measures(melody, layout);
+    let grid = grid(melody);
+    let mut bars = measures(melody, &grid);
     if bars.is_empty() {
+        let bar = grid.bar_end(0).unwrap_or(Ratio::from_int(4));
         bars.push(vec![Written {
             pitch: None,
-            piece: whole_rest(layout.bar),
+            piece: whole_rest(bar),
             tie_start: false,
             tie_stop: false,
             whole_measure: true,
@@ -400,7 +244,8 @@ pub fn write(melody: &Melody) -> String {
     let mut out = String::new();
     header(&mut out, melody);
     out.push_str("  <part id=\"P1\">\n");
-    let pickup = layout.pickup.is_positive();
+    let pickup = grid.is_short(0) && melody.pickup.is_positive();
+    let mut changes = melody.changes.iter().peekable();
     for (index, bar) in bars.iter().enumerate() {
         let number = if pickup { index } else { index + 1 };
         let implicit = if pickup && index == 0 {
@@ -411,11 +256,18 @@ pub fn write(melody: &Melody) -> String {
         out.push_str(&format!("    <measure number=\"{number}\"{implicit}>\n"));
         if index == 0 {
             attributes(&mut out, melody, writer.divisions);
-            tempo(&mut out, melody);
+            if let Some(q) = melody.tempo_qpm {
+                markup::tempo(&mut out, q);
+            }
         }
         writer.accidentals.clear();
+        let mut t = grid.bar_start(index);
         for w in bar {
+            while let Some(c) = changes.next_if(|c| c.at <= t) {
+                writer.change(&mut out, c);
+            }
             writer.note(&mut out, w);
+            t += w.piece.length;
         }
         out.push_str("    </measure>\n");
     }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::formats::ReadOptions;
 use crate::formats::musicxml::read::parse;
-use crate::music::Key;
+use crate::music::{Key, Meter, Mode};
 
 fn q(n: i64, d: i64) -> Ratio {
     Ratio::new(n, d)
@@ -176,4 +176,31 @@ fn empty_and_absurd_melodies_write_valid_xml() {
     );
     let xml = write(&odd);
     assert!(parse(&xml, &ReadOptions::default()).is_ok());
+}
+
+#[test]
+fn meter_key_and_tempo_changes_round_trip() {
+    // 3/4 at 100 in C, then from bar 3: 2/4, G major, 80.
+    let notes: Vec<_> = (0..8).map(|k| (Some(60 + k), q(1, 1))).collect();
+    let mut m = melody(Some((3, 4)), Ratio::ZERO, &notes);
+    m.tempo_qpm = Some(100.0);
+    m.key_signature = Some(0);
+    m.key = Key::parse("C");
+    let six = Ratio::from_int(6);
+    m.set_from(
+        six,
+        crate::music::ChangeKind::Meter(Meter::new(2, 4).unwrap()),
+    );
+    let key = Key::parse("G");
+    m.set_from(six, crate::music::ChangeKind::Key { signature: 1, key });
+    m.set_from(six, crate::music::ChangeKind::Tempo(80.0));
+    assert_eq!(m.changes.len(), 3);
+    let xml = write(&m);
+    let back = parse(&xml, &ReadOptions::default()).unwrap();
+    assert_eq!(back.changes, m.changes, "{xml}");
+    assert_eq!(
+        (back.meter, back.tempo_qpm, back.key_signature),
+        (m.meter, Some(100.0), Some(0))
+    );
+    assert_eq!(shape(&back), shape(&m));
 }

@@ -39,6 +39,11 @@ impl LstmuseApp {
         if quantized {
             msg.push_str(". Some durations were rounded to the 16th grid.");
         }
+        // What the reader had to change (e.g. unpitched notes read as rests).
+        for warning in &melody.source.warnings {
+            msg.push_str(". ");
+            msg.push_str(warning);
+        }
         self.info(msg);
     }
 

@@ -484,7 +484,7 @@ mod tests {
     #[test]
     fn the_model_list_never_shows_a_half_written_model() {
         let tmp = tempfile::tempdir().unwrap();
-        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/essen-erk");
+        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/essen-german");
         let copy = |name: &str, files: &[&str]| {
             let dir = tmp.path().join(name);
             std::fs::create_dir_all(&dir).unwrap();
