@@ -1,11 +1,15 @@
 //! UI frame times, printed per scenario (`cargo bench --bench gui`):
 //! 1. 2,000 notes on screen while the playhead moves (playback with follow mode on);
 //! 2. the training panel's live plot and the dataset table (1,700 erk files) while training
-//!    on the Essen erk corpus runs in the background (needs ../shared/corpus; skipped without).
+//!    on the Essen erk corpus runs in the background (needs ../shared/corpus; skipped without);
+//! 3. a new user's first melody: the app built as on a first start (the welcome shown),
+//!    "Generate a melody" clicked in the welcome as soon as the model is ready, and the
+//!    first variation rendered as Play renders it (the sound device itself is not timed).
 //!
 //! Each frame is timed for the UI pass (egui layout and our drawing) and tessellation.
 
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use lstmuse::gui::document::{Document, Origin, RollNote};
 use lstmuse::gui::{AppOptions, LstmuseApp};
 use std::time::{Duration, Instant};
@@ -250,12 +254,55 @@ fn compare_with_cli(erk: &std::path::Path, app_rate: Option<f64>) {
     }
 }
 
-fn main() {
+/// From building the app to the first melody rendered, as a new user meets it.
+fn first_melody_scenario() {
+    let t0 = Instant::now();
     let options = AppOptions {
         model_dir: lstmuse::default_model_dir(),
         audio: false,
         restore: false,
         models_dir: Some(std::env::temp_dir().join("lstmuse-bench-gui-models")),
+        ..AppOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 900.0])
+        .with_accessibility_check(false)
+        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+    while h.state().model().is_none() && t0.elapsed() < Duration::from_secs(60) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let ready = t0.elapsed();
+    h.get_by_label("Generate a melody").click();
+    while h.state().variations().is_empty() && t0.elapsed() < Duration::from_secs(60) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let generated = t0.elapsed();
+    let melody = h.state().shown_melody();
+    let rendered = lstmuse::synth::try_render(&melody, &lstmuse::synth::RenderConfig::default())
+        .expect("the first variation renders");
+    let total = t0.elapsed();
+    println!(
+        "first melody: model ready {:.0} ms, {} notes generated at {:.0} ms, {:.1} s of audio rendered at {:.0} ms (app built to first sound, sound device not included)",
+        ready.as_secs_f64() * 1e3,
+        melody.sounding().count(),
+        generated.as_secs_f64() * 1e3,
+        rendered.samples.len() as f64
+            / f64::from(rendered.channels)
+            / f64::from(rendered.sample_rate),
+        total.as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    first_melody_scenario();
+    let options = AppOptions {
+        model_dir: lstmuse::default_model_dir(),
+        audio: false,
+        restore: false,
+        models_dir: Some(std::env::temp_dir().join("lstmuse-bench-gui-models")),
+        welcome: false,
         ..AppOptions::default()
     };
     let mut h = Harness::builder()

@@ -6,16 +6,31 @@ use lstmuse::gui::{AppOptions, LstmuseApp};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The app with the bundled model loaded, no sound device, default settings, and trained
-/// models going to `models_dir`.
+/// The app with the bundled model loaded, no sound device, default settings (the first
+/// start's welcome dismissed), and trained models going to `models_dir`.
 pub fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
-    let options = AppOptions {
+    harness(AppOptions {
+        welcome: false,
+        ..test_options(models_dir)
+    })
+}
+
+/// The app as a new user first sees it: as [`app`], with the welcome shown.
+pub fn first_start_app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
+    harness(test_options(models_dir))
+}
+
+fn test_options(models_dir: &Path) -> AppOptions {
+    AppOptions {
         model_dir: lstmuse::default_model_dir(),
         audio: false,
         restore: false,
         models_dir: Some(models_dir.to_path_buf()),
         ..AppOptions::default()
-    };
+    }
+}
+
+fn harness(options: AppOptions) -> Harness<'static, LstmuseApp> {
     let mut h = Harness::builder()
         .with_size([1400.0, 880.0])
         .build_eframe(move |cc| LstmuseApp::new(cc, options));

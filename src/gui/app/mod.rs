@@ -1,10 +1,13 @@
 //! The app: its parts and the frame layout; `messages` applies what background jobs report,
-//! `actions` runs commands, `panels` draws the bars.
+//! `actions` runs commands, `panels` draws the bars; `welcome` and `about` are its two
+//! windows of its own.
 
+mod about;
 mod actions;
 mod messages;
 pub mod midi;
 mod panels;
+mod welcome;
 
 use super::command::{Command, ExportKind};
 use super::dataset::{DatasetAction, DatasetBrowser, DatasetOutcome};
@@ -49,6 +52,8 @@ pub struct AppOptions {
     /// Start-up check: print the time since this instant once the model is loaded and
     /// drawn, then close.
     pub ready_check: Option<Instant>,
+    /// Show the first start's welcome until it is dismissed (off for tests and benchmarks).
+    pub welcome: bool,
 }
 
 impl Default for AppOptions {
@@ -60,6 +65,7 @@ impl Default for AppOptions {
             restore: true,
             models_dir: None,
             ready_check: None,
+            welcome: true,
         }
     }
 }
@@ -126,13 +132,14 @@ pub struct LstmuseApp {
 impl LstmuseApp {
     /// Builds the app: restores settings, starts loading the model, opens the sound device.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> LstmuseApp {
-        let settings: Settings = if options.restore {
+        let mut settings: Settings = if options.restore {
             cc.storage
                 .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
                 .unwrap_or_default()
         } else {
             Settings::default()
         };
+        settings.welcome_dismissed |= !options.welcome;
         let mut jobs = Jobs::new(cc.egui_ctx.clone());
         let model_dir = options
             .model_dir
@@ -542,6 +549,8 @@ impl eframe::App for LstmuseApp {
         }
         self.central_panel(ui);
         self.show_dialog(&ctx);
+        self.welcome_window(&ctx);
+        self.about_window(&ctx);
         self.quit_confirmation(&ctx);
         self.finish_ready_check(&ctx);
         if self.is_playing() || self.training.is_running() || self.jobs.is_loading_model() {
