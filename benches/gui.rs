@@ -7,7 +7,10 @@
 //! 3. `soak`: 2,000 cycles of generate, audition, keep, undo and fill: resident memory
 //!    before and after, and every step's frame time ([`long_sessions`]);
 //! 4. `dataset`: a generated corpus of 100,000 tiny files: load time with progress, memory,
-//!    and frame times while the table scrolls.
+//!    and frame times while the table scrolls;
+//! 5. `first`: a new user's first melody: the app built as on a first start (the welcome
+//!    shown), "Generate a melody" clicked in the welcome as soon as the model is ready, and
+//!    the first variation rendered as Play renders it (the sound device itself is not timed).
 //!
 //! Each frame is timed for the UI pass (egui layout and our drawing) and tessellation.
 
@@ -18,6 +21,7 @@ mod common;
 mod long_sessions;
 
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use lstmuse::gui::document::{Document, Origin, RollNote};
 use lstmuse::gui::{AppOptions, LstmuseApp};
 use std::time::{Duration, Instant};
@@ -262,6 +266,47 @@ fn compare_with_cli(erk: &std::path::Path, app_rate: Option<f64>) {
     }
 }
 
+/// From building the app to the first melody rendered, as a new user meets it.
+fn first_melody_scenario() {
+    let t0 = Instant::now();
+    let options = AppOptions {
+        model_dir: lstmuse::default_model_dir(),
+        audio: false,
+        restore: false,
+        models_dir: Some(std::env::temp_dir().join("lstmuse-bench-gui-models")),
+        ..AppOptions::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1600.0, 900.0])
+        .with_accessibility_check(false)
+        .build_eframe(move |cc| LstmuseApp::new(cc, options));
+    while h.state().model().is_none() && t0.elapsed() < Duration::from_secs(60) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let ready = t0.elapsed();
+    h.get_by_label("Generate a melody").click();
+    while h.state().variations().is_empty() && t0.elapsed() < Duration::from_secs(60) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let generated = t0.elapsed();
+    let melody = h.state().shown_melody();
+    let rendered = lstmuse::synth::try_render(&melody, &lstmuse::synth::RenderConfig::default())
+        .expect("the first variation renders");
+    let total = t0.elapsed();
+    println!(
+        "first melody: model ready {:.0} ms, {} notes generated at {:.0} ms, {:.1} s of audio rendered at {:.0} ms (app built to first sound, sound device not included)",
+        ready.as_secs_f64() * 1e3,
+        melody.sounding().count(),
+        generated.as_secs_f64() * 1e3,
+        rendered.samples.len() as f64
+            / f64::from(rendered.channels)
+            / f64::from(rendered.sample_rate),
+        total.as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
     let named: Vec<String> = std::env::args()
         .skip(1)
@@ -273,8 +318,12 @@ fn main() {
         audio: false,
         restore: false,
         models_dir: Some(std::env::temp_dir().join("lstmuse-bench-gui-models")),
+        welcome: false,
         ..AppOptions::default()
     };
+    if wanted("first") {
+        first_melody_scenario();
+    }
     let mut h = Harness::builder()
         .with_size([1600.0, 900.0])
         .with_accessibility_check(false)

@@ -19,4 +19,21 @@ if ! cargo clippy --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1
   rustup component add clippy
 fi
 cargo clippy --release --all-targets --locked -- -D warnings
+# The Windows target type-checks (library and binary, default features, its Windows-only
+# code included), where rustup's x86_64-pc-windows-gnu target and MinGW-w64's windres (which
+# build.rs runs for the exe's icon) are installed; nothing is installed for it here, and
+# LSTMUSE_SKIP_WINDOWS=1 leaves it out. Linking, the run under Wine and the packages are
+# scripts/check_platforms.sh's (see the README's "Windows, macOS and the packages").
+if [ "${LSTMUSE_SKIP_WINDOWS:-0}" = 1 ]; then
+  echo "SKIP: the Windows check (LSTMUSE_SKIP_WINDOWS=1)" >&2
+elif ! command -v rustup >/dev/null 2>&1 \
+  || ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "SKIP: the Windows check (rustup target add x86_64-pc-windows-gnu to run it)" >&2
+elif ! command -v x86_64-w64-mingw32-windres >/dev/null 2>&1; then
+  echo "SKIP: the Windows check (needs MinGW-w64: apt install gcc-mingw-w64-x86-64)" >&2
+else
+  windows_t0=$SECONDS
+  cargo check --release --locked --target x86_64-pc-windows-gnu --lib --bins
+  echo "the Windows check took $((SECONDS - windows_t0)) s" >&2
+fi
 cargo test --release --locked

@@ -11,6 +11,11 @@ fn main() -> ExitCode {
     let command = args
         .command
         .unwrap_or(cli::Command::App(cli::AppArgs::default()));
+    if let cli::Command::App(app) = &command
+        && !app.startup_check
+    {
+        close_own_console();
+    }
     match cli::run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -37,3 +42,27 @@ fn limit_malloc_arenas() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
+
+/// Windows gives a console program started from Explorer (a double-click, a file
+/// association, the Start menu) a console window of its own, which would sit behind the app
+/// and close it when closed. When the app is the only process on its console, it lets the
+/// console go; started from a command prompt, it shares that console and keeps it.
+#[cfg(windows)]
+fn close_own_console() {
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+        fn FreeConsole() -> i32;
+    }
+    let mut ids = [0u32; 2];
+    // SAFETY: the list holds `ids.len()` entries; FreeConsole only detaches this process
+    // from its console, and Rust's stdio ignores the invalid handles that leaves.
+    unsafe {
+        if GetConsoleProcessList(ids.as_mut_ptr(), 2) == 1 {
+            FreeConsole();
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn close_own_console() {}

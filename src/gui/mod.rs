@@ -9,7 +9,8 @@
 //!   [`player`], the sound device), files;
 //!   [`soundfont`]: the SoundFont voice source.
 //! - [`dataset`], [`training_panel`]: the dataset browser and live training.
-//! - [`jobs`]: background work; [`settings`]: what is remembered between runs.
+//! - [`jobs`]: background work; [`settings`]: what is remembered between runs;
+//!   [`icon`]: the app's icon.
 //! - `app::midi`: MIDI ports, recording and step input in the app, and thru.
 
 #[cfg(feature = "gui")]
@@ -30,6 +31,8 @@ pub mod error;
 pub mod file_dialog;
 #[cfg(feature = "gui")]
 pub mod generate_panel;
+#[cfg(feature = "gui")]
+pub mod icon;
 #[cfg(feature = "gui")]
 pub mod jobs;
 #[cfg(feature = "gui")]
@@ -66,13 +69,18 @@ pub fn run(mut options: AppOptions) -> Result<(), eframe::Error> {
     {
         options.notice = Some(notice);
     }
+    let mut viewport = eframe::egui::ViewportBuilder::default()
+        .with_title("LSTMuse")
+        .with_app_id(APP_ID)
+        .with_inner_size([1360.0, 820.0])
+        .with_min_inner_size([760.0, 480.0])
+        .with_drag_and_drop(true);
+    match icon::icon_data() {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(e) => eprintln!("lstmuse: the window icon did not decode ({e}); using none"),
+    }
     let native = |renderer| eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default()
-            .with_title("LSTMuse")
-            .with_app_id(APP_ID)
-            .with_inner_size([1360.0, 820.0])
-            .with_min_inner_size([760.0, 480.0])
-            .with_drag_and_drop(true),
+        viewport: viewport.clone(),
         persist_window: true,
         renderer,
         ..Default::default()

@@ -202,6 +202,8 @@ pub struct Settings {
     pub show_dataset: bool,
     /// Show the frame-time overlay.
     pub show_frame_time: bool,
+    /// The first start's welcome was dismissed: it is not shown again.
+    pub welcome_dismissed: bool,
 }
 
 impl Default for Settings {
@@ -218,6 +220,7 @@ impl Default for Settings {
             training: super::training_panel::TrainingSettings::default(),
             show_dataset: true,
             show_frame_time: false,
+            welcome_dismissed: false,
         }
     }
 }
@@ -338,6 +341,7 @@ mod tests {
         s.add_recent(PathBuf::from("songs/a.krn"));
         s.add_recent(PathBuf::from("songs/b.mid"));
         s.add_recent(PathBuf::from("songs/a.krn"));
+        s.welcome_dismissed = true;
         assert_eq!(s.recent_files[0], PathBuf::from("songs/a.krn"));
         assert_eq!(s.recent_files.len(), 2);
         let text = serde_json::to_string(&s).unwrap();
@@ -346,12 +350,17 @@ mod tests {
         assert_eq!(back.transport, s.transport);
         assert_eq!(back.midi, s.midi);
         assert_eq!(back.recent_files, s.recent_files);
+        assert!(
+            back.welcome_dismissed,
+            "a dismissed welcome stays dismissed"
+        );
         // A settings file from an older version (missing fields, unknown ones) still loads.
         let old: Settings =
             serde_json::from_str(r#"{"sampler":{"temperature":0.5},"gone":1}"#).unwrap();
         assert_eq!(old.sampler.temperature, 0.5);
         assert_eq!(old.sampler.variations, 4);
         assert!(old.show_dataset);
+        assert!(!old.welcome_dismissed);
         assert_eq!(old.transport.soundfont, SoundFontSettings::default());
         // A program out of range in a hand-edited file is clamped, not a lost file.
         let edited: Settings =

@@ -1,6 +1,6 @@
-//! The desktop app driven headless with egui_kittest: the main window, the melody document
-//! (save, open, unsaved changes), autosave and recovery, a full disk, long sessions, MIDI
-//! keyboards, SoundFonts, the dataset browser and training.
+//! The desktop app driven headless with egui_kittest: the first start, the main window,
+//! the melody document (save, open, unsaved changes), autosave and recovery, a full disk,
+//! long sessions, MIDI keyboards, SoundFonts, the dataset browser and training.
 #![allow(clippy::unwrap_used)] // a test may unwrap: a failure is the test failing
 #![cfg(feature = "gui")]
 
@@ -8,6 +8,7 @@
 mod common;
 
 mod document;
+mod first_start;
 mod full_disk;
 mod long_session;
 mod main_window;

@@ -6,3 +6,4 @@ mod common;
 
 mod args;
 mod commands;
+mod install;

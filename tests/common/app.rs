@@ -7,20 +7,29 @@ use lstmuse::gui::{AppOptions, LstmuseApp};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The app with the bundled model loaded, no sound device, default settings, and trained
-/// models going to `models_dir`.
+/// The app with the bundled model loaded, no sound device, default settings (the first
+/// start's welcome dismissed), and trained models going to `models_dir`.
 pub fn app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
     app_with(test_options(models_dir))
 }
 
+/// The app as a new user first sees it: as [`app`], with the welcome shown.
+pub fn first_start_app(models_dir: &Path) -> Harness<'static, LstmuseApp> {
+    app_with(AppOptions {
+        welcome: true,
+        ..test_options(models_dir)
+    })
+}
+
 /// The options [`app`] starts with: the bundled model, no sound device, no remembered
-/// settings, no autosave, trained models going to `models_dir`.
+/// settings, no autosave, no welcome, trained models going to `models_dir`.
 pub fn test_options(models_dir: &Path) -> AppOptions {
     AppOptions {
         model_dir: lstmuse::default_model_dir(),
         audio: false,
         restore: false,
         models_dir: Some(models_dir.to_path_buf()),
+        welcome: false,
         ..AppOptions::default()
     }
 }

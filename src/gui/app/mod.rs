@@ -1,8 +1,10 @@
 //! The app: its parts and the frame layout; `messages` applies what background jobs report,
 //! `actions` runs commands, `panels` draws the bars, `layout` the panels and tabs; `file`
 //! saves and opens the melody document, `unsaved` asks before work is thrown away,
-//! `recover` autosaves and offers recovery.
+//! `recover` autosaves and offers recovery; `welcome` and `about` are its two windows of
+//! its own.
 
+mod about;
 mod actions;
 mod file;
 mod layout;
@@ -11,6 +13,7 @@ pub mod midi;
 mod panels;
 mod recover;
 mod unsaved;
+mod welcome;
 
 pub use unsaved::Discard;
 
@@ -60,6 +63,8 @@ pub struct AppOptions {
     pub recovery_dir: Option<PathBuf>,
     /// Said in the status bar at start (the settings file could not be read).
     pub notice: Option<String>,
+    /// Show the first start's welcome until it is dismissed (off for tests and benchmarks).
+    pub welcome: bool,
 }
 
 impl Default for AppOptions {
@@ -73,6 +78,7 @@ impl Default for AppOptions {
             ready_check: None,
             recovery_dir: None,
             notice: None,
+            welcome: true,
         }
     }
 }
@@ -156,13 +162,14 @@ impl LstmuseApp {
     /// Builds the app: restores settings, starts loading the model, opens the sound device,
     /// starts autosaving and offers melodies left by apps that did not quit cleanly.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> LstmuseApp {
-        let settings: Settings = if options.restore {
+        let mut settings: Settings = if options.restore {
             cc.storage
                 .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
                 .unwrap_or_default()
         } else {
             Settings::default()
         };
+        settings.welcome_dismissed |= !options.welcome;
         let models_dir = options
             .models_dir
             .clone()
@@ -473,6 +480,8 @@ impl eframe::App for LstmuseApp {
         self.recovery_window(&ctx);
         self.unsaved_window(&ctx);
         self.training_quit_window(&ctx);
+        self.welcome_window(&ctx);
+        self.about_window(&ctx);
         self.finish_ready_check(&ctx);
         self.autosave_tick(&ctx);
         self.update_title(&ctx);

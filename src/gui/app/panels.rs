@@ -129,6 +129,16 @@ impl LstmuseApp {
                 self.midi_menu(ui);
             });
             ui.menu_button("View", |ui| self.view_menu(ui));
+            ui.menu_button("Help", |ui| {
+                if ui.button("Welcome").clicked() {
+                    self.show_welcome();
+                    ui.close();
+                }
+                if ui.button("About LSTMuse").clicked() {
+                    self.show_about(ui.ctx());
+                    ui.close();
+                }
+            });
         });
     }
 

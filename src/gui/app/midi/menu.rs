@@ -87,6 +87,11 @@ pub fn output_menu_ui(
                     OutputChoice::Virtual,
                     format!("Virtual port \"{CLIENT_NAME}\" (for a DAW)"),
                 ));
+            } else {
+                ui.label(
+                    "Windows has no virtual MIDI ports: to send to a DAW, install a \
+                     loopback driver such as loopMIDI and pick its port here.",
+                );
             }
         }
     }
