@@ -2,6 +2,7 @@
 //! always works, also where no dialog can open (no portal, no session bus).
 
 use super::command::ExportKind;
+use crate::formats::ReadOptions;
 use eframe::egui;
 use std::path::{Path, PathBuf};
 
@@ -54,8 +55,17 @@ pub struct PathDialog {
     pub note: Option<String>,
     /// A system dialog is open.
     pub browsing: bool,
+    /// Opening a melody: the part to read, 0-based (`None`: the file's first, or for kern
+    /// the top staff).
+    pub part: Option<usize>,
+    /// Opening a melody: the voice of the part, 1-based as the file numbers it (`None`:
+    /// the highest line across its voices).
+    pub voice: Option<usize>,
     focused: bool,
 }
+
+/// Parts and voices the open dialog offers.
+const PICKABLE: usize = 8;
 
 /// What the user did with the dialog this frame.
 pub enum DialogAction {
@@ -77,8 +87,53 @@ impl PathDialog {
             path: path.into(),
             note: None,
             browsing: false,
+            part: None,
+            voice: None,
             focused: false,
         }
+    }
+
+    /// How a melody file chosen here is read: the part and voice picked.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            part: self.part,
+            voice: self.voice,
+            ..ReadOptions::default()
+        }
+    }
+
+    /// The part and voice pickers of the open dialog.
+    fn voice_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Part");
+            let part = |p: Option<usize>| p.map_or("First".to_owned(), |i| (i + 1).to_string());
+            egui::ComboBox::from_id_salt("open-part")
+                .selected_text(part(self.part))
+                .show_ui(ui, |ui| {
+                    for p in std::iter::once(None).chain((0..PICKABLE).map(Some)) {
+                        ui.selectable_value(&mut self.part, p, part(p));
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "The part (MusicXML), track (MIDI) or spine (kern) to read; First: the \
+                     first part, the first track with notes, the top staff",
+                );
+            ui.label("Voice");
+            let voice = |v: Option<usize>| v.map_or("Top line".to_owned(), |i| i.to_string());
+            egui::ComboBox::from_id_salt("open-voice")
+                .selected_text(voice(self.voice))
+                .show_ui(ui, |ui| {
+                    for v in std::iter::once(None).chain((1..=PICKABLE).map(Some)) {
+                        ui.selectable_value(&mut self.voice, v, voice(v));
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "Top line: the highest sounding line across the part's voices. A number: \
+                     that voice (MusicXML <voice>, a kern sub-spine, a MIDI channel, ABC V:)",
+                );
+        });
     }
 
     /// Shows the dialog window.
@@ -104,6 +159,9 @@ impl PathDialog {
                     self.focused = true;
                 }
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if self.purpose == Purpose::Open {
+                    self.voice_ui(ui);
+                }
                 if let Some(note) = &self.note {
                     ui.colored_label(ui.visuals().warn_fg_color, note);
                 }

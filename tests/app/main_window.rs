@@ -637,3 +637,49 @@ fn form_screenshot() {
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/form.png");
     image.save(&out).unwrap();
 }
+
+/// The open dialog's Voice picker: a two-voice MusicXML file opens as its top line, or as
+/// the voice picked (its second staff's voice 5).
+#[test]
+fn the_open_dialog_picks_a_voice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    let path = fixture("musicxml/twinkle_two_voices.musicxml");
+    let pitches = |m: &lstmuse::Melody| -> Vec<u8> {
+        m.sounding()
+            .filter_map(|n| n.pitch)
+            .map(|p| p.midi())
+            .collect()
+    };
+    let read = |voice| {
+        let options = ReadOptions {
+            voice,
+            ..ReadOptions::default()
+        };
+        pitches(&formats::read_melody(&path, &options).unwrap())
+    };
+    let (top, second) = (read(None), read(Some(5)));
+    assert_ne!(top, second, "the fixture's voices differ");
+    for (pick, want) in [(None, &top), (Some("5"), &second)] {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+        h.run_steps(2);
+        let field = h.get_by_label("File path");
+        field.focus();
+        h.run_steps(1);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("File path")
+            .type_text(&path.display().to_string());
+        h.run_steps(2);
+        if let Some(voice) = pick {
+            h.get_by_value("Top line").click();
+            h.run_steps(2);
+            h.get_by_label(voice).click();
+            h.run_steps(2);
+        }
+        h.get_by_label("Open").click();
+        h.run_steps(2);
+        wait(&mut h);
+        let got: Vec<u8> = notes_of(&h).iter().map(|n| n.2).collect();
+        assert_eq!(&got, want, "{pick:?}: {}", h.state().status().text());
+    }
+}

@@ -51,6 +51,12 @@ impl LstmuseApp {
     /// document, any other melody file the seed of a new untitled one. Asks nothing: see
     /// [`LstmuseApp::guard`] for opening over unsaved changes.
     pub fn open_path(&mut self, path: PathBuf) {
+        self.open_path_with(path, ReadOptions::default());
+    }
+
+    /// Opens a melody document, or reads a melody file as the seed with `options` (the
+    /// part and voice chosen in the open dialog).
+    pub fn open_path_with(&mut self, path: PathBuf, options: ReadOptions) {
         if document_file::is_document(&path) {
             self.jobs.spawn("open", move || {
                 let result = DocumentFile::read(&path).map(Box::new);
@@ -59,7 +65,7 @@ impl LstmuseApp {
             return;
         }
         self.jobs.spawn("open", move || {
-            let result = formats::read_melody(&path, &ReadOptions::default());
+            let result = formats::read_melody(&path, &options);
             Msg::Opened { path, result }
         });
     }
@@ -464,9 +470,9 @@ impl LstmuseApp {
         dir.join(name).display().to_string()
     }
 
-    pub(super) fn accept_dialog(&mut self, purpose: Purpose, path: PathBuf) {
+    pub(super) fn accept_dialog(&mut self, purpose: Purpose, path: PathBuf, options: ReadOptions) {
         match purpose {
-            Purpose::Open => self.open_path(path),
+            Purpose::Open => self.open_path_with(path, options),
             Purpose::SaveDocument => self.saved_as(&path),
             Purpose::Export(kind) => {
                 self.export_to(&path, kind);

@@ -372,8 +372,9 @@ impl LstmuseApp {
             }
             DialogAction::Accept(path) => {
                 let purpose = dialog.purpose;
+                let options = dialog.read_options();
                 self.dialog = None;
-                self.accept_dialog(purpose, path);
+                self.accept_dialog(purpose, path, options);
             }
             DialogAction::Browse => {
                 dialog.browsing = true;
