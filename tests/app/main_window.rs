@@ -1,7 +1,7 @@
 //! The desktop app driven headless with egui_kittest: widgets are found by their labels,
 //! clicked, dragged and typed into, exactly as a user would.
 
-use crate::common::app::{Dropped, app, drag, generate, notes_of, open_seed, wait};
+use crate::common::app::{Dropped, app, drag, generate, notes_of, open_seed, type_path, wait};
 use crate::common::{fixture, shape};
 use eframe::egui;
 use egui_kittest::Harness;
@@ -323,15 +323,7 @@ fn export_through_the_dialog_rereads_to_the_same_notes() {
         h.get_by_label_contains(menu_item).click();
         h.run_steps(2);
         let path = tmp.path().join(format!("out.{ext}"));
-        let field = h.get_by_label("File path");
-        field.focus();
-        h.run_steps(1);
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_label("File path")
-            .type_text(&path.display().to_string());
-        h.run_steps(2);
-        h.get_by_label("Save").click();
-        h.run_steps(2);
+        type_path(&mut h, &path, "Save");
         assert!(
             path.is_file(),
             "{}: {}",
@@ -663,21 +655,13 @@ fn the_open_dialog_picks_a_voice() {
     for (pick, want) in [(None, &top), (Some("5"), &second)] {
         h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
         h.run_steps(2);
-        let field = h.get_by_label("File path");
-        field.focus();
-        h.run_steps(1);
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_label("File path")
-            .type_text(&path.display().to_string());
-        h.run_steps(2);
         if let Some(voice) = pick {
             h.get_by_value("Top line").click();
             h.run_steps(2);
             h.get_by_label(voice).click();
             h.run_steps(2);
         }
-        h.get_by_label("Open").click();
-        h.run_steps(2);
+        type_path(&mut h, &path, "Open");
         wait(&mut h);
         let got: Vec<u8> = notes_of(&h).iter().map(|n| n.2).collect();
         assert_eq!(&got, want, "{pick:?}: {}", h.state().status().text());
