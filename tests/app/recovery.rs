@@ -158,3 +158,55 @@ fn a_running_app_is_not_offered_and_saving_clears_its_autosave() {
     assert!(first.state_mut().save_to(&tmp.path().join("song.lstmuse")));
     wait_until(&mut first, 30, |_| !autosave.exists());
 }
+
+#[test]
+fn recovering_over_unsaved_edits_asks_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recovery = tmp.path().join("recovery");
+    let mut options = test_options(tmp.path());
+    options.recovery_dir = Some(recovery.clone());
+    // An app autosaves an edited melody and goes away without a clean quit.
+    let mut gone = app_with(options.clone());
+    open_seed(&mut gone, fixture("kern/kuckuck.krn"));
+    gone.state_mut()
+        .apply_roll_edit(lstmuse::gui::piano_roll::RollEdit::Add {
+            start: 70,
+            len: 2,
+            pitch: 60,
+        });
+    let autosaved = notes_of(&gone);
+    let autosave = gone.state().autosave_path().unwrap();
+    wait_until(&mut gone, 30, |_| autosave.is_file());
+    drop(gone);
+
+    // The next app has edits of its own when the composer picks Recover.
+    let mut h = app_with(options);
+    assert_eq!(h.state().recovery_offers().len(), 1);
+    open_seed(&mut h, fixture("kern/frere_jacques.krn"));
+    h.state_mut()
+        .apply_roll_edit(lstmuse::gui::piano_roll::RollEdit::Add {
+            start: 90,
+            len: 4,
+            pitch: 67,
+        });
+    h.run_steps(1);
+    let edited = notes_of(&h);
+    assert!(h.state().has_unsaved_changes());
+    h.get_by_label("Recover").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().unsaved_prompt(),
+        Some(&lstmuse::gui::app::Discard::Recover(0))
+    );
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), edited, "Cancel leaves the edits as they were");
+    assert_eq!(h.state().recovery_offers().len(), 1, "and still offers it");
+
+    h.get_by_label("Recover").click();
+    h.run_steps(2);
+    h.get_by_label("Don't save").click();
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), autosaved);
+    assert!(h.state().recovery_offers().is_empty());
+}

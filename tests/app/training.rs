@@ -1,13 +1,14 @@
 //! The dataset browser and the training panel, driven headless with egui_kittest.
 
-use crate::common::app::{app, app_sent, drag, request_close, wait_until};
+use crate::common::app::{app, app_sent, drag, notes_of, open_seed, request_close, wait_until};
 use crate::common::fixture;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use lstmuse::gui::LstmuseApp;
-use lstmuse::gui::app::Tab;
+use lstmuse::gui::app::{Discard, Tab};
 use lstmuse::gui::document::Origin;
+use lstmuse::gui::piano_roll::RollEdit;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::BackendChoice;
 
@@ -84,6 +85,40 @@ fn the_dataset_table_lists_tunes_reasons_and_errors_and_filters() {
     let doc = h.state().doc();
     assert_eq!(doc.notes.len(), 17, "{}", h.state().status().text());
     assert!(doc.notes.iter().all(|n| n.origin == Origin::Seed));
+}
+
+#[test]
+fn a_dataset_tune_over_unsaved_edits_asks_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = app(tmp.path());
+    add_fixture_corpus(&mut h);
+    open_seed(&mut h, fixture("kern/frere_jacques.krn"));
+    h.state_mut().apply_roll_edit(RollEdit::Add {
+        start: 90,
+        len: 4,
+        pitch: 67,
+    });
+    h.run_steps(1);
+    let edited = notes_of(&h);
+    assert!(h.state().has_unsaved_changes());
+    h.get_by_label_contains("Kuckuck").click();
+    h.run_steps(2);
+    let row = h.state().dataset().selected.first().copied().unwrap();
+    h.get_by_label("Use tune as seed").click();
+    h.run_steps(2);
+    assert_eq!(h.state().unsaved_prompt(), Some(&Discard::DatasetSeed(row)));
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert_eq!(notes_of(&h), edited, "Cancel leaves the edits as they were");
+
+    h.get_by_label("Use tune as seed").click();
+    h.run_steps(2);
+    h.get_by_label("Don't save").click();
+    h.run_steps(2);
+    let doc = h.state().doc();
+    assert_eq!(doc.notes.len(), 17, "{}", h.state().status().text());
+    assert!(doc.notes.iter().all(|n| n.origin == Origin::Seed));
+    assert!(!h.state().has_unsaved_changes());
 }
 
 #[test]

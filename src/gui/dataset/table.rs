@@ -98,7 +98,7 @@ impl DatasetBrowser {
                     actions.push(DatasetAction::Stop);
                 }
                 if ui
-                    .button("Use as seed")
+                    .button("Use tune as seed")
                     .on_hover_text("Or drag the row onto the piano roll")
                     .clicked()
                 {
