@@ -10,6 +10,8 @@
 //! - [`inbox`]: the input callback's end; [`recorder`]: count-in, record, stop or N bars;
 //!   [`quantize`]: onto the 16th grid, top line only; [`step`]: step input.
 //! - [`computer_keys`]: the computer keyboard as a piano, sending what a keyboard would.
+//! - [`jam`]: call and response live: whose turn it is, when the model must answer, and
+//!   where its answer goes.
 //! - [`scheduler`]: a melody as timed note-ons/offs with guaranteed note-offs;
 //!   [`output`]: the thread that sends them; [`ports`]: the thin midir wrapper.
 //!
@@ -30,6 +32,7 @@
 
 pub mod computer_keys;
 pub mod inbox;
+pub mod jam;
 pub mod message;
 pub mod output;
 pub mod ports;

@@ -66,9 +66,45 @@ pub fn notes_between(m: &Melody, from: Ratio, to: Ratio) -> Vec<Note> {
     out
 }
 
+/// Bars of the dialogue the model reads before it answers, at least: the farthest
+/// neighbour input looks 8 bars back. An answer deep into a long dialogue then costs the
+/// same as one early on (the jam's answers must be ready within a fraction of a bar).
+pub const CONTEXT_BARS: usize = 8;
+
+/// What the model reads to answer at `at` (a bar line): the dialogue's last
+/// [`CONTEXT_BARS`] bars or a few more, cut on a phrase boundary of the dialogue's own
+/// phrase grid so that every bar keeps its place in its phrase, in the key of the whole
+/// dialogue. Returns the context and where it starts in the dialogue.
+pub fn context(played: &Melody, at: Ratio) -> Result<(Melody, Ratio)> {
+    let meter = played
+        .meter
+        .ok_or_else(|| Error::Invalid("a dialogue needs a meter".into()))?;
+    let bar = meter.bar_length();
+    let first = played.pickup;
+    let bars_before = if at > first {
+        ((at - first) / bar).to_f64().floor() as usize
+    } else {
+        0
+    };
+    let group = meter.phrase_bars().max(1);
+    let skip = bars_before.saturating_sub(CONTEXT_BARS) / group * group;
+    if skip == 0 {
+        return Ok((played.truncated(at).normalized(), Ratio::ZERO));
+    }
+    let from = first + bar * Ratio::from_int(skip as i64);
+    let window = Melody {
+        notes: notes_between(played, from, at),
+        pickup: Ratio::ZERO,
+        key: played.truncated(at).key_or_estimate(),
+        ..played.clone()
+    };
+    Ok((window.normalized(), from))
+}
+
 /// The model's answer to everything in `played` before `at` (a bar line): `bars` bars from
-/// `at`, exactly, in the melody's key. `config`'s temperature, scale lock, range and seed
-/// apply; one variation is drawn.
+/// `at`, exactly, in the melody's key. The model reads the dialogue's [`context`] (its
+/// last 8 to 11 bars); `config`'s temperature, scale lock, range and seed apply; one
+/// variation is drawn.
 pub fn answer(
     model: ModelRef<'_>,
     played: &Melody,
@@ -79,7 +115,8 @@ pub fn answer(
     let meter = played
         .meter
         .ok_or_else(|| Error::Invalid("a dialogue needs a meter".into()))?;
-    let primer = played.truncated(at).normalized();
+    let (primer, from) = context(played, at)?;
+    let at = at - from;
     let config = SamplerConfig {
         length: Length::Bars(bars),
         variations: 1,
@@ -163,6 +200,33 @@ mod tests {
 
     fn q(n: i64) -> Ratio {
         Ratio::from_int(n)
+    }
+
+    #[test]
+    fn the_context_is_the_last_phrases_cut_on_a_phrase_boundary_in_the_dialogues_key() {
+        let p = |m| Pitch::from_midi(m).unwrap();
+        // A one-quarter pickup, then 30 bars of 4/4 (phrases of 4 bars) in G major.
+        let scale = [67, 69, 71, 72, 74, 72, 71, 69, 66];
+        let mut notes = vec![Note::new(p(62), q(1))];
+        notes.extend((0..120).map(|i| Note::new(p(scale[i % scale.len()]), q(1))));
+        let m = Melody {
+            meter: Meter::new(4, 4),
+            pickup: q(1),
+            notes,
+            ..Melody::new()
+        };
+        let at = q(1 + 30 * 4);
+        let (window, from) = context(&m, at).unwrap();
+        // 30 bars before: skip 20 (5 phrases), keep 10.
+        assert_eq!(from, q(1 + 20 * 4));
+        assert_eq!(window.duration(), q(10 * 4));
+        assert_eq!(window.pickup, Ratio::ZERO);
+        assert_eq!(window.notes, notes_between(&m, from, at));
+        assert_eq!(window.key, m.key_or_estimate(), "the whole dialogue's key");
+        // Early on, the whole dialogue.
+        let (early, from) = context(&m, q(1 + 8 * 4)).unwrap();
+        assert_eq!(from, Ratio::ZERO);
+        assert_eq!(early, m.truncated(q(1 + 8 * 4)).normalized());
     }
 
     #[test]
