@@ -94,6 +94,8 @@ pub enum Command {
     RecordSeed,
     /// Step input on or off: each key on the MIDI keyboard adds a note at the cursor.
     StepInput,
+    /// Start a jam (call and response with the model), or stop it.
+    Jam,
     /// The computer keyboard as a piano, on or off.
     ComputerKeyboard,
     /// The length of step-entered notes.
@@ -117,7 +119,7 @@ pub enum Command {
 impl Command {
     /// Every command, with the parameters the menus and shortcuts use. `Keep`,
     /// `Audition` and `NewPhrase` belong to a variation card and stand here for the first card.
-    pub const ALL: [Command; 46] = [
+    pub const ALL: [Command; 47] = [
         Command::New,
         Command::Open,
         Command::Save,
@@ -151,6 +153,7 @@ impl Command {
         Command::LoadSoundFont,
         Command::RecordSeed,
         Command::StepInput,
+        Command::Jam,
         Command::ComputerKeyboard,
         Command::StepLength(StepLength::Sixteenth),
         Command::StepLength(StepLength::Eighth),
@@ -206,6 +209,7 @@ impl Command {
             Command::LoadSoundFont => "Load SoundFont…",
             Command::RecordSeed => "Record seed",
             Command::StepInput => "Step input",
+            Command::Jam => "Jam",
             Command::ComputerKeyboard => "Computer keyboard as piano",
             Command::StepLength(l) => match l {
                 StepLength::Sixteenth => "16th notes",
@@ -267,6 +271,10 @@ impl Command {
             Command::StepInput => {
                 "Each key on the MIDI keyboard adds a note of the chosen length at the cursor"
             }
+            Command::Jam => {
+                "Call and response: after a count-in, play a phrase and LSTMuse answers it on \
+                 the next bar line; again to stop and keep the dialogue as the melody"
+            }
             Command::ComputerKeyboard => {
                 "Play the computer keyboard as a MIDI keyboard: A S D F G H J K L ; ' white keys, \
                  W E T Y U O P black keys, Z X octave, C V velocity"
@@ -311,6 +319,7 @@ impl Command {
             Command::RecordSeed => KeyboardShortcut::new(c, Key::R),
             Command::StepInput => KeyboardShortcut::new(none, Key::N),
             Command::ComputerKeyboard => KeyboardShortcut::new(c, Key::K),
+            Command::Jam => KeyboardShortcut::new(c, Key::J),
             // The digits of MuseScore's note input: 3 = 16th … 7 = whole, 0 = rest.
             Command::StepLength(l) => KeyboardShortcut::new(
                 none,
@@ -374,7 +383,7 @@ mod tests {
             .into_iter()
             .filter_map(Command::shortcut)
             .collect();
-        assert_eq!(all.len(), 30);
+        assert_eq!(all.len(), 31);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);

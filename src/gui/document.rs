@@ -16,6 +16,8 @@ pub enum Origin {
     Generated,
     /// Added or changed by hand.
     User,
+    /// The model's answers in a jam (the player's calls are the seed).
+    Answer,
 }
 
 /// One note in the roll, in grid steps.

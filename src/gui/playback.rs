@@ -137,7 +137,35 @@ impl Playback {
         let _ = (key, on, config);
     }
 
-    /// Releases every key sounding through.
+    /// Plays a jam's answer through the current voice after `delay` (its bar line), on
+    /// the same mixer as the keys sounding through. Silent without a sound device.
+    pub fn play_answer(
+        &mut self,
+        melody: &Melody,
+        delay: std::time::Duration,
+        config: &RenderConfig,
+    ) -> Result<(), GuiError> {
+        #[cfg(feature = "audio")]
+        if let Some(p) = &self.player {
+            let rendered = synth::try_render(melody, config)?;
+            let frames = (delay.as_secs_f64() * f64::from(rendered.sample_rate)).round() as usize;
+            self.thru
+                .answer(p.mixer(), &rendered.samples, rendered.sample_rate, frames);
+        }
+        #[cfg(not(feature = "audio"))]
+        let _ = (melody, delay, config);
+        Ok(())
+    }
+
+    /// Keys and jam answers sounding through the built-in synth now.
+    pub fn thru_sounding(&self) -> usize {
+        #[cfg(feature = "audio")]
+        return self.thru.sounding();
+        #[cfg(not(feature = "audio"))]
+        0
+    }
+
+    /// Releases every key sounding through, and a jam's answers.
     pub fn thru_all_off(&mut self) {
         #[cfg(feature = "audio")]
         self.thru.all_off();

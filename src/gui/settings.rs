@@ -162,6 +162,10 @@ pub struct MidiSettings {
     pub step_length: StepLength,
     /// Incoming notes sound through the current voice while recording or step-entering.
     pub thru: bool,
+    /// A jam's phrase length in bars (1, 2 or 4).
+    pub jam_phrase_bars: u32,
+    /// When the model answers in a jam.
+    pub jam_turns: crate::midi_io::jam::Turns,
 }
 
 impl Default for MidiSettings {
@@ -172,6 +176,8 @@ impl Default for MidiSettings {
             record_bars: 0,
             step_length: StepLength::Eighth,
             thru: true,
+            jam_phrase_bars: 2,
+            jam_turns: crate::midi_io::jam::Turns::EveryOtherPhrase,
         }
     }
 }

@@ -58,6 +58,11 @@ impl MidiInbox {
         self.epoch.elapsed().as_micros().min(u128::from(u64::MAX)) as u64
     }
 
+    /// The moment `micros` on the inbox's clock stands for.
+    pub fn instant_at(&self, micros: u64) -> Instant {
+        self.epoch + std::time::Duration::from_micros(micros)
+    }
+
     /// Takes one message: what midir's input callback calls, with [`Self::now_micros`]
     /// as the time (tests pass their own times).
     pub fn receive(&self, micros: u64, bytes: &[u8]) {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 /// What the UI asks of the thread.
 enum Order {
     Play(Box<Scheduler>, f64),
+    PlayAt(Box<Scheduler>, Instant),
     Stop,
     Pause,
     Resume,
@@ -73,6 +74,13 @@ impl MidiOutThread {
         let _ = self
             .orders
             .send(Order::Play(Box::new(scheduler), from_step));
+    }
+
+    /// Plays `scheduler` from its start at the moment `at` (whatever was playing is
+    /// released first): nothing is sent before then.
+    pub fn play_at(&self, scheduler: Scheduler, at: Instant) {
+        self.set_playing(true);
+        let _ = self.orders.send(Order::PlayAt(Box::new(scheduler), at));
     }
 
     /// Stops and releases every note.
@@ -153,6 +161,13 @@ fn run(mut sink: Box<dyn MidiSink + Send>, orders: &Receiver<Order>, report: &Mu
                 };
                 return;
             }
+            Some(Order::PlayAt(mut next, at)) => {
+                let released = current.as_mut().map_or(Ok(()), |s| s.stop(sink));
+                let origin = at.saturating_duration_since(epoch).as_micros();
+                next.start_at(origin.min(u128::from(u64::MAX)) as u64);
+                current = Some(next);
+                released
+            }
             Some(o) => obey(o, &mut current, now(), sink),
             None => Ok(()),
         };
@@ -189,6 +204,6 @@ fn obey(
         Order::Pause => current.as_mut().map_or(Ok(()), |s| s.pause(sink)),
         Order::Resume => current.as_mut().map_or(Ok(()), |s| s.resume(now, sink)),
         Order::Seek(step) => current.as_mut().map_or(Ok(()), |s| s.seek(now, step, sink)),
-        Order::Quit => Ok(()),
+        Order::Quit | Order::PlayAt(..) => Ok(()),
     }
 }

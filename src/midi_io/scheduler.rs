@@ -134,6 +134,16 @@ impl Scheduler {
         self.tick(now_micros, sink).map(|_| ())
     }
 
+    /// Starts playing from step 0 at `origin_micros`, which may lie ahead: nothing is sent
+    /// before then (a jam's answer, waiting for its bar line).
+    pub fn start_at(&mut self, origin_micros: u64) {
+        self.position = 0.0;
+        self.state = State::Playing {
+            origin: origin_micros.min(i64::MAX as u64) as i64,
+            next: 0,
+        };
+    }
+
     /// Sends what is due at `now_micros`; false once the melody has ended.
     pub fn tick(&mut self, now_micros: u64, sink: &mut dyn MidiSink) -> Result<bool, String> {
         let State::Playing {

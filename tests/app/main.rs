@@ -10,6 +10,7 @@ mod common;
 mod document;
 mod first_start;
 mod full_disk;
+mod jam;
 mod long_session;
 mod main_window;
 mod midi;

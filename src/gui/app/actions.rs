@@ -192,7 +192,9 @@ impl LstmuseApp {
             Command::Audition(i) => self.audition(i),
             Command::NewPhrase(i, j) => self.new_phrase(i, j),
             Command::PlayStop => {
-                if self.is_recording() {
+                if self.is_jamming() {
+                    self.stop_jam();
+                } else if self.is_recording() {
                     self.midi_command(Command::RecordSeed);
                 } else if self.is_playing() {
                     self.stop_playback();
@@ -203,6 +205,8 @@ impl LstmuseApp {
             Command::LoadSoundFont => self.open_dialog(Purpose::LoadSoundFont),
             Command::RecordSeed if !self.is_recording() => self.guard(Discard::Record),
             Command::ComputerKeyboard => self.toggle_computer_keyboard(),
+            Command::Jam if self.is_jamming() => self.stop_jam(),
+            Command::Jam => self.guard(Discard::Jam),
             Command::RecordSeed
             | Command::StepInput
             | Command::StepLength(_)

@@ -119,6 +119,8 @@ pub struct LstmuseApp {
     editor: Editor,
     /// The generate panel: the last variations.
     generation: Generation,
+    /// The figures of the last jam's answers.
+    jam_log: midi::jam::JamLog,
     /// The loaded model.
     model: Option<ModelInfo>,
     /// Background jobs, and what the model thread is doing.
@@ -178,6 +180,7 @@ impl LstmuseApp {
         let mut app = LstmuseApp {
             editor: Editor::default(),
             generation: Generation::default(),
+            jam_log: midi::jam::JamLog::default(),
             model: None,
             audio: Playback::open(options.audio),
             soundfont: SoundFontSource::default(),

@@ -19,6 +19,8 @@ pub enum Discard {
     DatasetSeed(usize),
     /// Record a new seed from the MIDI keyboard.
     Record,
+    /// Jam: the dialogue becomes the melody.
+    Jam,
     /// Recover the autosaved melody offered at this place.
     Recover(usize),
 }
@@ -32,6 +34,7 @@ impl Discard {
             Discard::OpenDialog | Discard::Open(_) => "opening another melody",
             Discard::DatasetSeed(_) => "using the tune as the seed",
             Discard::Record => "recording a new seed",
+            Discard::Jam => "jamming (the dialogue becomes the melody)",
             Discard::Recover(_) => "recovering the autosaved melody",
         }
     }
@@ -86,6 +89,7 @@ impl LstmuseApp {
                 }
             }
             Discard::Record => self.midi_command(super::Command::RecordSeed),
+            Discard::Jam => self.toggle_jam(),
             Discard::Recover(i) => self.recover(i),
         }
     }

@@ -136,6 +136,7 @@ pub(super) fn colour_of(n: &RollNote) -> Color32 {
         Origin::Seed => SEED_COLOUR,
         Origin::Generated => GENERATED_COLOUR,
         Origin::User => USER_COLOUR,
+        Origin::Answer => super::ANSWER_COLOUR,
     }
 }
 

@@ -32,6 +32,8 @@ pub const SEED_COLOUR: Color32 = Color32::from_rgb(232, 160, 48);
 pub const GENERATED_COLOUR: Color32 = Color32::from_rgb(48, 170, 205);
 /// Notes added or changed by hand.
 pub const USER_COLOUR: Color32 = Color32::from_rgb(150, 112, 222);
+/// The model's answers in a jam.
+pub const ANSWER_COLOUR: Color32 = Color32::from_rgb(92, 184, 92);
 /// Selected notes.
 pub const SELECTED_COLOUR: Color32 = Color32::from_rgb(236, 78, 92);
 /// Bars chosen on the ruler.

@@ -1,7 +1,9 @@
 //! The MIDI devices: the ports (rescanned when a menu opens, reconnected by name after an
 //! unplug), the output thread, and the recorder or step input that incoming notes feed.
 
+use crate::midi_io::jam::{JamConfig, JamSession};
 use crate::midi_io::ports::{self, InputConnection, Port};
+use crate::midi_io::scheduler::MidiSink;
 use crate::midi_io::{
     ComputerKeyboard, MidiError, MidiEvent, MidiInbox, MidiOutThread, RecordConfig, RecordPhase,
     Recorder, StepAction, StepInput, StepLength,
@@ -31,6 +33,8 @@ pub enum InputMode {
     Recording(Recorder),
     /// Step input.
     Stepping(StepInput),
+    /// Call and response with the model.
+    Jamming(Box<JamSession>),
 }
 
 /// What the app has to do after a poll.
@@ -208,6 +212,22 @@ impl MidiDevices {
         Ok(())
     }
 
+    /// Plays to `sink` (any [`MidiSink`]: a test's recorder, or a port opened elsewhere)
+    /// instead of the built-in synth.
+    pub fn set_output_sink(
+        &mut self,
+        sink: Box<dyn MidiSink + Send>,
+        name: &str,
+    ) -> Result<(), MidiError> {
+        self.output = None;
+        let thread = MidiOutThread::spawn(sink, name).map_err(|e| MidiError::Connect {
+            port: name.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.output = Some(thread);
+        Ok(())
+    }
+
     /// The MIDI output playback goes to, if not the built-in synth.
     pub fn output(&self) -> Option<&MidiOutThread> {
         self.output.as_ref()
@@ -237,6 +257,39 @@ impl MidiDevices {
         };
         r.stop(self.inbox.now_micros());
         r.melody()
+    }
+
+    /// Starts a jam's count-in now (on the inbox's clock).
+    pub fn start_jam(&mut self, config: JamConfig) {
+        self.inbox.drain();
+        self.mode = InputMode::Jamming(Box::new(JamSession::new(config, self.inbox.now_micros())));
+    }
+
+    /// Stops the jam now and returns it (`None` when not jamming).
+    pub fn stop_jam(&mut self) -> Option<JamSession> {
+        self.feed();
+        let InputMode::Jamming(mut j) = std::mem::take(&mut self.mode) else {
+            return None;
+        };
+        j.stop(self.inbox.now_micros());
+        Some(*j)
+    }
+
+    /// The jam and the time now, while jamming.
+    pub fn jam(&self) -> Option<(&JamSession, u64)> {
+        match &self.mode {
+            InputMode::Jamming(j) => Some((j, self.inbox.now_micros())),
+            _ => None,
+        }
+    }
+
+    /// The jam and the time now, while jamming.
+    pub fn jam_mut(&mut self) -> Option<(&mut JamSession, u64)> {
+        let now = self.inbox.now_micros();
+        match &mut self.mode {
+            InputMode::Jamming(j) => Some((j, now)),
+            _ => None,
+        }
     }
 
     /// Starts step input at `cursor`.
@@ -290,6 +343,10 @@ impl MidiDevices {
                     None
                 }
                 InputMode::Stepping(s) => s.handle(&bytes),
+                InputMode::Jamming(j) => {
+                    j.handle(micros, &bytes);
+                    None
+                }
             };
             match MidiEvent::parse(&bytes) {
                 Some(MidiEvent::NoteOn { key, .. }) => {

@@ -1,9 +1,10 @@
 //! MIDI in the app, all in this folder: recording a seed, step input, thru and playback to
-//! a MIDI port here; [`devices`] holds the ports, the recorder and step input; [`menu`] and
-//! `ui` draw the MIDI parts of the Playback menu and the transport bar; [`thru`] sounds the
-//! keys played.
+//! a MIDI port here; [`devices`] holds the ports, the recorder and step input; [`jam`] is
+//! call and response with the model; [`menu`] and `ui` draw the MIDI parts of the Playback
+//! menu and the transport bar; [`thru`] sounds the keys played.
 
 pub mod devices;
+pub mod jam;
 pub mod keys;
 pub mod menu;
 #[cfg(feature = "audio")]
@@ -18,6 +19,16 @@ impl LstmuseApp {
     /// MIDI ports and input modes (tests inject messages through its inbox).
     pub fn midi(&self) -> &MidiDevices {
         &self.midi
+    }
+
+    /// MIDI ports and input modes, to connect an output (tests connect a recorder).
+    pub fn midi_mut(&mut self) -> &mut MidiDevices {
+        &mut self.midi
+    }
+
+    /// MIDI settings: ports, recording, step input, the jam's phrase and turns.
+    pub fn midi_settings_mut(&mut self) -> &mut crate::gui::settings::MidiSettings {
+        &mut self.settings.midi
     }
 
     /// True while a seed is being recorded (count-in included).
@@ -181,6 +192,7 @@ impl LstmuseApp {
         if self.is_recording() {
             ctx.request_repaint();
         }
+        self.jam_frame(ctx);
         if let Some(out) = self.midi.output()
             && let Some(e) = out.take_error()
         {
@@ -269,6 +281,10 @@ impl LstmuseApp {
 
     /// The playhead: the recording's, the MIDI output's, or the synth's, in steps.
     pub(super) fn playhead(&self) -> Option<f32> {
+        if let Some((j, now)) = self.midi.jam() {
+            let at = j.position_steps(now);
+            return (at >= 0.0).then_some(at as f32);
+        }
         if let Some((r, now)) = self.midi.recorder() {
             let at = r.position_steps(now);
             return (at >= 0.0).then_some(at as f32);
@@ -281,6 +297,9 @@ impl LstmuseApp {
 
     /// While recording: what has been played so far, as seed notes, for the roll.
     pub(super) fn recording_preview(&self) -> Option<Document> {
+        if self.is_jamming() {
+            return self.jam_preview();
+        }
         let (r, now) = self.midi.recorder()?;
         let mut doc = Document::default();
         doc.meter = r.config().tempo.meter;

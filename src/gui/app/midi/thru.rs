@@ -1,6 +1,7 @@
 //! MIDI thru: keys played on a MIDI keyboard sound through the current voice while a seed
-//! is recorded or step-entered. Each key is one rendered note on the sound device's mixer,
-//! faded out when the key comes up.
+//! is recorded, step-entered or jammed. Each key is one rendered note on the sound
+//! device's mixer, faded out when the key comes up; a jam's answer is one rendered phrase
+//! on the same mixer, faded out when the jam stops.
 
 use crate::music::{Melody, Note, Pitch, Ratio};
 use crate::synth::{self, RenderConfig, Voice};
@@ -71,6 +72,8 @@ impl rodio::Source for ThruSource {
 #[derive(Default)]
 pub struct Thru {
     sounding: Vec<(u8, rodio::Player, Arc<AtomicBool>)>,
+    /// A jam's answers playing, each with its release flag.
+    answers: Vec<(rodio::Player, Arc<AtomicBool>)>,
     cache: HashMap<(Voice, u8, u32), Arc<Vec<f32>>>,
 }
 
@@ -118,12 +121,50 @@ impl Thru {
         }
     }
 
-    /// Fades every key out.
+    /// Fades every key out, and every answer.
     pub fn all_off(&mut self) {
         let keys: Vec<u8> = self.sounding.iter().map(|s| s.0).collect();
         for k in keys {
             self.off(k);
         }
+        for (player, released) in self.answers.drain(..) {
+            released.store(true, Ordering::Relaxed);
+            player.detach();
+        }
+    }
+
+    /// Plays `samples` (stereo at `rate`) on `mixer` after `delay_frames` frames of
+    /// silence: a jam's answer waiting for its bar line. It plays to its end unless
+    /// [`Self::all_off`] fades it out first.
+    pub fn answer(
+        &mut self,
+        mixer: &rodio::mixer::Mixer,
+        samples: &[f32],
+        rate: u32,
+        delay_frames: usize,
+    ) {
+        let (Some(channels), Some(rate)) = (NonZero::new(2), NonZero::new(rate)) else {
+            return;
+        };
+        self.answers.retain(|(p, _)| !p.empty());
+        let mut all = vec![0.0; delay_frames * 2];
+        all.extend_from_slice(samples);
+        let released = Arc::new(AtomicBool::new(false));
+        let player = rodio::Player::connect_new(mixer);
+        player.append(ThruSource {
+            samples: Arc::new(all),
+            at: 0,
+            channels,
+            rate,
+            released: released.clone(),
+            fade: None,
+        });
+        self.answers.push((player, released));
+    }
+
+    /// Keys and answers sounding (not yet released or ended).
+    pub fn sounding(&self) -> usize {
+        self.sounding.len() + self.answers.iter().filter(|(p, _)| !p.empty()).count()
     }
 }
 
@@ -147,6 +188,44 @@ fn render_key(key: u8, config: &RenderConfig) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_waits_for_its_bar_line_and_stop_silences_it() {
+        use rodio::Source;
+        let rate = 44_100;
+        let (mixer, mut out) =
+            rodio::mixer::mixer(NonZero::new(2).unwrap(), NonZero::new(rate).unwrap());
+        let mut phrase = Melody::new();
+        phrase
+            .notes
+            .push(Note::new(Pitch::from_midi(67).unwrap(), Ratio::from_int(2)));
+        let config = RenderConfig {
+            bpm: Some(120.0),
+            ..RenderConfig::default()
+        };
+        let rendered = synth::render(&phrase, &config);
+        let mut thru = Thru::default();
+        thru.answer(&mixer, &rendered.samples, rate, 4_410);
+        assert_eq!(thru.sounding(), 1);
+        assert_eq!(out.channels().get(), 2);
+        let first: Vec<f32> = out.by_ref().take(2 * 8_820).collect();
+        assert!(
+            first[..2 * 4_000].iter().all(|s| s.abs() < 1e-6),
+            "silent before its bar line"
+        );
+        assert!(
+            first[2 * 4_500..].iter().any(|s| s.abs() > 0.01),
+            "then sounds"
+        );
+        thru.all_off();
+        assert_eq!(thru.sounding(), 0, "Stop leaves no answer sounding");
+        // A 40 ms fade, then silence (the mixer may end once nothing is left in it).
+        let tail: Vec<f32> = out.by_ref().take(2 * 8_820).collect();
+        assert!(
+            tail.iter().skip(2 * 2_205).all(|s| s.abs() < 1e-6),
+            "silent 50 ms after Stop"
+        );
+    }
 
     #[test]
     fn a_released_key_fades_out_and_ends_without_a_click() {

@@ -2,6 +2,7 @@
 
 use super::super::{Command, LstmuseApp, RichText, egui};
 use super::menu;
+use crate::midi_io::jam::Turns;
 use crate::midi_io::{RecordPhase, StepLength};
 
 impl LstmuseApp {
@@ -9,6 +10,33 @@ impl LstmuseApp {
     pub(in crate::gui::app) fn midi_menu(&mut self, ui: &mut egui::Ui) {
         self.menu_item(ui, Command::RecordSeed, true);
         self.menu_item(ui, Command::StepInput, true);
+        self.menu_item(ui, Command::Jam, true);
+        ui.menu_button("Jam phrase", |ui| {
+            for bars in [1, 2, 4] {
+                let label = if bars == 1 {
+                    "1 bar".to_owned()
+                } else {
+                    format!("{bars} bars")
+                };
+                ui.radio_value(&mut self.settings.midi.jam_phrase_bars, bars, label);
+            }
+        })
+        .response
+        .on_hover_text("The length of each call and answer when phrases alternate");
+        ui.menu_button("Jam turns", |ui| {
+            ui.radio_value(
+                &mut self.settings.midi.jam_turns,
+                Turns::EveryOtherPhrase,
+                "Every other phrase",
+            )
+            .on_hover_text("You play a phrase, LSTMuse answers with one of the same length");
+            ui.radio_value(
+                &mut self.settings.midi.jam_turns,
+                Turns::AfterEmptyBar,
+                "When I leave a bar empty",
+            )
+            .on_hover_text("Play as long as you like; a bar of silence hands over to LSTMuse");
+        });
         let mut on = self.computer_keyboard_on();
         if ui
             .checkbox(&mut on, Command::ComputerKeyboard.label())
@@ -87,6 +115,15 @@ impl LstmuseApp {
             }
             _ => {}
         }
+        let jamming = self.is_jamming();
+        if ui
+            .selectable_label(jamming, if jamming { "⏹ Stop jam" } else { "Jam" })
+            .on_hover_text(Command::Jam.tooltip_with_shortcut(&ctx))
+            .clicked()
+        {
+            self.execute(&ctx, Command::Jam);
+        }
+        self.jam_status_ui(ui);
         let stepping = self.is_stepping();
         if ui
             .selectable_label(stepping, "Step input")
