@@ -162,6 +162,26 @@ impl HostLstm {
         state: &mut HostState,
         logits: &mut Vec<f32>,
     ) -> Result<()> {
+        self.advance(tokens, features, state)?;
+        let rows = state.rows;
+        let top = state.h.last().map_or(&[][..], |h| &h[..]);
+        logits.clear();
+        logits.resize(rows * self.vocab, 0.0);
+        if let Some(b) = &self.output.1 {
+            logits.chunks_mut(self.vocab).for_each(|row| add(row, b));
+        }
+        matmul_add(logits, top, &self.output.0, (rows, self.hidden, self.vocab));
+        Ok(())
+    }
+
+    /// One step without the output layer: the state moves on, no logits are computed (a
+    /// primer's steps, whose predictions nobody reads).
+    pub fn advance(
+        &self,
+        tokens: &[usize],
+        features: Option<&[f32]>,
+        state: &mut HostState,
+    ) -> Result<()> {
         let rows = state.rows;
         let g = 4 * self.hidden;
         if tokens.len() != rows || tokens.iter().any(|&t| t >= self.vocab) {
@@ -189,19 +209,10 @@ impl HostLstm {
                 (rows, self.hidden, g),
             );
             cell(&gates, &mut state.h[l], &mut state.c[l], self.hidden);
-            below.clone_from(&state.h[l]);
+            if l + 1 < self.layers.len() {
+                below.clone_from(&state.h[l]);
+            }
         }
-        logits.clear();
-        logits.resize(rows * self.vocab, 0.0);
-        if let Some(b) = &self.output.1 {
-            logits.chunks_mut(self.vocab).for_each(|row| add(row, b));
-        }
-        matmul_add(
-            logits,
-            &below,
-            &self.output.0,
-            (rows, self.hidden, self.vocab),
-        );
         Ok(())
     }
 

@@ -343,10 +343,15 @@ fn warm_up(
     let mut one = engine.zeros(1);
     let mut logits = Vec::new();
     let mut f = Vec::new();
-    for &(id, ctx) in &features.schedule.prelude {
+    let last = features.schedule.prelude.len().saturating_sub(1);
+    for (i, &(id, ctx)) in features.schedule.prelude.iter().enumerate() {
         // Every row's plan gives the phrases read before the first choice the same labels.
         let x = features.write(ctx, (&[], 0), &mut f);
-        engine.step(&[id], x, &mut one, &mut logits)?;
+        if i == last {
+            engine.step(&[id], x, &mut one, &mut logits)?;
+        } else {
+            engine.advance(&[id], x, &mut one)?;
+        }
     }
     Ok((one.repeat(rows), logits.repeat(rows)))
 }

@@ -1,4 +1,5 @@
-//! `lstmuse bench jam`: how long the model takes to answer a call, deep into a dialogue.
+//! `lstmuse bench jam`: how long the model takes to answer a call, deep into a dialogue,
+//! and how late answers sound in live jams ([`super::jam_live`]).
 
 use anyhow::{Context, Result};
 use lstmuse::model::artifact::ModelArtifact;
@@ -30,13 +31,14 @@ fn dialogue(bars: usize) -> Melody {
 }
 
 /// The `q`-quantile of sorted times.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
     sorted.get(i).copied().unwrap_or(f64::NAN)
 }
 
-/// Runs `lstmuse bench jam`: `runs` 2-bar answers after 32 bars, each with its own seed.
-pub fn run(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
+/// Runs `lstmuse bench jam`: `runs` 2-bar answers after 32 bars, each with its own seed,
+/// then `live` answers in a live jam at each of 60, 120 and 200 BPM.
+pub fn run(model_dir: Option<PathBuf>, runs: usize, live: usize) -> Result<()> {
     super::release_note("jam");
     let device = backend::cpu();
     let dir = model_dir
@@ -87,5 +89,5 @@ pub fn run(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
         quantile(&plain, 0.5),
         quantile(&plain, 0.99)
     );
-    Ok(())
+    super::jam_live::report(&a, live)
 }

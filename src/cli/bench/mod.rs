@@ -4,6 +4,7 @@
 mod corpus;
 mod generate;
 mod jam;
+mod jam_live;
 mod measure;
 mod pytorch;
 mod seed_method;
@@ -47,7 +48,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Call and response: the time to compute a 2-bar answer after 32 bars of dialogue.
+    /// Call and response: the time to compute a 2-bar answer after 32 bars of dialogue,
+    /// then live jams at 60, 120 and 200 BPM: each answer's compute time and the lateness
+    /// of its first note.
     Jam {
         /// A model folder (default: the bundled model).
         #[arg(long)]
@@ -55,6 +58,9 @@ pub enum BenchCommand {
         /// Timed answers (p50 and p99 are printed).
         #[arg(long, default_value_t = 200)]
         runs: usize,
+        /// Answers per live jam (0: no live jams); each takes two bars of real time.
+        #[arg(long, default_value_t = 12)]
+        live: usize,
     },
 }
 
@@ -68,7 +74,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
             pytorch,
         } => train::run(corpus.as_deref(), batches, pytorch),
         BenchCommand::Generate { model, runs } => generate::run(model, runs),
-        BenchCommand::Jam { model, runs } => jam::run(model, runs),
+        BenchCommand::Jam { model, runs, live } => jam::run(model, runs, live),
     }
 }
 
