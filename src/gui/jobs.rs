@@ -63,13 +63,6 @@ pub enum Msg<P> {
         /// Wall time in milliseconds.
         millis: f64,
     },
-    /// A jam's answer was written (the notes of its whole slot), or why not.
-    Answered {
-        /// The notes, or why not.
-        result: Result<Vec<crate::music::Note>, GuiError>,
-        /// Wall time in milliseconds.
-        millis: f64,
-    },
     /// A melody file was read (for the seed).
     Opened {
         /// The file.
@@ -104,16 +97,6 @@ struct Envelope<P> {
 enum ModelRequest {
     Load(PathBuf),
     Generate(Box<GenerateRequest>),
-    Answer(Box<AnswerJob>),
-}
-
-/// A jam's answer to write: what the session asks for, with the sampler settings.
-#[derive(Clone, Debug)]
-pub struct AnswerJob {
-    /// The dialogue so far, where the answer goes and its length.
-    pub request: crate::midi_io::jam::AnswerRequest,
-    /// Sampler settings (the seed is offset by the request's).
-    pub config: SamplerConfig,
 }
 
 /// What a job sent to the model thread does.
@@ -121,7 +104,6 @@ pub struct AnswerJob {
 enum ModelTask {
     Load,
     Generate,
-    Answer,
 }
 
 /// Sends progress from a long job (training, fetch) and wakes the UI; its messages do not
@@ -233,7 +215,6 @@ impl<P: Send + 'static> Jobs<P> {
         let task = match request {
             ModelRequest::Load(_) => ModelTask::Load,
             ModelRequest::Generate(_) => ModelTask::Generate,
-            ModelRequest::Answer(_) => ModelTask::Answer,
         };
         self.pending += 1;
         self.model_queue.push_back(task);
@@ -249,10 +230,6 @@ impl<P: Send + 'static> Jobs<P> {
             ModelRequest::Load(_) => Msg::ModelLoaded(Err(error)),
             ModelRequest::Generate(request) => Msg::Generated {
                 request: *request,
-                result: Err(error),
-                millis: 0.0,
-            },
-            ModelRequest::Answer(_) => Msg::Answered {
                 result: Err(error),
                 millis: 0.0,
             },
@@ -277,11 +254,6 @@ impl<P: Send + 'static> Jobs<P> {
     /// Generates on the model thread.
     pub fn generate(&mut self, request: GenerateRequest) {
         self.send_model(ModelRequest::Generate(Box::new(request)));
-    }
-
-    /// Writes a jam's answer on the model thread.
-    pub fn answer_call(&mut self, job: AnswerJob) {
-        self.send_model(ModelRequest::Answer(Box::new(job)));
     }
 
     /// Runs `work` on its own thread; its message comes back through [`Jobs::poll`] (or,
@@ -332,10 +304,7 @@ impl<P: Send + 'static> Jobs<P> {
             if answers_job {
                 self.pending = self.pending.saturating_sub(1);
             }
-            if matches!(
-                msg,
-                Msg::ModelLoaded(_) | Msg::Generated { .. } | Msg::Answered { .. }
-            ) {
+            if matches!(msg, Msg::ModelLoaded(_) | Msg::Generated { .. }) {
                 self.model_queue.pop_front();
             }
             msgs.push(msg);
@@ -381,7 +350,6 @@ fn model_thread<P>(rx: Receiver<ModelRequest>, tx: Sender<Envelope<P>>, ctx: egu
                 }
             }
             ModelRequest::Generate(request) => generate(model.as_ref(), *request, &dev.device),
-            ModelRequest::Answer(job) => answer(model.as_ref(), &job, &dev.device),
         };
         let answer = Envelope {
             msg,
@@ -447,37 +415,6 @@ fn generate<P>(
     };
     Msg::Generated {
         request,
-        result,
-        millis: t.elapsed().as_secs_f64() * 1e3,
-    }
-}
-
-/// Writes one jam answer on the loaded model.
-fn answer<P>(
-    model: Option<&ModelArtifact>,
-    job: &AnswerJob,
-    device: &burn::tensor::Device,
-) -> Msg<P> {
-    let t = Instant::now();
-    let result = match model {
-        None => Err(GuiError::NoModel),
-        Some(a) => catch_panic(|| {
-            let bound = crate::model::ModelRef::new(a, device);
-            let r = &job.request;
-            let config = SamplerConfig {
-                seed: job.config.seed.wrapping_add(r.seed_offset),
-                ..job.config.clone()
-            };
-            sampling::jam::answer(bound, &r.dialogue, r.at, r.bars, &config)
-        })
-        .and_then(|r| {
-            r.map_err(|error| GuiError::ModelRun {
-                dir: a.dir.clone().unwrap_or_default(),
-                error: Box::new(error),
-            })
-        }),
-    };
-    Msg::Answered {
         result,
         millis: t.elapsed().as_secs_f64() * 1e3,
     }

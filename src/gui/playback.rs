@@ -137,24 +137,34 @@ impl Playback {
         let _ = (key, on, config);
     }
 
-    /// Plays a jam's answer through the current voice after `delay` (its bar line), on
-    /// the same mixer as the keys sounding through. Silent without a sound device.
-    pub fn play_answer(
-        &mut self,
-        melody: &Melody,
-        delay: std::time::Duration,
-        config: &RenderConfig,
-    ) -> Result<(), GuiError> {
+    /// What plays a jam's answers (on the jam's thread) through the current voice, from
+    /// their bar line on the `inbox`'s clock, on the mixer the keys sound through; `None`
+    /// without a sound device.
+    pub fn answer_player(
+        &self,
+        config: RenderConfig,
+        inbox: crate::midi_io::MidiInbox,
+    ) -> Option<crate::midi_io::jam_engine::AnswerPlayer> {
         #[cfg(feature = "audio")]
-        if let Some(p) = &self.player {
-            let rendered = synth::try_render(melody, config)?;
-            let frames = (delay.as_secs_f64() * f64::from(rendered.sample_rate)).round() as usize;
-            self.thru
-                .answer(p.mixer(), &rendered.samples, rendered.sample_rate, frames);
+        {
+            let mixer = self.player.as_ref()?.mixer().clone();
+            let voices = self.thru.answers();
+            Some(Box::new(move |s: &crate::midi_io::jam::ScheduledAnswer| {
+                let Ok(rendered) = synth::try_render(&s.melody, &config) else {
+                    return;
+                };
+                let at = inbox.instant_at(s.start_micros);
+                let delay = at.saturating_duration_since(std::time::Instant::now());
+                let rate = rendered.sample_rate;
+                let frames = (delay.as_secs_f64() * f64::from(rate)).round() as usize;
+                voices.play(&mixer, &rendered.samples, rate, frames);
+            }))
         }
         #[cfg(not(feature = "audio"))]
-        let _ = (melody, delay, config);
-        Ok(())
+        {
+            let _ = (config, inbox);
+            None
+        }
     }
 
     /// Keys and jam answers sounding through the built-in synth now.

@@ -172,6 +172,11 @@ impl JamSession {
         (self.downbeat_micros() as i64 + t).max(0) as u64
     }
 
+    /// When `at` (quarter notes from the first downbeat) falls, on the inbox's clock.
+    pub fn micros_at(&self, at: Ratio) -> u64 {
+        self.micros_at_step((at / Ratio::STEP).to_f64().round() as i64)
+    }
+
     /// The playhead in steps from the first downbeat (negative in the count-in).
     pub fn position_steps(&self, now_micros: u64) -> f64 {
         self.recorder.position_steps(now_micros)

@@ -11,7 +11,7 @@
 //!   [`quantize`]: onto the 16th grid, top line only; [`step`]: step input.
 //! - [`computer_keys`]: the computer keyboard as a piano, sending what a keyboard would.
 //! - [`jam`]: call and response live: whose turn it is, when the model must answer, and
-//!   where its answer goes.
+//!   where its answer goes; [`jam_engine`]: the thread that runs a jam with its own model.
 //! - [`scheduler`]: a melody as timed note-ons/offs with guaranteed note-offs;
 //!   [`output`]: the thread that sends them; [`ports`]: the thin midir wrapper.
 //!
@@ -33,6 +33,7 @@
 pub mod computer_keys;
 pub mod inbox;
 pub mod jam;
+pub mod jam_engine;
 pub mod message;
 pub mod output;
 pub mod ports;

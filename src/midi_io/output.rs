@@ -79,8 +79,15 @@ impl MidiOutThread {
     /// Plays `scheduler` from its start at the moment `at` (whatever was playing is
     /// released first): nothing is sent before then.
     pub fn play_at(&self, scheduler: Scheduler, at: Instant) {
-        self.set_playing(true);
-        let _ = self.orders.send(Order::PlayAt(Box::new(scheduler), at));
+        self.handle().play_at(scheduler, at);
+    }
+
+    /// A handle that other threads (a jam's) play through.
+    pub fn handle(&self) -> MidiOutHandle {
+        MidiOutHandle {
+            orders: self.orders.clone(),
+            report: self.report.clone(),
+        }
     }
 
     /// Stops and releases every note.
@@ -127,6 +134,24 @@ impl MidiOutThread {
     /// The last send failure (a port unplugged), once.
     pub fn take_error(&self) -> Option<String> {
         self.report.lock().ok().and_then(|mut r| r.error.take())
+    }
+}
+
+/// Plays to a [`MidiOutThread`] from another thread; stopping stays with the owner.
+#[derive(Clone)]
+pub struct MidiOutHandle {
+    orders: Sender<Order>,
+    report: Arc<Mutex<Report>>,
+}
+
+impl MidiOutHandle {
+    /// Plays `scheduler` from its start at the moment `at` (whatever was playing is
+    /// released first): nothing is sent before then.
+    pub fn play_at(&self, scheduler: Scheduler, at: Instant) {
+        if let Ok(mut r) = self.report.lock() {
+            r.playing = true;
+        }
+        let _ = self.orders.send(Order::PlayAt(Box::new(scheduler), at));
     }
 }
 

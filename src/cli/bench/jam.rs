@@ -89,5 +89,5 @@ pub fn run(model_dir: Option<PathBuf>, runs: usize, live: usize) -> Result<()> {
         quantile(&plain, 0.5),
         quantile(&plain, 0.99)
     );
-    super::jam_live::report(&a, live)
+    super::jam_live::report(&dir, live)
 }

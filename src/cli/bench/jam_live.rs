@@ -1,18 +1,15 @@
-//! `lstmuse bench jam`'s live part: a jam run on the real clock as the app runs it (the
-//! session ticked every millisecond, answers written on a model thread, played through
-//! the MIDI output thread), with a player's calls injected through the inbox, and the
-//! lateness of each answer's first note against the time it was due.
+//! `lstmuse bench jam`'s live part: a jam run on the real clock by the engine the app
+//! runs it with ([`JamEngine`]: the session ticked every millisecond, answers written on
+//! its thread and played through the MIDI output thread), with a player's calls injected
+//! through the inbox, and the lateness of each answer's first note against its due time.
 
 use super::jam::quantile;
 use anyhow::{Result, anyhow};
-use lstmuse::midi_io::jam::{AnswerRequest, JamConfig, JamSession, Turns};
+use lstmuse::midi_io::jam::{JamConfig, ScheduledAnswer, Turns};
+use lstmuse::midi_io::jam_engine::{AnswerModel, AnswerPlayer, JamEngine, JamEvent};
 use lstmuse::midi_io::{MidiEvent, MidiInbox, MidiOutThread, MidiSink, Scheduler, Tempo};
-use lstmuse::model::ModelRef;
-use lstmuse::model::artifact::ModelArtifact;
-use lstmuse::music::{Meter, Note, Ratio};
+use lstmuse::music::{Meter, Ratio};
 use lstmuse::sampling::SamplerConfig;
-use lstmuse::sampling::jam::answer;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -54,8 +51,9 @@ const CALLS: [[u8; 4]; 4] = [
     [71, 69, 67, 62],
 ];
 
-/// Jams `answers` one-bar calls and answers at `bpm` in 4/4 and measures each answer.
-pub fn run(artifact: &ModelArtifact, bpm: f64, answers: usize) -> Result<LiveFigures> {
+/// Jams `answers` one-bar calls and answers at `bpm` in 4/4 with the model in `dir`
+/// and measures each answer.
+pub fn run(dir: &std::path::Path, bpm: f64, answers: usize) -> Result<LiveFigures> {
     let tempo = Tempo::new(bpm, Meter::default());
     let config = JamConfig {
         tempo,
@@ -66,9 +64,31 @@ pub fn run(artifact: &ModelArtifact, bpm: f64, answers: usize) -> Result<LiveFig
     let inbox = MidiInbox::new();
     let sent: Sent = Arc::default();
     let out = MidiOutThread::spawn(Box::new(Stamps(sent.clone())), "bench")?;
-    let (ask_tx, notes_rx, model_thread) = model_thread(artifact)?;
-    let mut session = JamSession::new(config, inbox.now_micros());
-    let downbeat = session.downbeat_micros();
+    let due: Sent = Arc::default();
+    let play: AnswerPlayer = {
+        let (handle, inbox, due) = (out.handle(), inbox.clone(), due.clone());
+        Box::new(move |s: &ScheduledAnswer| {
+            let first = s.melody.with_onsets().find(|(_, n)| !n.is_rest());
+            if let (Some((on, _)), Ok(mut due)) = (first, due.lock()) {
+                let at = s.start_micros as i64 + tempo.micros_at((on / Ratio::STEP).to_f64());
+                due.push(inbox.instant_at(at.max(0) as u64));
+            }
+            handle.play_at(
+                Scheduler::new(&s.melody, tempo, 100),
+                inbox.instant_at(s.start_micros),
+            );
+        })
+    };
+    let model = AnswerModel {
+        dir: dir.to_path_buf(),
+        sampler: SamplerConfig {
+            seed: 0,
+            ..SamplerConfig::default()
+        },
+        scale_from_dialogue: false,
+    };
+    let engine = JamEngine::start(config, inbox.clone(), model, play)?;
+    let downbeat = engine.session().downbeat_micros();
     let step = tempo.micros_per_step();
     let mut events = calls(downbeat, step, answers);
     let mut figures = LiveFigures {
@@ -76,7 +96,6 @@ pub fn run(artifact: &ModelArtifact, bpm: f64, answers: usize) -> Result<LiveFig
         late_ms: Vec::new(),
         skipped: 0,
     };
-    let mut due = Vec::new();
     let end = downbeat as f64 + (32 * answers) as f64 * step;
     while (inbox.now_micros() as f64) < end + 2.0 * step {
         let now = inbox.now_micros();
@@ -85,84 +104,27 @@ pub fn run(artifact: &ModelArtifact, bpm: f64, answers: usize) -> Result<LiveFig
                 inbox.receive(t, &m);
             }
         }
-        for (t, m) in inbox.drain() {
-            session.handle(t, &m);
-        }
-        if let Some(request) = session.tick(inbox.now_micros()) {
-            ask_tx.send(request)?;
-        }
-        if let Ok((notes, ms)) = notes_rx.try_recv() {
-            figures.compute_ms.push(ms);
-            let notes = notes.map_err(|e| anyhow!(e))?;
-            match session.answered(&notes, inbox.now_micros()) {
-                Some(s) => {
-                    figures.skipped += usize::from(s.skipped_bars > 0);
-                    let first = s
-                        .melody
-                        .with_onsets()
-                        .find(|(_, n)| !n.is_rest())
-                        .map(|(on, _)| on);
-                    if let Some(on) = first {
-                        let at = s.start_micros as f64
-                            + tempo.micros_at((on / Ratio::STEP).to_f64()) as f64;
-                        due.push(inbox.instant_at(at as u64));
-                    }
-                    out.play_at(
-                        Scheduler::new(&s.melody, tempo, 100),
-                        inbox.instant_at(s.start_micros),
-                    );
+        for event in engine.poll() {
+            match event {
+                JamEvent::Answered(a) => {
+                    figures.compute_ms.push(a.compute_ms);
+                    figures.skipped += usize::from(a.skipped_bars != Some(0));
                 }
-                None => figures.skipped += 1,
+                JamEvent::Failed(why) => return Err(anyhow!(why)),
+                JamEvent::Thru { .. } => {}
             }
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    drop(ask_tx);
-    model_thread
-        .join()
-        .map_err(|_| anyhow!("the model thread panicked"))??;
+    engine.stop();
     drop(out);
     let sent = sent.lock().map_err(|_| anyhow!("the sink's lock"))?.clone();
+    let due = due
+        .lock()
+        .map_err(|_| anyhow!("the due list's lock"))?
+        .clone();
     figures.late_ms = lateness(&sent, &due);
     Ok(figures)
-}
-
-/// What the model thread takes and gives back.
-type ModelThread = (
-    mpsc::Sender<AnswerRequest>,
-    mpsc::Receiver<(Result<Vec<Note>, String>, f64)>,
-    std::thread::JoinHandle<Result<()>>,
-);
-
-/// A thread with the model (loaded anew, as the app's model thread holds its own) that
-/// answers requests with the default sampler (critic on), timing each.
-fn model_thread(artifact: &ModelArtifact) -> Result<ModelThread> {
-    let (ask_tx, ask_rx) = mpsc::channel::<AnswerRequest>();
-    let (notes_tx, notes_rx) = mpsc::channel::<(Result<Vec<Note>, String>, f64)>();
-    let dir = artifact
-        .dir
-        .clone()
-        .ok_or_else(|| anyhow!("the model has no folder"))?;
-    let model_thread = std::thread::spawn(move || -> Result<()> {
-        let device = lstmuse::model::backend::cpu();
-        let a = ModelArtifact::load(&dir, &device.device)?;
-        let bound = ModelRef::new(&a, &device.device);
-        for request in ask_rx {
-            let t = Instant::now();
-            let config = SamplerConfig {
-                seed: request.seed_offset,
-                variations: 1,
-                ..SamplerConfig::default()
-            };
-            let r = answer(bound, &request.dialogue, request.at, request.bars, &config)
-                .map_err(|e| e.to_string());
-            if notes_tx.send((r, t.elapsed().as_secs_f64() * 1e3)).is_err() {
-                break;
-            }
-        }
-        Ok(())
-    });
-    Ok((ask_tx, notes_rx, model_thread))
 }
 
 /// The player's calls as timed messages, the next one last: call `k` in bar `2k`, four
@@ -203,7 +165,7 @@ fn lateness(sent: &[Instant], due: &[Instant]) -> Vec<f64> {
 
 /// Runs live jams of `live` answers at 60, 120 and 200 BPM and prints their figures
 /// (nothing when `live` is 0).
-pub fn report(a: &ModelArtifact, live: usize) -> Result<()> {
+pub fn report(dir: &std::path::Path, live: usize) -> Result<()> {
     if live == 0 {
         return Ok(());
     }
@@ -212,7 +174,7 @@ pub fn report(a: &ModelArtifact, live: usize) -> Result<()> {
          through the MIDI output thread, {live} answers each:"
     );
     for bpm in [60.0, 120.0, 200.0] {
-        let f = run(a, bpm, live)?;
+        let f = run(dir, bpm, live)?;
         let mut compute = f.compute_ms.clone();
         compute.sort_by(f64::total_cmp);
         let mut late = f.late_ms.clone();

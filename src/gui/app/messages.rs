@@ -62,9 +62,6 @@ impl LstmuseApp {
                     result,
                     millis,
                 } => self.generated(&request, result, millis),
-                Msg::Answered { result, millis } => {
-                    self.jam_answered(result.map_err(|e| format!("{e:#}")), millis);
-                }
                 Msg::Opened { path, result } => self.opened(&path, result),
                 Msg::DocumentOpened { path, result } => match result {
                     Ok(file) => self.apply_document(Some(path), &file, true),

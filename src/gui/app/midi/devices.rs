@@ -2,6 +2,7 @@
 //! unplug), the output thread, and the recorder or step input that incoming notes feed.
 
 use crate::midi_io::jam::{JamConfig, JamSession};
+use crate::midi_io::jam_engine::{AnswerFigures, AnswerModel, AnswerPlayer, JamEngine, JamEvent};
 use crate::midi_io::ports::{self, InputConnection, Port};
 use crate::midi_io::scheduler::MidiSink;
 use crate::midi_io::{
@@ -33,8 +34,8 @@ pub enum InputMode {
     Recording(Recorder),
     /// Step input.
     Stepping(StepInput),
-    /// Call and response with the model.
-    Jamming(Box<JamSession>),
+    /// Call and response with the model, run by its own thread.
+    Jamming(Box<JamEngine>),
 }
 
 /// What the app has to do after a poll.
@@ -51,6 +52,10 @@ pub enum MidiUpdate {
     Step(StepAction),
     /// The recording ended (N bars): its melody, if anything was played.
     Recorded(Option<Melody>),
+    /// The jam's model answered (or was too late for every bar of its slot).
+    JamAnswered(AnswerFigures),
+    /// The jam's model could not be loaded or could not answer: why.
+    JamFailed(String),
 }
 
 /// MIDI ports and input modes.
@@ -259,35 +264,31 @@ impl MidiDevices {
         r.melody()
     }
 
-    /// Starts a jam's count-in now (on the inbox's clock).
-    pub fn start_jam(&mut self, config: JamConfig) {
-        self.inbox.drain();
-        self.mode = InputMode::Jamming(Box::new(JamSession::new(config, self.inbox.now_micros())));
+    /// Starts a jam's count-in now and the thread that runs it: it takes the inbox's
+    /// messages from here on, and `play` plays its answers.
+    pub fn start_jam(
+        &mut self,
+        config: JamConfig,
+        model: AnswerModel,
+        play: AnswerPlayer,
+    ) -> std::io::Result<()> {
+        let engine = JamEngine::start(config, self.inbox.clone(), model, play)?;
+        self.mode = InputMode::Jamming(Box::new(engine));
+        Ok(())
     }
 
-    /// Stops the jam now and returns it (`None` when not jamming).
+    /// Stops the jam now and returns its session (`None` when not jamming).
     pub fn stop_jam(&mut self) -> Option<JamSession> {
-        self.feed();
-        let InputMode::Jamming(mut j) = std::mem::take(&mut self.mode) else {
+        let InputMode::Jamming(engine) = std::mem::take(&mut self.mode) else {
             return None;
         };
-        j.stop(self.inbox.now_micros());
-        Some(*j)
+        Some(engine.stop())
     }
 
-    /// The jam and the time now, while jamming.
-    pub fn jam(&self) -> Option<(&JamSession, u64)> {
+    /// The jam's session (held briefly: its thread waits meanwhile) and the time now.
+    pub fn jam(&self) -> Option<(std::sync::MutexGuard<'_, JamSession>, u64)> {
         match &self.mode {
-            InputMode::Jamming(j) => Some((j, self.inbox.now_micros())),
-            _ => None,
-        }
-    }
-
-    /// The jam and the time now, while jamming.
-    pub fn jam_mut(&mut self) -> Option<(&mut JamSession, u64)> {
-        let now = self.inbox.now_micros();
-        match &mut self.mode {
-            InputMode::Jamming(j) => Some((j, now)),
+            InputMode::Jamming(e) => Some((e.session(), e.now_micros())),
             _ => None,
         }
     }
@@ -334,6 +335,18 @@ impl MidiDevices {
 
     /// Drains the inbox into the current mode; returns thru and step updates.
     fn feed(&mut self) -> Vec<MidiUpdate> {
+        if let InputMode::Jamming(engine) = &self.mode {
+            // The jam's thread drains the inbox; here come its reports.
+            return engine
+                .poll()
+                .into_iter()
+                .map(|e| match e {
+                    JamEvent::Thru { key, on } => MidiUpdate::Thru { key, on },
+                    JamEvent::Answered(f) => MidiUpdate::JamAnswered(f),
+                    JamEvent::Failed(why) => MidiUpdate::JamFailed(why),
+                })
+                .collect();
+        }
         let mut updates = Vec::new();
         for (micros, bytes) in self.inbox.drain() {
             let step = match &mut self.mode {
@@ -343,10 +356,7 @@ impl MidiDevices {
                     None
                 }
                 InputMode::Stepping(s) => s.handle(&bytes),
-                InputMode::Jamming(j) => {
-                    j.handle(micros, &bytes);
-                    None
-                }
+                InputMode::Jamming(_) => None,
             };
             match MidiEvent::parse(&bytes) {
                 Some(MidiEvent::NoteOn { key, .. }) => {

@@ -1,26 +1,17 @@
 //! Jam mode in the app: the metronome counts in, the player's calls come from the MIDI
-//! keyboard (or the computer keyboard), the model's answers are written on the model
-//! thread and played on their bar line through the current voice or the MIDI output, and
+//! keyboard (or the computer keyboard), the jam's own thread ([`JamEngine`]) writes each
+//! answer and plays it on its bar line through the current voice or the MIDI output, and
 //! the whole dialogue becomes the melody (one undo step) when the jam stops.
+//!
+//! [`JamEngine`]: crate::midi_io::jam_engine::JamEngine
 
 use super::super::{Document, LstmuseApp, Origin, egui};
-use crate::gui::jobs::AnswerJob;
-use crate::midi_io::jam::{JamConfig, JamPhase, JamSession, ScheduledAnswer, Turns};
+use crate::midi_io::jam::{JamConfig, JamPhase, ScheduledAnswer, Turns};
+use crate::midi_io::jam_engine::{AnswerFigures, AnswerModel, AnswerPlayer};
 use crate::midi_io::{Scheduler, Tempo};
-use crate::music::{Note, Ratio};
+use crate::music::Ratio;
 use crate::sampling::jam::{Dialogue, Part};
 use std::time::Duration;
-
-/// One answer's figures, for the status line and the tests.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AnswerFigures {
-    /// The model's time to write it, ms.
-    pub compute_ms: f64,
-    /// How long before its bar line it was ready, ms (negative: late).
-    pub ready_before_ms: f64,
-    /// Bars dropped because it was late.
-    pub skipped_bars: u32,
-}
 
 /// The app's side of a jam: figures per answer.
 #[derive(Clone, Debug, Default)]
@@ -40,9 +31,10 @@ impl LstmuseApp {
         self.midi.jam().map(|(j, now)| j.phase(now))
     }
 
-    /// The jam's session and the time now (tests inject messages on its clock).
-    pub fn jam_session(&self) -> Option<(&JamSession, u64)> {
-        self.midi.jam()
+    /// When the jam's first bar after the count-in starts, on the inbox's clock (tests
+    /// inject their calls on it).
+    pub fn jam_downbeat_micros(&self) -> Option<u64> {
+        self.midi.jam().map(|(j, _)| j.downbeat_micros())
     }
 
     /// The figures of this (or the last) jam's answers.
@@ -84,8 +76,22 @@ impl LstmuseApp {
         }
         self.reconnect_input();
         let config = self.jam_config();
+        let Some(dir) = self.model.as_ref().map(|m| m.dir.clone()) else {
+            return;
+        };
+        let mut sampler = self.settings.sampler.to_config(None);
+        sampler.meter = Some(self.settings.sampler.meter);
+        let model = AnswerModel {
+            dir,
+            sampler,
+            scale_from_dialogue: true,
+        };
+        let play = self.answer_player(config.tempo);
         self.jam_log = JamLog::default();
-        self.midi.start_jam(config);
+        if let Err(e) = self.midi.start_jam(config, model, play) {
+            self.error(format!("Cannot start the jam: {e}"));
+            return;
+        }
         let render = self.render_config();
         self.audio
             .play_clicks(config.tempo.bpm, config.tempo.meter, &render);
@@ -161,7 +167,7 @@ impl LstmuseApp {
         };
         let (c0, c1) = range(|f| f.compute_ms);
         let (r0, r1) = range(|f| f.ready_before_ms);
-        let skipped: u32 = a.iter().map(|f| f.skipped_bars).sum();
+        let skipped: u32 = a.iter().map(|f| f.skipped_bars.unwrap_or(1)).sum();
         let mut s = format!(
             "Answers written in {c0:.0}–{c1:.0} ms, ready {r0:.0}–{r1:.0} ms before their bar line"
         );
@@ -173,94 +179,50 @@ impl LstmuseApp {
         s
     }
 
-    /// Once a frame while jamming: asks the model for an answer when a call is complete.
+    /// Once a frame while jamming: the roll's preview and playhead move on.
     pub(in crate::gui::app) fn jam_frame(&mut self, ctx: &egui::Context) {
-        let Some((session, now)) = self.midi.jam_mut() else {
-            return;
-        };
-        let request = session.tick(now);
-        // Frames often enough to catch the grid: a quarter of a step.
-        let step_ms = session.config().tempo.micros_per_step() / 4_000.0;
-        ctx.request_repaint_after(Duration::from_secs_f64((step_ms / 1e3).max(0.002)));
-        let Some(request) = request else {
-            return;
-        };
-        let mut config = self.settings.sampler.to_config(None);
-        config.variations = 1;
-        config.meter = Some(self.settings.sampler.meter);
-        // Scale lock keeps to the key of the dialogue so far.
-        config.scale = config.scale.and(request.dialogue.key_or_estimate());
-        self.jobs.answer_call(AnswerJob { request, config });
-    }
-
-    /// The model's answer arrived: scheduled on its bar line (or a bar later when late).
-    pub(in crate::gui::app) fn jam_answered(
-        &mut self,
-        notes: Result<Vec<Note>, String>,
-        millis: f64,
-    ) {
-        let Some((session, now)) = self.midi.jam_mut() else {
-            return;
-        };
-        let notes = match notes {
-            Ok(n) => n,
-            Err(e) => {
-                session.not_answered();
-                self.error(format!("The model could not answer: {e}"));
-                return;
-            }
-        };
-        let Some(scheduled) = session.answered(&notes, now) else {
-            self.jam_log.answers.push(AnswerFigures {
-                compute_ms: millis,
-                ready_before_ms: f64::NEG_INFINITY,
-                skipped_bars: u32::MAX,
-            });
-            self.error(format!(
-                "The answer came too late to play (written in {millis:.0} ms): skipped"
-            ));
-            return;
-        };
-        self.jam_log.answers.push(AnswerFigures {
-            compute_ms: millis,
-            ready_before_ms: scheduled.ready_before_micros as f64 / 1e3,
-            skipped_bars: scheduled.skipped_bars,
-        });
-        if scheduled.skipped_bars > 0 {
-            self.error(format!(
-                "The answer was {:.0} ms late for its bar line: {} bar(s) skipped",
-                -scheduled.ready_before_micros as f64 / 1e3,
-                scheduled.skipped_bars
-            ));
+        if self.is_jamming() {
+            ctx.request_repaint_after(Duration::from_millis(30));
         }
-        self.play_answer(&scheduled);
     }
 
-    /// Plays an answer from its bar line: to the MIDI output, or through the current voice.
-    fn play_answer(&mut self, answer: &ScheduledAnswer) {
-        let at = self.midi.inbox().instant_at(answer.start_micros);
-        let tempo = Tempo::new(
-            answer
-                .melody
-                .tempo_qpm
-                .unwrap_or(self.settings.transport.bpm),
-            answer.melody.meter.unwrap_or_default(),
-        );
+    /// The jam's thread answered: its figures, and a word when it was late.
+    pub(in crate::gui::app) fn jam_answered(&mut self, figures: AnswerFigures) {
+        self.jam_log.answers.push(figures);
+        match figures.skipped_bars {
+            Some(0) => {}
+            Some(bars) => self.error(format!(
+                "The answer was {:.0} ms late for its bar line: {bars} bar(s) skipped",
+                -figures.ready_before_ms
+            )),
+            None => self.error(format!(
+                "The answer came too late to play (written in {:.0} ms): skipped",
+                figures.compute_ms
+            )),
+        }
+    }
+
+    /// What plays the answers: the MIDI output, or the current voice on the sound device
+    /// (nothing without either).
+    fn answer_player(&self, tempo: Tempo) -> AnswerPlayer {
+        let inbox = self.midi.inbox().clone();
         if let Some(out) = self.midi.output() {
+            let handle = out.handle();
             let velocity = (self.settings.transport.volume * 127.0)
                 .round()
                 .clamp(1.0, 127.0) as u8;
-            out.play_at(Scheduler::new(&answer.melody, tempo, velocity), at);
-            return;
+            return Box::new(move |a: &ScheduledAnswer| {
+                let at = inbox.instant_at(a.start_micros);
+                handle.play_at(Scheduler::new(&a.melody, tempo, velocity), at);
+            });
         }
         let config = crate::synth::RenderConfig {
             bpm: Some(tempo.bpm),
             ..self.render_config()
         };
-        let delay = at.saturating_duration_since(std::time::Instant::now());
-        if let Err(e) = self.audio.play_answer(&answer.melody, delay, &config) {
-            self.error(format!("Cannot play the answer: {e}"));
-        }
+        self.audio
+            .answer_player(config, inbox)
+            .unwrap_or_else(|| Box::new(|_: &ScheduledAnswer| {}))
     }
 
     /// While jamming: the dialogue so far for the roll (calls as seed, answers as

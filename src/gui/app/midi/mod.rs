@@ -187,6 +187,8 @@ impl LstmuseApp {
                 }
                 MidiUpdate::Step(action) => self.apply_step(action),
                 MidiUpdate::Recorded(melody) => self.finish_recording(melody),
+                MidiUpdate::JamAnswered(figures) => self.jam_answered(figures),
+                MidiUpdate::JamFailed(why) => self.error(format!("Jam: {why}")),
             }
         }
         if self.is_recording() {

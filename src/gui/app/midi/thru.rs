@@ -7,8 +7,8 @@ use crate::music::{Melody, Note, Pitch, Ratio};
 use crate::synth::{self, RenderConfig, Voice};
 use std::collections::HashMap;
 use std::num::NonZero;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// How long a held key can sound, in seconds (the render's length).
 const HOLD_SECS: f64 = 4.0;
@@ -72,8 +72,8 @@ impl rodio::Source for ThruSource {
 #[derive(Default)]
 pub struct Thru {
     sounding: Vec<(u8, rodio::Player, Arc<AtomicBool>)>,
-    /// A jam's answers playing, each with its release flag.
-    answers: Vec<(rodio::Player, Arc<AtomicBool>)>,
+    /// A jam's answers playing (the jam's thread starts them).
+    answers: AnswerVoices,
     cache: HashMap<(Voice, u8, u32), Arc<Vec<f32>>>,
 }
 
@@ -127,17 +127,33 @@ impl Thru {
         for k in keys {
             self.off(k);
         }
-        for (player, released) in self.answers.drain(..) {
-            released.store(true, Ordering::Relaxed);
-            player.detach();
-        }
+        self.answers.release_all();
     }
 
+    /// The jam's answers, for the jam's thread to play on.
+    pub fn answers(&self) -> AnswerVoices {
+        self.answers.clone()
+    }
+
+    /// Keys and answers sounding (not yet released or ended).
+    pub fn sounding(&self) -> usize {
+        self.sounding.len() + self.answers.sounding()
+    }
+}
+
+/// A rendered sound playing on the mixer, and the flag that fades it out.
+type Sounding = (rodio::Player, Arc<AtomicBool>);
+
+/// A jam's answers playing on the mixer, each with its release flag; clones share them.
+#[derive(Clone, Default)]
+pub struct AnswerVoices(Arc<Mutex<Vec<Sounding>>>);
+
+impl AnswerVoices {
     /// Plays `samples` (stereo at `rate`) on `mixer` after `delay_frames` frames of
-    /// silence: a jam's answer waiting for its bar line. It plays to its end unless
-    /// [`Self::all_off`] fades it out first.
-    pub fn answer(
-        &mut self,
+    /// silence: an answer waiting for its bar line. It plays to its end unless
+    /// [`Self::release_all`] fades it out first.
+    pub fn play(
+        &self,
         mixer: &rodio::mixer::Mixer,
         samples: &[f32],
         rate: u32,
@@ -146,7 +162,6 @@ impl Thru {
         let (Some(channels), Some(rate)) = (NonZero::new(2), NonZero::new(rate)) else {
             return;
         };
-        self.answers.retain(|(p, _)| !p.empty());
         let mut all = vec![0.0; delay_frames * 2];
         all.extend_from_slice(samples);
         let released = Arc::new(AtomicBool::new(false));
@@ -159,12 +174,27 @@ impl Thru {
             released: released.clone(),
             fade: None,
         });
-        self.answers.push((player, released));
+        if let Ok(mut v) = self.0.lock() {
+            v.retain(|(p, _)| !p.empty());
+            v.push((player, released));
+        }
     }
 
-    /// Keys and answers sounding (not yet released or ended).
+    /// Fades every answer out.
+    pub fn release_all(&self) {
+        if let Ok(mut v) = self.0.lock() {
+            for (player, released) in v.drain(..) {
+                released.store(true, Ordering::Relaxed);
+                player.detach();
+            }
+        }
+    }
+
+    /// Answers sounding (not yet released or ended).
     pub fn sounding(&self) -> usize {
-        self.sounding.len() + self.answers.iter().filter(|(p, _)| !p.empty()).count()
+        self.0
+            .lock()
+            .map_or(0, |v| v.iter().filter(|(p, _)| !p.empty()).count())
     }
 }
 
@@ -205,7 +235,7 @@ mod tests {
         };
         let rendered = synth::render(&phrase, &config);
         let mut thru = Thru::default();
-        thru.answer(&mixer, &rendered.samples, rate, 4_410);
+        thru.answers().play(&mixer, &rendered.samples, rate, 4_410);
         assert_eq!(thru.sounding(), 1);
         assert_eq!(out.channels().get(), 2);
         let first: Vec<f32> = out.by_ref().take(2 * 8_820).collect();
