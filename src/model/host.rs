@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::MelodyLstm;
-use crate::model::kernels::{add, matmul_add, sigmoid, tanh};
+use crate::model::kernels::{add, matmul_add, sigmoid, simd_dispatch, tanh};
 use burn::module::Param;
 use burn::tensor::Tensor;
 
@@ -208,7 +208,8 @@ impl HostLstm {
                 &layer.recurrent,
                 (rows, self.hidden, g),
             );
-            cell(&gates, &mut state.h[l], &mut state.c[l], self.hidden);
+            let (h, c) = (&mut state.h[l], &mut state.c[l]);
+            simd_dispatch!(cell(&gates, h, c, self.hidden));
             if l + 1 < self.layers.len() {
                 below.clone_from(&state.h[l]);
             }
@@ -262,6 +263,7 @@ impl HostLstm {
 }
 
 /// The gate math for every row: `gates` `[rows, 4H]` → new `c` and `h` `[rows, H]`.
+#[inline(always)]
 fn cell(gates: &[f32], h: &mut [f32], c: &mut [f32], hidden: usize) {
     for ((g, h), c) in gates
         .chunks(4 * hidden)
