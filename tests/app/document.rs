@@ -2,7 +2,8 @@
 //! changes, and quitting or opening over unsaved changes asks first.
 
 use crate::common::app::{
-    app, app_sent, drop_on_roll, generate, notes_of, open_seed, request_close, type_path, wait,
+    app, app_sent, drop_on_roll, edited_seed, generate, notes_of, open_seed, request_close,
+    type_path, wait,
 };
 use crate::common::{Damage, damaged_model, fixture};
 use eframe::egui;
@@ -85,15 +86,7 @@ fn keep_then_quit_asks_cancel_keeps_the_melody_and_save_writes_the_file() {
 fn open_new_and_a_dropped_file_over_unsaved_edits_ask_first() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
-    open_seed(&mut h, fixture("kern/kuckuck.krn"));
-    h.state_mut().apply_roll_edit(RollEdit::Add {
-        start: 80,
-        len: 4,
-        pitch: 72,
-    });
-    h.run_steps(1);
-    let edited = notes_of(&h);
-    assert!(h.state().has_unsaved_changes());
+    let edited = edited_seed(&mut h, fixture("kern/kuckuck.krn"), (80, 72));
 
     for (key, asked) in [
         (egui::Key::O, Discard::OpenDialog),
@@ -306,14 +299,7 @@ fn a_damaged_model_is_refused_and_the_loaded_one_stays() {
 fn recording_over_unsaved_edits_asks_first() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
-    open_seed(&mut h, fixture("kern/kuckuck.krn"));
-    h.state_mut().apply_roll_edit(RollEdit::Add {
-        start: 80,
-        len: 4,
-        pitch: 72,
-    });
-    h.run_steps(1);
-    let edited = notes_of(&h);
+    let edited = edited_seed(&mut h, fixture("kern/kuckuck.krn"), (80, 72));
     let ctx = h.ctx.clone();
     h.state_mut()
         .execute(&ctx, lstmuse::gui::command::Command::RecordSeed);

@@ -1,7 +1,9 @@
 //! Autosave and crash recovery with the real app: an app in a child process edits, is
 //! killed with `kill -9`, and the next start recovers its melody note for note.
 
-use crate::common::app::{app_with, generate, notes_of, open_seed, test_options, wait_until};
+use crate::common::app::{
+    app_with, edited_seed, generate, notes_of, open_seed, test_options, wait_until,
+};
 use crate::common::fixture;
 use egui_kittest::kittest::Queryable;
 use lstmuse::gui::document::Origin;
@@ -182,16 +184,7 @@ fn recovering_over_unsaved_edits_asks_first() {
     // The next app has edits of its own when the composer picks Recover.
     let mut h = app_with(options);
     assert_eq!(h.state().recovery_offers().len(), 1);
-    open_seed(&mut h, fixture("kern/frere_jacques.krn"));
-    h.state_mut()
-        .apply_roll_edit(lstmuse::gui::piano_roll::RollEdit::Add {
-            start: 90,
-            len: 4,
-            pitch: 67,
-        });
-    h.run_steps(1);
-    let edited = notes_of(&h);
-    assert!(h.state().has_unsaved_changes());
+    let edited = edited_seed(&mut h, fixture("kern/frere_jacques.krn"), (90, 67));
     h.get_by_label("Recover").click();
     h.run_steps(2);
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The dataset browser and the training panel, driven headless with egui_kittest.
 
-use crate::common::app::{app, app_sent, drag, notes_of, open_seed, request_close, wait_until};
+use crate::common::app::{app, app_sent, drag, edited_seed, notes_of, request_close, wait_until};
 use crate::common::fixture;
 use eframe::egui;
 use egui_kittest::Harness;
@@ -8,7 +8,6 @@ use egui_kittest::kittest::Queryable;
 use lstmuse::gui::LstmuseApp;
 use lstmuse::gui::app::{Discard, Tab};
 use lstmuse::gui::document::Origin;
-use lstmuse::gui::piano_roll::RollEdit;
 use lstmuse::model::artifact::ModelArtifact;
 use lstmuse::model::backend::BackendChoice;
 
@@ -92,15 +91,7 @@ fn a_dataset_tune_over_unsaved_edits_asks_first() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = app(tmp.path());
     add_fixture_corpus(&mut h);
-    open_seed(&mut h, fixture("kern/frere_jacques.krn"));
-    h.state_mut().apply_roll_edit(RollEdit::Add {
-        start: 90,
-        len: 4,
-        pitch: 67,
-    });
-    h.run_steps(1);
-    let edited = notes_of(&h);
-    assert!(h.state().has_unsaved_changes());
+    let edited = edited_seed(&mut h, fixture("kern/frere_jacques.krn"), (90, 67));
     h.get_by_label_contains("Kuckuck").click();
     h.run_steps(2);
     let row = h.state().dataset().selected.first().copied().unwrap();

@@ -153,6 +153,25 @@ pub fn drag(h: &mut Harness<'_, LstmuseApp>, from: egui::Pos2, to: egui::Pos2, s
     h.run_steps(2);
 }
 
+/// Opens `path` as the seed and adds a note of the composer's own at `start` (a melody
+/// with unsaved changes); returns the notes.
+pub fn edited_seed(
+    h: &mut Harness<'_, LstmuseApp>,
+    path: PathBuf,
+    (start, pitch): (u32, u8),
+) -> Vec<(u32, u32, u8, lstmuse::gui::document::Origin)> {
+    open_seed(h, path);
+    h.state_mut()
+        .apply_roll_edit(lstmuse::gui::piano_roll::RollEdit::Add {
+            start,
+            len: 4,
+            pitch,
+        });
+    h.run_steps(1);
+    assert!(h.state().has_unsaved_changes());
+    notes_of(h)
+}
+
 /// The document's notes as `(start, length, pitch, origin)`.
 pub fn notes_of(
     h: &Harness<'_, LstmuseApp>,
