@@ -6,7 +6,9 @@
 ; Settings > Apps (with its uninstaller), and opens .krn and .abc files in LSTMuse where no
 ; other program already does.
 
-Unicode true
+; A 64-bit installer for the 64-bit app: it also runs where Windows-on-Windows (32-bit
+; programs on 64-bit Windows) is missing, as in a Wine without wine32.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel user
 
