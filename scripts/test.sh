@@ -20,20 +20,32 @@ if ! cargo clippy --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1
 fi
 cargo clippy --release --all-targets --locked -- -D warnings
 # The Windows target type-checks (library and binary, default features, its Windows-only
-# code included), where rustup's x86_64-pc-windows-gnu target and MinGW-w64's windres (which
-# build.rs runs for the exe's icon) are installed; nothing is installed for it here, and
+# code included). Its tools are installed when missing: rustup's x86_64-pc-windows-gnu
+# target, and MinGW-w64's binutils (windres, which build.rs runs for the exe's icon). Where
+# they cannot be installed (no rustup, no network) it says SKIP and why;
 # LSTMUSE_SKIP_WINDOWS=1 leaves it out. Linking, the run under Wine and the packages are
 # scripts/check_platforms.sh's (see the README's "Windows, macOS and the packages").
+windows_target_installed() {
+  command -v rustup >/dev/null 2>&1 \
+    && rustup target list --installed | grep -qx x86_64-pc-windows-gnu
+}
 if [ "${LSTMUSE_SKIP_WINDOWS:-0}" = 1 ]; then
   echo "SKIP: the Windows check (LSTMUSE_SKIP_WINDOWS=1)" >&2
-elif ! command -v rustup >/dev/null 2>&1 \
-  || ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
-  echo "SKIP: the Windows check (rustup target add x86_64-pc-windows-gnu to run it)" >&2
-elif ! command -v x86_64-w64-mingw32-windres >/dev/null 2>&1; then
-  echo "SKIP: the Windows check (needs MinGW-w64: apt install gcc-mingw-w64-x86-64)" >&2
 else
-  windows_t0=$SECONDS
-  cargo check --release --locked --target x86_64-pc-windows-gnu --lib --bins
-  echo "the Windows check took $((SECONDS - windows_t0)) s" >&2
+  if ! command -v x86_64-w64-mingw32-windres >/dev/null 2>&1; then
+    ensure_packages binutils-mingw-w64-x86-64 || echo "lstmuse: could not install MinGW-w64's binutils" >&2
+  fi
+  if command -v rustup >/dev/null 2>&1 && ! windows_target_installed; then
+    rustup target add x86_64-pc-windows-gnu >&2 || echo "lstmuse: rustup could not add x86_64-pc-windows-gnu" >&2
+  fi
+  if ! windows_target_installed; then
+    echo "SKIP: the Windows check (the x86_64-pc-windows-gnu target is missing and could not be added with rustup)" >&2
+  elif ! command -v x86_64-w64-mingw32-windres >/dev/null 2>&1; then
+    echo "SKIP: the Windows check (MinGW-w64's windres is missing: apt install binutils-mingw-w64-x86-64)" >&2
+  else
+    windows_t0=$SECONDS
+    cargo check --release --locked --target x86_64-pc-windows-gnu --lib --bins
+    echo "the Windows check took $((SECONDS - windows_t0)) s" >&2
+  fi
 fi
 cargo test --release --locked
