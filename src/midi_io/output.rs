@@ -76,13 +76,7 @@ impl MidiOutThread {
             .send(Order::Play(Box::new(scheduler), from_step));
     }
 
-    /// Plays `scheduler` from its start at the moment `at` (whatever was playing is
-    /// released first): nothing is sent before then.
-    pub fn play_at(&self, scheduler: Scheduler, at: Instant) {
-        self.handle().play_at(scheduler, at);
-    }
-
-    /// A handle that other threads (a jam's) play through.
+    /// A handle that other threads (a jam's) play through, from a given moment.
     pub fn handle(&self) -> MidiOutHandle {
         MidiOutHandle {
             orders: self.orders.clone(),
