@@ -60,6 +60,14 @@ fn recovery_child() {
     }
 }
 
+/// The test app's options, autosaving to `dir/recovery` (returned too).
+fn recovery_options(dir: &Path) -> (lstmuse::gui::AppOptions, PathBuf) {
+    let recovery = dir.join("recovery");
+    let mut options = test_options(dir);
+    options.recovery_dir = Some(recovery.clone());
+    (options, recovery)
+}
+
 /// Starts the child and waits until it has autosaved; returns it.
 fn start_child(dir: &Path) -> std::process::Child {
     let child = Command::new(std::env::current_exe().unwrap())
@@ -88,7 +96,7 @@ fn start_child(dir: &Path) -> std::process::Child {
 #[test]
 fn an_app_killed_with_kill_9_is_recovered_note_for_note() {
     let tmp = tempfile::tempdir().unwrap();
-    let recovery = tmp.path().join("recovery");
+    let (options, recovery) = recovery_options(tmp.path());
     let mut child = start_child(tmp.path());
     let expected: Notes =
         serde_json::from_slice(&std::fs::read(tmp.path().join("expected.json")).unwrap()).unwrap();
@@ -96,8 +104,6 @@ fn an_app_killed_with_kill_9_is_recovered_note_for_note() {
     child.wait().unwrap();
     assert_eq!(std::fs::read_dir(&recovery).unwrap().count(), 1);
 
-    let mut options = test_options(tmp.path());
-    options.recovery_dir = Some(recovery.clone());
     let mut h = app_with(options);
     let offers = h.state().recovery_offers();
     assert_eq!(offers.len(), 1, "{offers:?}");
@@ -134,9 +140,7 @@ fn an_app_killed_with_kill_9_is_recovered_note_for_note() {
 #[test]
 fn a_running_app_is_not_offered_and_saving_clears_its_autosave() {
     let tmp = tempfile::tempdir().unwrap();
-    let recovery = tmp.path().join("recovery");
-    let mut options = test_options(tmp.path());
-    options.recovery_dir = Some(recovery.clone());
+    let (options, _) = recovery_options(tmp.path());
     let mut first = app_with(options.clone());
     open_seed(&mut first, fixture("kern/kuckuck.krn"));
     first
@@ -164,9 +168,7 @@ fn a_running_app_is_not_offered_and_saving_clears_its_autosave() {
 #[test]
 fn recovering_over_unsaved_edits_asks_first() {
     let tmp = tempfile::tempdir().unwrap();
-    let recovery = tmp.path().join("recovery");
-    let mut options = test_options(tmp.path());
-    options.recovery_dir = Some(recovery.clone());
+    let (options, _) = recovery_options(tmp.path());
     // An app autosaves an edited melody and goes away without a clean quit.
     let mut gone = app_with(options.clone());
     open_seed(&mut gone, fixture("kern/kuckuck.krn"));

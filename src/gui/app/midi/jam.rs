@@ -236,16 +236,18 @@ impl LstmuseApp {
 
     /// The jam's line in the transport bar: count-in, whose turn, the last answer's time.
     pub(in crate::gui::app) fn jam_status_ui(&self, ui: &mut egui::Ui) {
-        let Some(phase) = self.jam_phase() else {
+        // The running jam's phrase length (the menu may have changed since it started).
+        let Some((phase, bars)) = self
+            .midi
+            .jam()
+            .map(|(j, now)| (j.phase(now), j.config().phrase_bars))
+        else {
             return;
         };
         let text = match phase {
             JamPhase::CountIn { beats_left } => format!("Count-in {beats_left}"),
             JamPhase::Playing { bar: 0 } => "Your turn".into(),
-            JamPhase::Playing { bar } => format!(
-                "Your turn: bar {bar} of {}",
-                self.settings.midi.jam_phrase_bars.clamp(1, 4)
-            ),
+            JamPhase::Playing { bar } => format!("Your turn: bar {bar} of {bars}"),
             JamPhase::Answering => "LSTMuse answers".into(),
             JamPhase::Stopped => return,
         };
