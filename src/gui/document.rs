@@ -4,9 +4,6 @@ use crate::music::{Key, Melody, Meter, Note, Pitch, Ratio};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-/// Grid steps per quarter note (the grid is 16th notes, as in the model's encoding).
-pub const STEPS_PER_QUARTER: i64 = 4;
-
 /// Where a note came from; each has its own colour in the roll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Origin {
@@ -95,7 +92,7 @@ impl Default for Document {
 /// Steps for a duration in quarter notes, rounded to the grid; the flag says whether it
 /// had to be rounded.
 fn to_steps(r: Ratio) -> (u32, bool) {
-    let exact = r * Ratio::new(STEPS_PER_QUARTER, 1);
+    let exact = r / Ratio::STEP;
     let rounded = (exact.to_f64()).round().max(0.0) as u32;
     (rounded, exact.den() != 1)
 }
@@ -193,7 +190,7 @@ impl Document {
         to: Option<u32>,
         keep: impl Fn(&RollNote) -> bool,
     ) -> Melody {
-        let step = Ratio::new(1, STEPS_PER_QUARTER);
+        let step = Ratio::STEP;
         let mut picked: Vec<(u32, u32, u8)> = Vec::new();
         for n in self.notes.iter().filter(|n| keep(n) && n.start >= from) {
             let end = to.map_or(n.end(), |t| n.end().min(t));

@@ -16,7 +16,7 @@ use super::piano_roll::PhraseMark;
 use super::settings::SamplerSettings;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::music::{Key, Meter};
+use crate::music::{Key, Meter, STEPS_PER_QUARTER};
 use crate::sampling::Placement;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -365,8 +365,9 @@ fn check_notes(notes: &[SavedNote], limits: &Limits) -> Result<()> {
             location: Default::default(),
         });
     }
-    // The grid has four steps to the quarter note.
-    let max_step = limits.max_quarters * 4;
+    let max_step = limits
+        .max_quarters
+        .saturating_mul(STEPS_PER_QUARTER.unsigned_abs());
     for n in notes {
         let end = u64::from(n.start) + u64::from(n.len);
         if n.pitch > 127 || n.len == 0 || end > max_step {

@@ -1,7 +1,7 @@
 //! Playback: render with the built-in synth, play through the sound device, track the playhead.
 
 use super::error::GuiError;
-use crate::music::Melody;
+use crate::music::{Melody, STEPS_PER_QUARTER};
 use crate::synth::{self, RenderConfig, Rendered};
 
 /// What is playing: the render (its frames map to document steps).
@@ -80,8 +80,8 @@ impl Playback {
                 .ok_or_else(|| GuiError::NoSound(self.unavailable.clone().unwrap_or_default()))?;
             let range = loop_steps.map(|(a, b)| {
                 (
-                    rendered.frame_at_quarter(f64::from(a) / 4.0),
-                    rendered.frame_at_quarter(f64::from(b) / 4.0),
+                    rendered.frame_at_quarter(f64::from(a) / STEPS_PER_QUARTER as f64),
+                    rendered.frame_at_quarter(f64::from(b) / STEPS_PER_QUARTER as f64),
                 )
             });
             player.play(&rendered, range)?;
@@ -194,7 +194,9 @@ impl Playback {
     pub fn seek(&mut self, step: u32) {
         #[cfg(feature = "audio")]
         if let (Some(p), Some(playing)) = (self.player.as_mut(), &self.playing) {
-            let frame = playing.rendered.frame_at_quarter(f64::from(step) / 4.0);
+            let frame = playing
+                .rendered
+                .frame_at_quarter(f64::from(step) / STEPS_PER_QUARTER as f64);
             if p.is_playing() && p.play_from(&playing.rendered, frame).is_err() {
                 self.playing = None;
             }
@@ -220,7 +222,9 @@ impl Playback {
         #[cfg(feature = "audio")]
         if let (Some(p), Some(playing)) = (&self.player, &self.playing) {
             let frame = p.position_frame()?;
-            return Some((playing.rendered.quarter_at_frame(frame) * 4.0) as f32);
+            return Some(
+                (playing.rendered.quarter_at_frame(frame) * STEPS_PER_QUARTER as f64) as f32,
+            );
         }
         None
     }

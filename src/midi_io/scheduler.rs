@@ -60,8 +60,8 @@ impl Scheduler {
         let mut notes = Vec::new();
         for (onset, note) in melody.with_onsets() {
             let Some(p) = note.pitch else { continue };
-            let at = onset.to_f64() * 4.0;
-            let off = (onset + note.duration).to_f64() * 4.0;
+            let at = onset.to_f64_steps();
+            let off = (onset + note.duration).to_f64_steps();
             notes.push((at, off, p.midi()));
             events.push(Event {
                 at,
@@ -82,7 +82,7 @@ impl Scheduler {
             tempo,
             velocity,
             loop_range: None,
-            end: melody.duration().to_f64() * 4.0,
+            end: melody.duration().to_f64_steps(),
             state: State::Stopped,
             sounding: Vec::new(),
             position: 0.0,

@@ -1,6 +1,6 @@
 //! Tempo and meter as time: how long a 16th step and a bar last.
 
-use crate::music::{Meter, Ratio};
+use crate::music::{Meter, Ratio, STEPS_PER_QUARTER};
 
 /// Slowest and fastest tempo, in quarter notes per minute.
 pub const BPM_RANGE: (f64, f64) = (20.0, 400.0);
@@ -26,7 +26,7 @@ impl Tempo {
 
     /// Microseconds per 16th step.
     pub fn micros_per_step(&self) -> f64 {
-        60e6 / self.bpm / 4.0
+        60e6 / self.bpm / STEPS_PER_QUARTER as f64
     }
 
     /// 16th steps per bar (at least 1).

@@ -26,6 +26,9 @@ fn gcd(mut a: i64, mut b: i64) -> i64 {
     a.max(1)
 }
 
+/// Grid steps per quarter note: the grid is 16th notes. [`Ratio::STEP`] is one of them.
+pub const STEPS_PER_QUARTER: i64 = 4;
+
 impl Ratio {
     /// Zero.
     pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
@@ -33,7 +36,10 @@ impl Ratio {
     pub const ONE: Ratio = Ratio { num: 1, den: 1 };
     /// The model's grid step: a sixteenth note. Every encoding, sampler, editor and
     /// recorder step is this long.
-    pub const STEP: Ratio = Ratio { num: 1, den: 4 };
+    pub const STEP: Ratio = Ratio {
+        num: 1,
+        den: STEPS_PER_QUARTER,
+    };
 
     /// `num / den`, reduced. A zero denominator gives zero (callers validate first).
     pub fn new(num: i64, den: i64) -> Ratio {
@@ -88,6 +94,11 @@ impl Ratio {
     /// count as 0 steps.
     pub fn to_steps(self) -> usize {
         usize::try_from((self / Ratio::STEP).floor()).unwrap_or(0)
+    }
+
+    /// The value in (fractional) steps, for audio and display positions.
+    pub fn to_f64_steps(self) -> f64 {
+        self.to_f64() * STEPS_PER_QUARTER as f64
     }
 
     /// `steps` sixteenths.

@@ -28,7 +28,7 @@ mod wav;
 
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::music::{Melody, Ratio};
+use crate::music::{Melody, Ratio, STEPS_PER_QUARTER};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -222,7 +222,7 @@ impl Rendered {
 
     /// The 16th-note step (0-based, as in the symbol encoding) a frame falls in.
     pub fn step16_at_frame(&self, frame: usize) -> usize {
-        (self.quarter_at_frame(frame) * 4.0 + 1e-9).floor() as usize
+        (self.quarter_at_frame(frame) * STEPS_PER_QUARTER as f64 + 1e-9).floor() as usize
     }
 
     /// The index of the melody event sounding at a frame (for a playhead), if any.
