@@ -142,14 +142,7 @@ fn a_running_app_is_not_offered_and_saving_clears_its_autosave() {
     let tmp = tempfile::tempdir().unwrap();
     let (options, _) = recovery_options(tmp.path());
     let mut first = app_with(options.clone());
-    open_seed(&mut first, fixture("kern/kuckuck.krn"));
-    first
-        .state_mut()
-        .apply_roll_edit(lstmuse::gui::piano_roll::RollEdit::Add {
-            start: 70,
-            len: 2,
-            pitch: 60,
-        });
+    edited_seed(&mut first, fixture("kern/kuckuck.krn"), (70, 60));
     let autosave = first.state().autosave_path().unwrap();
     wait_until(&mut first, 30, |_| autosave.is_file());
     // A second app beside it: its own folder, and nothing offered (the first still runs).
@@ -171,14 +164,7 @@ fn recovering_over_unsaved_edits_asks_first() {
     let (options, _) = recovery_options(tmp.path());
     // An app autosaves an edited melody and goes away without a clean quit.
     let mut gone = app_with(options.clone());
-    open_seed(&mut gone, fixture("kern/kuckuck.krn"));
-    gone.state_mut()
-        .apply_roll_edit(lstmuse::gui::piano_roll::RollEdit::Add {
-            start: 70,
-            len: 2,
-            pitch: 60,
-        });
-    let autosaved = notes_of(&gone);
+    let autosaved = edited_seed(&mut gone, fixture("kern/kuckuck.krn"), (70, 60));
     let autosave = gone.state().autosave_path().unwrap();
     wait_until(&mut gone, 30, |_| autosave.is_file());
     drop(gone);
