@@ -138,7 +138,7 @@ pub fn weights_from_bytes(
         .map_err(|e| Error::parse(None, format!("corrupt weights: {e}")).in_file(path))?;
     config
         .model
-        .init(device)
+        .init_for_load(device)
         .try_load_record(record)
         .map_err(|e| {
             Error::parse(

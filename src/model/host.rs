@@ -298,13 +298,12 @@ mod tests {
         ];
         for (embedding_size, layers, structure) in cases {
             let device = Device::flex();
-            device.seed(11);
             let config = MelodyLstmConfig::new(7)
                 .with_hidden_size(13)
                 .with_layers(layers)
                 .with_embedding_size(embedding_size)
                 .with_structure(structure);
-            let model = config.init(&device).valid();
+            let model = config.init_seeded(&device, 11).valid();
             let engine = HostLstm::new(&model).unwrap();
             let width = config.structure_width();
             assert_eq!(engine.structure_width(), width);

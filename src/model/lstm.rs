@@ -97,19 +97,46 @@ pub struct MelodyLstm {
 
 impl MelodyLstmConfig {
     /// Builds the model with PyTorch's LSTM initialisation (uniform ±1/√H), forget-gate
-    /// bias 1.
+    /// bias 1. The weights come from Burn's random generator: seed it and draw them through
+    /// [`seed_draws`](super::seeded::seed_draws) (some are drawn here, the rest on first use).
     pub fn init(&self, device: &Device) -> MelodyLstm {
         let h = self.hidden_size.max(1);
         let k = 1.0 / (h as f64).sqrt();
-        let uniform = Initializer::Uniform { min: -k, max: k };
-        let one_hot = self.embedding_size == 0;
-        let embedding = (!one_hot).then(|| {
+        self.build(
+            device,
+            Initializer::Uniform { min: -k, max: k },
             Initializer::Normal {
                 mean: 0.0,
                 std: 1.0,
-            }
-            .init([self.vocab_size, self.embedding_size], device)
-        });
+            },
+            None,
+        )
+    }
+
+    /// The model with every weight zero (forget-gate bias 1), for loading a record into:
+    /// nothing is drawn from Burn's random generator, which other threads may be using.
+    pub fn init_for_load(&self, device: &Device) -> MelodyLstm {
+        self.build(
+            device,
+            Initializer::Zeros,
+            Initializer::Zeros,
+            Some(Initializer::Zeros),
+        )
+    }
+
+    /// The model with `uniform` for the LSTM weights, `normal` for the embedding, and
+    /// `output` (or Burn's default) for the output layer.
+    fn build(
+        &self,
+        device: &Device,
+        uniform: Initializer,
+        normal: Initializer,
+        output: Option<Initializer>,
+    ) -> MelodyLstm {
+        let h = self.hidden_size.max(1);
+        let one_hot = self.embedding_size == 0;
+        let embedding =
+            (!one_hot).then(|| normal.init([self.vocab_size, self.embedding_size], device));
         let layers = (0..self.layers.max(1))
             .map(|l| {
                 let input_size = match (l, one_hot) {
@@ -144,7 +171,12 @@ impl MelodyLstmConfig {
             structure_weights,
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
-            output: LinearConfig::new(h, self.vocab_size).init(device),
+            output: match output {
+                Some(initializer) => LinearConfig::new(h, self.vocab_size)
+                    .with_initializer(initializer)
+                    .init(device),
+                None => LinearConfig::new(h, self.vocab_size).init(device),
+            },
             hidden_size: h,
         }
     }
@@ -342,13 +374,12 @@ mod tests {
             [(0, None), (8, None), (0, Some(StructureInputs::default()))]
         {
             let device = Device::flex();
-            device.seed(7);
             let config = MelodyLstmConfig::new(6)
                 .with_hidden_size(16)
                 .with_layers(2)
                 .with_embedding_size(embedding_size)
                 .with_structure(structure);
-            let model = config.init(&device).valid();
+            let model = config.init_seeded(&device, 7).valid();
             let tokens = ids(&[0, 3, 4, 2, 5, 1, 1, 2, 0, 5], [2, 5], &device);
             let width = config.structure_width();
             let values: Vec<f32> = (0..2 * 5 * width)

@@ -11,6 +11,7 @@
 //! - [`host`]: the same network stepped on plain `f32` slices, for fast generation.
 //! - [`fused`]: training on the CPU with a fused LSTM layer and its own backward pass.
 //! - [`kernels`]: the host GEMM and activation functions both of those use.
+//! - [`seeded`]: seeded draws from Burn's process-wide random generator, made atomic.
 //! - [`backend`]: the CPU/GPU choice; [`bound`]: a model bound to a device ([`ModelRef`]).
 
 pub mod artifact;
@@ -27,6 +28,7 @@ pub mod host;
 pub mod kernels;
 pub mod loss;
 pub mod lstm;
+pub mod seeded;
 pub mod shape;
 pub mod training;
 

@@ -98,7 +98,7 @@ mod tests {
                 .with_structure(Some(StructureInputs::default())),
         ];
         for config in shapes {
-            let built = config.init(&device).num_params();
+            let built = config.init_for_load(&device).num_params();
             assert_eq!(parameter_count(&config), Some(built), "{config:?}");
         }
         let huge = MelodyLstmConfig::new(38).with_hidden_size(usize::MAX / 2);

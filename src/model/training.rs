@@ -19,6 +19,7 @@ use crate::model::engine::TrainOptions;
 use crate::model::events::{EpochStats, TrainingEvent, TrainingSummary};
 use crate::model::fused::{self, FusedOptions};
 use crate::model::loss::{evaluate_windows, evaluate_windows_fused, masked_loss, read_error};
+use crate::model::seeded::seed_draws;
 use crate::model::{MelodyLstm, MelodyLstmConfig};
 use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
@@ -147,13 +148,16 @@ impl<'a> Run<'a> {
         );
         let device = options.device.device.clone();
         let train_device = device.clone().autodiff();
-        train_device.seed(config.seed);
-        let mut model = config.model.init(&train_device);
-        touch(&model, &config.model, &train_device);
+        let initial = {
+            let _draws = seed_draws(&train_device, config.seed);
+            let model = config.model.init(&train_device);
+            touch(&model, &config.model, &train_device);
+            weights_to_bytes(&model)?
+        };
         // Start from the weights exactly as a checkpoint stores them, so a fresh run and a
         // resumed one compute with identical parameter tensors (resume is bit for bit).
-        let initial = weights_to_bytes(&model)?;
-        model = weights_from_bytes(config, initial, Path::new("initial weights"), &train_device)?;
+        let mut model =
+            weights_from_bytes(config, initial, Path::new("initial weights"), &train_device)?;
         let mut optim = optimizer(config);
         let mut state = CheckpointState::default();
         if options.resume {
@@ -225,8 +229,6 @@ impl<'a> Run<'a> {
         stop: &AtomicBool,
     ) -> Result<(MelodyLstm, Option<(f64, f64)>)> {
         let config = self.config;
-        self.train_device
-            .seed(config.seed.wrapping_add(epoch as u64 * 7919));
         let epoch_seed = config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9);
         if epoch > 1 && config.infill_per_song.unwrap_or(0) > 0 {
             // Fresh infilling spans every epoch.
@@ -237,6 +239,14 @@ impl<'a> Run<'a> {
                 (epoch_seed, true),
             );
         }
+        // The composed pass draws its dropout masks from Burn's generator, seeded once an
+        // epoch; the fused pass draws them from seeds of its own (`batch_seed`).
+        let _draws = self.fused_threads.is_none().then(|| {
+            seed_draws(
+                &self.train_device,
+                config.seed.wrapping_add(epoch as u64 * 7919),
+            )
+        });
         let (mut loss_sum, mut correct, mut count) = (0.0f64, 0usize, 0usize);
         let batches = epoch_batches(&self.train_windows, config.batch_size, epoch_seed);
         for (b, chunk) in batches.iter().enumerate() {

@@ -438,12 +438,11 @@ mod tests {
         use crate::model::MelodyLstmConfig;
         use burn::module::Module;
         let device = burn::tensor::Device::flex();
-        device.seed(5);
         let vocab = Vocabulary::new((55..80).map(|p| Symbol::Note(crate::music::Pitch(p))));
         let config = MelodyLstmConfig::new(vocab.len())
             .with_hidden_size(16)
             .with_structure(Some(StructureInputs::default()));
-        let model = config.init(&device).valid();
+        let model = config.init_seeded(&device, 5).valid();
         let bound = ModelRef {
             model: &model,
             config: &config,

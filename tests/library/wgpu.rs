@@ -59,8 +59,7 @@ fn wgpu_training_steps_match_the_cpu() {
             .with_dropout(0.0),
     );
     let cpu = backend::cpu().device;
-    cpu.seed(1);
-    let init = config.model.init(&cpu);
+    let init = config.model.init_seeded(&cpu, 1);
     let weights = weights_to_bytes(&init.valid()).unwrap();
     let a = losses(&config, &weights, &cpu, &ws);
     let b = losses(&config, &weights, &gpu.device, &ws);

@@ -339,7 +339,7 @@ pub fn run(model_dir: Option<PathBuf>, runs: usize) -> Result<()> {
             let vocab = default_vocabulary();
             let config = MelodyLstmConfig::new(vocab.len());
             (
-                burn::module::Module::valid(&config.init(&device.device)),
+                burn::module::Module::valid(&config.init_seeded(&device.device, 0)),
                 config,
                 vocab,
                 (None, None),

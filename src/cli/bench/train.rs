@@ -112,8 +112,7 @@ pub fn measure_composed(
         return Err(Error::Invalid("no training windows to benchmark".into()));
     }
     let device = device.clone().autodiff();
-    device.seed(config.seed);
-    let mut model = config.model.init(&device);
+    let mut model = config.model.init_seeded(&device, config.seed);
     let mut optim = lstmuse::model::training::optimizer(config);
     let bs = config.batch_size.max(1);
     let mut next = 0usize;
@@ -174,8 +173,7 @@ pub fn measure_fused(
         return Err(Error::Invalid("no training windows to benchmark".into()));
     }
     let train_device = device.clone().autodiff();
-    train_device.seed(config.seed);
-    let mut model = config.model.init(&train_device);
+    let mut model = config.model.init_seeded(&train_device, config.seed);
     let mut optim = lstmuse::model::training::optimizer(config);
     let bs = config.batch_size.max(1);
     let (mut forward, mut grads_time, mut step) = (0.0, 0.0, 0.0);
@@ -300,7 +298,7 @@ pub fn bench_overhead(config: &TrainingConfig, device: &Device) -> LibResult<Ove
         }
         let _ = hs.clone().matmul(out.clone());
     });
-    let model = config.model.init(device);
+    let model = config.model.init_seeded(device, config.seed);
     let ws = random_windows(b, t, v, 3);
     let refs: Vec<&Window> = ws.iter().collect();
     let bt = batch(&refs, None, device);

@@ -145,7 +145,6 @@ fn check(case: &Case, seed: u64) {
     let vocab = 9;
     let plain = Device::flex();
     let device = plain.clone().autodiff();
-    device.seed(seed);
     let structure = case.structure.then(StructureInputs::default);
     let config = MelodyLstmConfig::new(vocab)
         .with_layers(case.layers)
@@ -153,7 +152,7 @@ fn check(case: &Case, seed: u64) {
         .with_embedding_size(case.embedding)
         .with_dropout(f64::from(case.dropout))
         .with_structure(structure);
-    let model = config.init(&device);
+    let model = config.init_seeded(&device, seed);
     let ws = windows(case.lens, vocab, seed);
     let refs: Vec<&Window> = ws.iter().collect();
     let dropout = (case.dropout > 0.0).then_some((case.dropout, seed ^ 77));
@@ -236,12 +235,11 @@ fn fused_gradients_match_autodiff_of_the_composed_model() {
 fn a_split_batch_draws_the_same_masks_and_gradients() {
     let plain = Device::flex();
     let device = plain.clone().autodiff();
-    device.seed(5);
     let model = MelodyLstmConfig::new(9)
         .with_layers(2)
         .with_hidden_size(12)
         .with_dropout(0.3)
-        .init(&device);
+        .init_seeded(&device, 5);
     let ws = windows(&[6, 6, 6, 6], 9, 5);
     let refs: Vec<&Window> = ws.iter().collect();
     let run = |threads| {
