@@ -148,12 +148,7 @@ impl<'a> Run<'a> {
         );
         let device = options.device.device.clone();
         let train_device = device.clone().autodiff();
-        let initial = {
-            let _draws = seed_draws(&train_device, config.seed);
-            let model = config.model.init(&train_device);
-            touch(&model, &config.model, &train_device);
-            weights_to_bytes(&model)?
-        };
+        let initial = initial_weights(config, &train_device)?;
         // Start from the weights exactly as a checkpoint stores them, so a fresh run and a
         // resumed one compute with identical parameter tensors (resume is bit for bit).
         let mut model =
@@ -446,6 +441,15 @@ impl<'a> Run<'a> {
         }
         .save(self.out)
     }
+}
+
+/// The run's first weights, drawn from its seed: the model is built and touched (every
+/// lazily initialised weight drawn, in forward order) under one [`seed_draws`] lock.
+fn initial_weights(config: &TrainingConfig, device: &Device) -> Result<Vec<u8>> {
+    let _draws = seed_draws(device, config.seed);
+    let model = config.model.init(device);
+    touch(&model, &config.model, device);
+    weights_to_bytes(&model)
 }
 
 /// Forces lazy parameters to initialise now, so the seed decides them. The backward pass
