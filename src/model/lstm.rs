@@ -166,17 +166,17 @@ impl MelodyLstmConfig {
             .collect();
         let width = self.structure_width();
         let structure_weights = (width > 0).then(|| uniform.init([width, 4 * h], device));
+        let linear = LinearConfig::new(h, self.vocab_size);
         MelodyLstm {
             embedding,
             structure_weights,
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
             output: match output {
-                Some(initializer) => LinearConfig::new(h, self.vocab_size)
-                    .with_initializer(initializer)
-                    .init(device),
-                None => LinearConfig::new(h, self.vocab_size).init(device),
-            },
+                Some(initializer) => linear.with_initializer(initializer),
+                None => linear,
+            }
+            .init(device),
             hidden_size: h,
         }
     }
